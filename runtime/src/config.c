@@ -1,0 +1,186 @@
+/* config: the CLSVM_* options table, parsed once from the environment. */
+#include "config.h"
+#include "log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { KIND_CHOICE, KIND_UINT, KIND_SIZE, KIND_TEXT } option_kind;
+
+typedef struct option {
+    clsvm_option_desc desc;
+    option_kind kind;
+    const char *const *choices; /* KIND_CHOICE: NULL-terminated */
+    int64_t min, max;           /* KIND_UINT / KIND_SIZE bounds */
+    const char *expect;         /* what a valid value looks like, for the error line */
+} option;
+
+static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL};
+static const char *const window_choices[] = {"auto", "devsvm", "reserve", NULL};
+
+#define GiB (INT64_C(1) << 30)
+
+static const option options[CLSVM_OPT_COUNT] = {
+    [CLSVM_OPT_LOG] = {{"CLSVM_LOG", "warn", "Log level on stderr: error, warn, info or debug."},
+                       KIND_CHOICE, log_choices, 0, 0, "one of error, warn, info, debug"},
+    [CLSVM_OPT_VA_BITS] = {{"CLSVM_VA_BITS", "40",
+                            "Device address bits: the window lies below 2^bits (47 or 48: all of "
+                            "user space, which also enables fine-grain system SVM)."},
+                           KIND_UINT, NULL, 32, 48, "a whole number from 32 to 48"},
+    [CLSVM_OPT_WINDOW_SIZE] = {{"CLSVM_WINDOW_SIZE", "64G",
+                                "Window size wanted (K/M/G/T suffixes); halved until a hole fits."},
+                               KIND_SIZE, NULL, 64 << 20, INT64_C(1) << 47,
+                               "a size from 64M to 128T, e.g. 64G"},
+    [CLSVM_OPT_WINDOW] = {{"CLSVM_WINDOW", "auto",
+                           "Window provider: auto (devsvm if usable, else reserve), devsvm or "
+                           "reserve."},
+                          KIND_CHOICE, window_choices, 0, 0, "one of auto, devsvm, reserve"},
+    [CLSVM_OPT_DEVICE] = {{"CLSVM_DEVICE", "/dev/svm", "Device file of the devsvm provider."},
+                          KIND_TEXT, NULL, 0, 0, "a path"},
+    [CLSVM_OPT_BACKEND] = {{"CLSVM_BACKEND", "libpocl.so.2",
+                            "Backend OpenCL ICD library loaded privately by the clsvm ICD."},
+                           KIND_TEXT, NULL, 0, 0, "a library name or path"},
+    [CLSVM_OPT_STATS] = {{"CLSVM_STATS", "",
+                          "If set, path where each window's stats JSON is written at exit."},
+                         KIND_TEXT, NULL, 0, 0, "a path"},
+};
+
+static struct {
+    int64_t num[CLSVM_OPT_COUNT];
+    const char *text[CLSVM_OPT_COUNT];
+    char problem[CLSVM_OPT_COUNT][256]; /* logged after parsing, once */
+} values;
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static atomic_int problems_reported;
+
+int clsvm_parse_size(const char *text, uint64_t *out)
+{
+    if (!text || !*text)
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long n = strtoull(text, &end, 10);
+    if (end == text || errno || text[0] == '-')
+        return -1;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    default: break;
+    }
+    if (*end == 'i' && shift)
+        end++;
+    if ((*end == 'B' || *end == 'b') && shift)
+        end++;
+    if (*end)
+        return -1;
+    if (shift && n > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)n << shift;
+    return 0;
+}
+
+static int parse_value(const option *o, const char *text, int64_t *num)
+{
+    switch (o->kind) {
+    case KIND_CHOICE:
+        for (int i = 0; o->choices[i]; i++)
+            if (!strcmp(text, o->choices[i])) {
+                *num = i;
+                return 0;
+            }
+        return -1;
+    case KIND_UINT: {
+        char *end;
+        errno = 0;
+        long long n = strtoll(text, &end, 10);
+        if (end == text || *end || errno || n < o->min || n > o->max)
+            return -1;
+        *num = n;
+        return 0;
+    }
+    case KIND_SIZE: {
+        uint64_t n;
+        if (clsvm_parse_size(text, &n) || n < (uint64_t)o->min || n > (uint64_t)o->max)
+            return -1;
+        *num = (int64_t)n;
+        return 0;
+    }
+    case KIND_TEXT:
+        *num = 0;
+        return 0;
+    }
+    return -1;
+}
+
+static void load(void)
+{
+    for (int id = 0; id < CLSVM_OPT_COUNT; id++) {
+        const option *o = &options[id];
+        int64_t def = 0;
+        parse_value(o, o->desc.default_value, &def); /* defaults are valid by construction */
+        values.num[id] = def;
+        values.text[id] = o->desc.default_value;
+        const char *env = getenv(o->desc.name);
+        if (!env || (!*env && o->kind != KIND_TEXT))
+            continue;
+        int64_t n;
+        if (parse_value(o, env, &n) == 0) {
+            values.num[id] = n;
+            values.text[id] = env;
+        } else {
+            snprintf(values.problem[id], sizeof values.problem[id],
+                     "%s='%s' is not valid (expected %s); using the default '%s'. "
+                     "Fix or unset %s.",
+                     o->desc.name, env, o->expect, o->desc.default_value, o->desc.name);
+        }
+    }
+}
+
+static void ensure_loaded(void)
+{
+    pthread_once(&load_once, load);
+    /* Report bad values outside the once-routine: clsvm_log() reads CLSVM_LOG itself. */
+    if (!atomic_load_explicit(&problems_reported, memory_order_acquire) &&
+        !atomic_exchange(&problems_reported, 1)) {
+        for (int id = 0; id < CLSVM_OPT_COUNT; id++)
+            if (values.problem[id][0])
+                clsvm_log(CLSVM_LOG_WARN, "%s", values.problem[id]);
+    }
+}
+
+const clsvm_option_desc *clsvm_option_describe(clsvm_option_id id)
+{
+    return (unsigned)id < CLSVM_OPT_COUNT ? &options[id].desc : NULL;
+}
+
+int64_t clsvm_option_int(clsvm_option_id id)
+{
+    pthread_once(&load_once, load); /* not ensure_loaded: clsvm_log() calls this */
+    return (unsigned)id < CLSVM_OPT_COUNT ? values.num[id] : 0;
+}
+
+const char *clsvm_option_str(clsvm_option_id id)
+{
+    ensure_loaded();
+    return (unsigned)id < CLSVM_OPT_COUNT ? values.text[id] : "";
+}
+
+void clsvm_options_log_once(void)
+{
+    static atomic_int done;
+    ensure_loaded();
+    if (!clsvm_log_enabled(CLSVM_LOG_INFO) || atomic_exchange(&done, 1))
+        return;
+    for (int id = 0; id < CLSVM_OPT_COUNT; id++)
+        clsvm_log(CLSVM_LOG_INFO, "config %s=%s%s", options[id].desc.name, values.text[id],
+                  getenv(options[id].desc.name) && !values.problem[id][0] ? "" : " (default)");
+}

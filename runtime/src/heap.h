@@ -1,0 +1,68 @@
+/*
+ * heap: a TLSF-style allocator of address ranges. It never touches the memory it manages:
+ * all metadata lives in host-malloc'd block records, so ranges may be uncommitted or
+ * scribbled over by a device. Not thread-safe: the window serialises calls.
+ *
+ * Guarantees (checked by heap_validate):
+ *  - the blocks of each range tile it exactly, in address order;
+ *  - no two free blocks are adjacent (immediate coalescing);
+ *  - every free block is in exactly the free list of its size class;
+ *  - every used block is in the address-ordered lookup index, and nothing else is;
+ *  - counters (used bytes, live count, free bytes, free ranges) match the blocks.
+ * Cost: finding and splitting a free block is O(1) (bitmap size-class search); alloc, free and
+ * lookup are O(log n) in live allocations because of the address-ordered index of used blocks.
+ */
+#ifndef CLSVM_HEAP_H
+#define CLSVM_HEAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct heap heap;
+
+typedef struct heap_block_info {
+    uintptr_t addr;   /* base handed out */
+    size_t size;      /* size as requested */
+    uint32_t flags;
+    void *tag;
+} heap_block_info;
+
+typedef struct heap_stats {
+    uint64_t range_bytes; /* total bytes of all ranges */
+    uint64_t used_bytes;  /* bytes as requested, summed over live allocations */
+    uint64_t live;        /* live allocations */
+    uint64_t free_bytes;  /* bytes in free blocks */
+    uint64_t free_blocks; /* number of free blocks */
+    uint64_t largest_free;
+} heap_stats;
+
+/* Create an empty heap (no ranges). min_align: smallest granule, a power of two >= 16. */
+int heap_create(size_t min_align, heap **out);
+void heap_destroy(heap *h);
+
+/* Add [base, base + size) as a free range; base and size multiples of min_align. */
+int heap_add_range(heap *h, uintptr_t base, size_t size);
+
+/*
+ * Carve size bytes aligned to align (a power of two >= min_align; any size up to the range).
+ * Returns CLSVM_OK and *out, CLSVM_ERR_INVALID (size 0, bad align), CLSVM_ERR_NOMEM or
+ * CLSVM_ERR_HOSTMEM (no memory for a block record); on error nothing changes. The block occupies [*out, *out + round_up(size, min_align)).
+ */
+int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, uintptr_t *out);
+
+/*
+ * Free the used block whose base is addr; fills *info (may be NULL) with what it was.
+ * CLSVM_ERR_NOTFOUND (nothing changes) when addr is not the base of a used block.
+ */
+int heap_free(heap *h, uintptr_t addr, heap_block_info *info);
+
+/* The used block containing p: [addr, addr + size) with size as requested. */
+int heap_lookup(const heap *h, uintptr_t p, heap_block_info *info);
+
+/* Visit used blocks in address order; stop when fn returns non-zero. */
+void heap_foreach(const heap *h, int (*fn)(const heap_block_info *, void *), void *user);
+
+void heap_get_stats(const heap *h, heap_stats *st);
+int heap_validate(const heap *h); /* CLSVM_OK or CLSVM_ERR_INVALID (logs the first problem) */
+
+#endif

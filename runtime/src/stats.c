@@ -1,0 +1,2 @@
+/* stats.c: placeholder, being written. */
+typedef int clsvm_placeholder_stats;

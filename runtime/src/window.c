@@ -1,0 +1,2 @@
+/* window.c: placeholder, being written. */
+typedef int clsvm_placeholder_window;
