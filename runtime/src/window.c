@@ -1,2 +1,441 @@
-/* window.c: placeholder, being written. */
-typedef int clsvm_placeholder_window;
+/*
+ * window.c: the public window API of runtime.h — open/close, alloc/free/lookup/foreach,
+ * info, stats and validate — on top of a provider (provider.h), the heap (heap.h) and the
+ * per-chunk commit counts (window_commit.c).
+ *
+ * Locking: one mutex per window guards the heap, the commit table and the counters. It is
+ * held for one heap operation plus, rarely, one commit/decommit syscall. A per-thread cache
+ * of small free blocks in front of it is the obvious next step if profiles show contention.
+ * Invariants (clsvm_window_validate): every live allocation lies in [base, base + size),
+ * below 2^va_bits, on committed chunks; chunk counts, heap counters and window counters agree.
+ */
+#include "window.h"
+
+#include "config.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Heap granule: every block starts on a 64-byte line, so allocations that different threads
+ * (or a device and the host) use never share a cache line. */
+#define HEAP_GRANULE 64
+#define MIN_WINDOW ((uint64_t)64 << 20)
+#define DEFAULT_ALIGN 128 /* OpenCL long16 */
+
+const char *clsvm_status_str(int status)
+{
+    switch (status) {
+    case CLSVM_OK:
+        return "success";
+    case CLSVM_ERR_INVALID:
+        return "invalid argument";
+    case CLSVM_ERR_NOMEM:
+        return "window exhausted";
+    case CLSVM_ERR_NOTFOUND:
+        return "not a live allocation";
+    case CLSVM_ERR_COMMIT:
+        return "the OS refused to commit pages";
+    case CLSVM_ERR_RESERVE:
+        return "no window could be reserved";
+    case CLSVM_ERR_HOSTMEM:
+        return "out of host memory for metadata";
+    default:
+        return "unknown status";
+    }
+}
+
+void clsvm_config_init(clsvm_config *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->va_bits = (unsigned)clsvm_option_int(CLSVM_OPT_VA_BITS);
+    cfg->window_size = (uint64_t)clsvm_option_int(CLSVM_OPT_WINDOW_SIZE);
+    cfg->min_window_size = MIN_WINDOW;
+    cfg->default_align = DEFAULT_ALIGN;
+    cfg->provider = clsvm_option_str(CLSVM_OPT_WINDOW);
+    cfg->device = clsvm_option_str(CLSVM_OPT_DEVICE);
+}
+
+static int is_pow2(uint64_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+/* "auto" and "devsvm" fall back to reserve until the devsvm provider exists. */
+static const provider *select_provider(const char *name)
+{
+    if (!name || !strcmp(name, "auto") || !strcmp(name, "reserve"))
+        return &provider_reserve;
+    if (!strcmp(name, "devsvm")) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_INFO,
+                       "window: the devsvm provider is not built yet; using reserve instead");
+        return &provider_reserve;
+    }
+    clsvm_log(CLSVM_LOG_ERROR, "window: unknown provider '%s' (expected auto, devsvm or reserve)",
+              name);
+    return NULL;
+}
+
+static int check_config(const clsvm_config *cfg)
+{
+    if (cfg->va_bits < 32 || cfg->va_bits > 48) {
+        clsvm_log(CLSVM_LOG_ERROR, "window: va_bits %u is outside 32..48", cfg->va_bits);
+        return CLSVM_ERR_INVALID;
+    }
+    if (cfg->window_size < CLSVM_COMMIT_CHUNK) {
+        clsvm_log(CLSVM_LOG_ERROR, "window: window_size %llu is below one 2 MiB chunk",
+                  (unsigned long long)cfg->window_size);
+        return CLSVM_ERR_INVALID;
+    }
+    if (!is_pow2(cfg->default_align) || cfg->default_align > CLSVM_MAX_ALIGN) {
+        clsvm_log(CLSVM_LOG_ERROR, "window: default_align %zu is not a power of two up to 1 GiB",
+                  cfg->default_align);
+        return CLSVM_ERR_INVALID;
+    }
+    return CLSVM_OK;
+}
+
+int clsvm_window_open(const clsvm_config *cfg, clsvm_window **out)
+{
+    clsvm_config defaults;
+    if (!out)
+        return CLSVM_ERR_INVALID;
+    *out = NULL;
+    if (!cfg) {
+        clsvm_config_init(&defaults);
+        cfg = &defaults;
+    }
+    clsvm_options_log_once();
+    const provider *prov = select_provider(cfg->provider);
+    if (!prov)
+        return CLSVM_ERR_INVALID;
+    return window_open_with(cfg, prov, out);
+}
+
+int window_open_with(const clsvm_config *cfg, const provider *prov, clsvm_window **out)
+{
+    if (!cfg || !prov || !out)
+        return CLSVM_ERR_INVALID;
+    *out = NULL;
+    int rc = check_config(cfg);
+    if (rc)
+        return rc;
+
+    clsvm_window *w = calloc(1, sizeof *w);
+    if (!w)
+        return CLSVM_ERR_HOSTMEM;
+    if (pthread_mutex_init(&w->lock, NULL)) {
+        free(w);
+        return CLSVM_ERR_HOSTMEM;
+    }
+    w->prov = prov;
+    w->va_bits = cfg->va_bits;
+    w->default_align = cfg->default_align;
+
+    /* A caller asking for less than the minimum gets exactly what it asked for, or nothing. */
+    uint64_t min =
+        cfg->min_window_size < cfg->window_size ? cfg->min_window_size : cfg->window_size;
+    provider_request req = {cfg->va_bits, cfg->window_size, min};
+    rc = prov->map(&req, &w->region);
+    if (rc) {
+        clsvm_log(CLSVM_LOG_ERROR,
+                  "window: no %s window of at least %llu MiB fits below 2^%u; lower "
+                  "CLSVM_WINDOW_SIZE or raise CLSVM_VA_BITS",
+                  prov->name, (unsigned long long)(min >> 20), cfg->va_bits);
+        goto fail;
+    }
+    /* Trust no provider with the one promise the device depends on. */
+    if (w->region.base % CLSVM_COMMIT_CHUNK || w->region.size % CLSVM_COMMIT_CHUNK ||
+        !w->region.size || w->region.size > ((uint64_t)1 << cfg->va_bits) ||
+        w->region.base > ((uint64_t)1 << cfg->va_bits) - w->region.size) {
+        clsvm_log(CLSVM_LOG_ERROR,
+                  "window: provider %s mapped [%#lx, +%#llx): not below 2^%u or not 2 MiB "
+                  "aligned; refusing it",
+                  prov->name, (unsigned long)w->region.base, (unsigned long long)w->region.size,
+                  cfg->va_bits);
+        rc = CLSVM_ERR_RESERVE;
+        goto fail;
+    }
+    rc = heap_create(HEAP_GRANULE, &w->heap);
+    if (!rc)
+        rc = heap_add_range(w->heap, w->region.base, (size_t)w->region.size);
+    if (!rc)
+        rc = commit_map_create(prov, &w->region, &w->commits);
+    if (rc)
+        goto fail;
+
+    clsvm_log(CLSVM_LOG_INFO, "window: %s [%#lx, %#lx) %llu MiB, va_bits %u", prov->name,
+              (unsigned long)w->region.base, (unsigned long)(w->region.base + w->region.size),
+              (unsigned long long)(w->region.size >> 20), w->va_bits);
+    if (w->region.size < (cfg->window_size & ~(CLSVM_COMMIT_CHUNK - 1)))
+        clsvm_log(CLSVM_LOG_WARN,
+                  "window: only %llu MiB of the %llu MiB asked for fit below 2^%u; the window "
+                  "shrank",
+                  (unsigned long long)(w->region.size >> 20),
+                  (unsigned long long)(cfg->window_size >> 20), w->va_bits);
+    stats_register_window(w);
+    *out = w;
+    return CLSVM_OK;
+
+fail:
+    if (w->heap)
+        heap_destroy(w->heap);
+    if (w->region.size)
+        prov->release(&w->region);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+    return rc;
+}
+
+void clsvm_window_close(clsvm_window *w)
+{
+    if (!w)
+        return;
+    stats_unregister_window(w);
+    commit_map_destroy(w->commits);
+    heap_destroy(w->heap);
+    w->prov->release(&w->region);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+void clsvm_window_get_info(const clsvm_window *w, clsvm_window_info *info)
+{
+    if (!info)
+        return;
+    memset(info, 0, sizeof *info);
+    if (!w)
+        return;
+    /* Immutable after open: no lock needed. */
+    info->base = w->region.base;
+    info->size = w->region.size;
+    info->va_bits = w->va_bits;
+    info->commit_chunk = CLSVM_COMMIT_CHUNK;
+    info->max_align = CLSVM_MAX_ALIGN;
+    info->provider = w->prov->name;
+}
+
+int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag, void **out)
+{
+    if (out)
+        *out = NULL;
+    if (!w || !out)
+        return CLSVM_ERR_INVALID;
+    int rc = CLSVM_OK;
+    if (align == 0)
+        align = w->default_align;
+    if (size == 0 || !is_pow2(align) || align > CLSVM_MAX_ALIGN)
+        rc = CLSVM_ERR_INVALID;
+    else if (size > w->region.size)
+        rc = CLSVM_ERR_NOMEM; /* also keeps the heap's rounding far from overflow */
+    if (align < HEAP_GRANULE)
+        align = HEAP_GRANULE; /* a stronger alignment satisfies the weaker request */
+
+    uintptr_t addr = 0;
+    pthread_mutex_lock(&w->lock);
+    if (!rc)
+        rc = heap_alloc(w->heap, size, align, flags, tag, &addr);
+    if (!rc) {
+        rc = commit_map_acquire(w->commits, addr, size);
+        if (rc)
+            heap_free(w->heap, addr, NULL); /* heap back to where it was */
+    }
+    if (rc) {
+        w->failed_allocs++;
+    } else {
+        w->allocated += size;
+        if (w->allocated > w->peak_allocated)
+            w->peak_allocated = w->allocated;
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (!rc)
+        *out = (void *)addr;
+    return rc;
+}
+
+int clsvm_free(clsvm_window *w, void *p)
+{
+    if (!p)
+        return CLSVM_OK;
+    if (!w)
+        return CLSVM_ERR_INVALID;
+    uintptr_t a = (uintptr_t)p;
+    if (a < w->region.base || a - w->region.base >= w->region.size)
+        return CLSVM_ERR_NOTFOUND;
+    heap_block_info bi;
+    pthread_mutex_lock(&w->lock);
+    int rc = heap_free(w->heap, a, &bi);
+    if (!rc) {
+        commit_map_release(w->commits, bi.addr, bi.size);
+        w->allocated -= bi.size;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+static void to_alloc_info(const heap_block_info *b, clsvm_alloc_info *info)
+{
+    info->base = (void *)b->addr;
+    info->size = b->size;
+    info->flags = b->flags;
+    info->tag = b->tag;
+}
+
+int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info)
+{
+    if (!w)
+        return CLSVM_ERR_INVALID;
+    uintptr_t a = (uintptr_t)p;
+    if (a < w->region.base || a - w->region.base >= w->region.size)
+        return CLSVM_ERR_NOTFOUND; /* cheap reject without the lock */
+    heap_block_info b;
+    pthread_mutex_lock(&w->lock);
+    int rc = heap_lookup(w->heap, a, &b);
+    pthread_mutex_unlock(&w->lock);
+    if (!rc && info)
+        to_alloc_info(&b, info);
+    return rc;
+}
+
+typedef struct snapshot {
+    clsvm_alloc_info *items;
+    size_t n, cap;
+} snapshot;
+
+static int snapshot_add(const heap_block_info *b, void *user)
+{
+    snapshot *s = user;
+    if (s->n == s->cap)
+        return 1;
+    to_alloc_info(b, &s->items[s->n++]);
+    return 0;
+}
+
+typedef struct direct_visit {
+    clsvm_visit_fn fn;
+    void *user;
+} direct_visit;
+
+static int visit_direct(const heap_block_info *b, void *user)
+{
+    direct_visit *d = user;
+    clsvm_alloc_info info;
+    to_alloc_info(b, &info);
+    return d->fn(&info, d->user);
+}
+
+/* The callback runs on a snapshot, without the lock, so it may call back into the window
+ * (lookup, even free). Only if the snapshot cannot be allocated does it run under the lock. */
+void clsvm_window_foreach(clsvm_window *w, clsvm_visit_fn fn, void *user)
+{
+    if (!w || !fn)
+        return;
+    pthread_mutex_lock(&w->lock);
+    heap_stats hs;
+    heap_get_stats(w->heap, &hs);
+    snapshot s = {NULL, 0, (size_t)hs.live};
+    s.items = s.cap ? malloc(s.cap * sizeof *s.items) : NULL;
+    if (s.cap && !s.items) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "window: foreach without a snapshot (out of memory); "
+                                       "the callback runs under the window lock");
+        direct_visit d = {fn, user};
+        heap_foreach(w->heap, visit_direct, &d);
+        pthread_mutex_unlock(&w->lock);
+        return;
+    }
+    if (s.cap)
+        heap_foreach(w->heap, snapshot_add, &s);
+    pthread_mutex_unlock(&w->lock);
+    for (size_t i = 0; i < s.n; i++)
+        if (fn(&s.items[i], user))
+            break;
+    free(s.items);
+}
+
+void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
+{
+    if (!st)
+        return;
+    memset(st, 0, sizeof *st);
+    if (!w)
+        return;
+    heap_stats hs;
+    commit_stats cs;
+    pthread_mutex_lock(&w->lock);
+    heap_get_stats(w->heap, &hs);
+    commit_map_get_stats(w->commits, &cs);
+    st->peak_allocated = w->peak_allocated;
+    st->failed_allocs = w->failed_allocs;
+    pthread_mutex_unlock(&w->lock);
+    st->reserved = w->region.size;
+    st->committed = cs.committed;
+    st->allocated = hs.used_bytes;
+    st->live_allocations = hs.live;
+    st->free_bytes = hs.free_bytes;
+    st->free_ranges = hs.free_blocks;
+    st->largest_free = hs.largest_free;
+    st->commits = cs.commits;
+    st->decommits = cs.decommits;
+}
+
+typedef struct check_state {
+    const clsvm_window *w;
+    uint64_t live, used, span_sum;
+    int bad;
+} check_state;
+
+static int check_block(const heap_block_info *b, void *user)
+{
+    check_state *s = user;
+    const clsvm_window *w = s->w;
+    uintptr_t lim = (uintptr_t)1 << w->va_bits;
+    if (b->size == 0 || b->addr < w->region.base ||
+        b->size > w->region.base + w->region.size - b->addr || b->addr + b->size > lim) {
+        clsvm_log(CLSVM_LOG_ERROR, "window validate: allocation %#lx+%zu outside the window",
+                  (unsigned long)b->addr, b->size);
+        s->bad = 1;
+        return 1;
+    }
+    if (commit_map_covers(w->commits, b->addr, b->size) != CLSVM_OK) {
+        clsvm_log(CLSVM_LOG_ERROR, "window validate: allocation %#lx+%zu is not committed",
+                  (unsigned long)b->addr, b->size);
+        s->bad = 1;
+        return 1;
+    }
+    s->live++;
+    s->used += b->size;
+    s->span_sum += commit_map_span(w->commits, b->addr, b->size);
+    return 0;
+}
+
+int clsvm_window_validate(clsvm_window *w)
+{
+    if (!w)
+        return CLSVM_ERR_INVALID;
+    pthread_mutex_lock(&w->lock);
+    int rc = heap_validate(w->heap);
+    check_state s = {w, 0, 0, 0, 0};
+    heap_stats hs;
+    if (!rc) {
+        heap_foreach(w->heap, check_block, &s);
+        heap_get_stats(w->heap, &hs);
+        rc = s.bad ? CLSVM_ERR_INVALID : CLSVM_OK;
+    }
+    if (!rc && (hs.live != s.live || hs.used_bytes != s.used || hs.used_bytes != w->allocated ||
+                hs.range_bytes != w->region.size || w->allocated > w->peak_allocated)) {
+        clsvm_log(CLSVM_LOG_ERROR,
+                  "window validate: counters disagree (heap live %llu used %llu range %llu, "
+                  "walked live %llu used %llu, window size %llu allocated %llu peak %llu)",
+                  (unsigned long long)hs.live, (unsigned long long)hs.used_bytes,
+                  (unsigned long long)hs.range_bytes, (unsigned long long)s.live,
+                  (unsigned long long)s.used, (unsigned long long)w->region.size,
+                  (unsigned long long)w->allocated, (unsigned long long)w->peak_allocated);
+        rc = CLSVM_ERR_INVALID;
+    }
+    if (!rc)
+        rc = commit_map_validate(w->commits, s.span_sum);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}

@@ -1,2 +1,267 @@
-/* window_commit.c: placeholder, being written. */
-typedef int clsvm_placeholder_window_commit;
+/*
+ * window_commit.c: commit on demand in CLSVM_COMMIT_CHUNK (2 MiB) chunks. Each chunk counts
+ * the live allocations that overlap it; the first allocation commits the chunk, the last one
+ * to go decommits it (the provider returns its pages and keeps the range reserved).
+ * Adjacent chunks changing state together go to the provider in one call, so a large
+ * allocation is one mprotect and the window stays a few VMAs (vm.max_map_count is 65530).
+ *
+ * There is deliberately no cache of empty committed chunks: the decommit is what makes a
+ * freed gigabyte show up as free memory again and a fresh allocation read as zero; a later
+ * cache would need MADV_FREE-like semantics to keep both promises.
+ * Cost: acquire/release O(chunks spanned); the table walk is two array lookups per chunk.
+ */
+#include "window.h"
+
+#include "log.h"
+
+#include <stdlib.h>
+
+#define LEAF_BITS 12 /* 4096 chunks = 8 GiB of window, 16 KiB of counts per leaf */
+#define LEAF_CHUNKS ((uint64_t)1 << LEAF_BITS)
+#define CHUNK_SHIFT 21
+
+typedef struct leaf {
+    uint32_t nonzero;            /* chunks of this leaf with count > 0 */
+    uint32_t count[LEAF_CHUNKS]; /* allocations overlapping each chunk */
+} leaf;
+
+struct commit_map {
+    const provider *prov;
+    provider_region *region;
+    uint64_t nchunks;
+    size_t nleaves;
+    leaf **leaves; /* NULL entries: every chunk of that leaf has count 0 */
+    uint64_t committed_chunks;
+    uint64_t commits, decommits;
+};
+
+_Static_assert(((uint64_t)1 << CHUNK_SHIFT) == CLSVM_COMMIT_CHUNK, "chunk shift");
+
+int commit_map_create(const provider *prov, provider_region *region, commit_map **out)
+{
+    *out = NULL;
+    commit_map *cm = calloc(1, sizeof *cm);
+    if (!cm)
+        return CLSVM_ERR_HOSTMEM;
+    cm->prov = prov;
+    cm->region = region;
+    cm->nchunks = region->size >> CHUNK_SHIFT;
+    cm->nleaves = (size_t)((cm->nchunks + LEAF_CHUNKS - 1) >> LEAF_BITS);
+    cm->leaves = calloc(cm->nleaves ? cm->nleaves : 1, sizeof *cm->leaves);
+    if (!cm->leaves) {
+        free(cm);
+        return CLSVM_ERR_HOSTMEM;
+    }
+    *out = cm;
+    return CLSVM_OK;
+}
+
+void commit_map_destroy(commit_map *cm)
+{
+    if (!cm)
+        return;
+    for (size_t i = 0; i < cm->nleaves; i++)
+        free(cm->leaves[i]);
+    free(cm->leaves);
+    free(cm);
+}
+
+/* Only valid while the chunk's leaf exists. */
+static uint32_t *count_of(const commit_map *cm, uint64_t c)
+{
+    return &cm->leaves[c >> LEAF_BITS]->count[c & (LEAF_CHUNKS - 1)];
+}
+
+static uint32_t count_or_zero(const commit_map *cm, uint64_t c)
+{
+    const leaf *l = cm->leaves[c >> LEAF_BITS];
+    return l ? l->count[c & (LEAF_CHUNKS - 1)] : 0;
+}
+
+static uintptr_t chunk_addr(const commit_map *cm, uint64_t c)
+{
+    return cm->region->base + (uintptr_t)(c << CHUNK_SHIFT);
+}
+
+static void free_empty_leaves(commit_map *cm, uint64_t c0, uint64_t c1)
+{
+    for (uint64_t l = c0 >> LEAF_BITS; l <= c1 >> LEAF_BITS; l++)
+        if (cm->leaves[l] && cm->leaves[l]->nonzero == 0) {
+            free(cm->leaves[l]);
+            cm->leaves[l] = NULL;
+        }
+}
+
+static void decommit_run(commit_map *cm, uint64_t first, uint64_t n)
+{
+    size_t len = (size_t)(n << CHUNK_SHIFT);
+    if (cm->prov->decommit(cm->region, chunk_addr(cm, first), len) != CLSVM_OK)
+        clsvm_log(CLSVM_LOG_WARN, "window: %zu bytes at %#lx could not be decommitted", len,
+                  (unsigned long)chunk_addr(cm, first));
+    cm->decommits++;
+    cm->committed_chunks -= n;
+}
+
+/* Decommit the runs of zero-count chunks in [c0, end): the rollback of a failed acquire. */
+static void undo_commits(commit_map *cm, uint64_t c0, uint64_t end)
+{
+    for (uint64_t c = c0; c < end;) {
+        if (*count_of(cm, c)) {
+            c++;
+            continue;
+        }
+        uint64_t first = c;
+        while (c < end && *count_of(cm, c) == 0)
+            c++;
+        decommit_run(cm, first, c - first);
+    }
+}
+
+static void chunk_range(const commit_map *cm, uintptr_t addr, size_t len, uint64_t *c0,
+                        uint64_t *c1)
+{
+    uintptr_t off = addr - cm->region->base;
+    *c0 = off >> CHUNK_SHIFT;
+    *c1 = (off + len - 1) >> CHUNK_SHIFT;
+}
+
+uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len)
+{
+    uint64_t c0, c1;
+    chunk_range(cm, addr, len, &c0, &c1);
+    return c1 - c0 + 1;
+}
+
+int commit_map_acquire(commit_map *cm, uintptr_t addr, size_t len)
+{
+    uint64_t c0, c1;
+    if (len == 0 || addr < cm->region->base)
+        return CLSVM_ERR_INVALID;
+    chunk_range(cm, addr, len, &c0, &c1);
+    if (c1 >= cm->nchunks)
+        return CLSVM_ERR_INVALID;
+
+    for (uint64_t l = c0 >> LEAF_BITS; l <= c1 >> LEAF_BITS; l++)
+        if (!cm->leaves[l] && !(cm->leaves[l] = calloc(1, sizeof(leaf)))) {
+            free_empty_leaves(cm, c0, c1);
+            return CLSVM_ERR_HOSTMEM;
+        }
+
+    for (uint64_t c = c0; c <= c1;) {
+        if (*count_of(cm, c)) {
+            c++;
+            continue;
+        }
+        uint64_t first = c;
+        while (c <= c1 && *count_of(cm, c) == 0)
+            c++;
+        uint64_t n = c - first;
+        if (cm->prov->commit(cm->region, chunk_addr(cm, first), (size_t)(n << CHUNK_SHIFT)) !=
+            CLSVM_OK) {
+            undo_commits(cm, c0, first);
+            free_empty_leaves(cm, c0, c1);
+            return CLSVM_ERR_COMMIT;
+        }
+        cm->commits++;
+        cm->committed_chunks += n;
+    }
+
+    for (uint64_t c = c0; c <= c1; c++) {
+        uint32_t *n = count_of(cm, c);
+        if ((*n)++ == 0)
+            cm->leaves[c >> LEAF_BITS]->nonzero++;
+    }
+    return CLSVM_OK;
+}
+
+void commit_map_release(commit_map *cm, uintptr_t addr, size_t len)
+{
+    uint64_t c0, c1;
+    if (len == 0 || addr < cm->region->base)
+        return;
+    chunk_range(cm, addr, len, &c0, &c1);
+    if (c1 >= cm->nchunks)
+        return;
+    uint64_t run_first = 0, run_len = 0;
+    for (uint64_t c = c0; c <= c1; c++) {
+        leaf *l = cm->leaves[c >> LEAF_BITS];
+        uint32_t *n = l ? count_of(cm, c) : NULL;
+        if (!n || *n == 0) {
+            clsvm_log(CLSVM_LOG_ERROR, "window: chunk %llu released more often than acquired",
+                      (unsigned long long)c);
+            continue;
+        }
+        if (--*n == 0) {
+            l->nonzero--;
+            if (run_len && run_first + run_len == c) {
+                run_len++;
+                continue;
+            }
+            if (run_len)
+                decommit_run(cm, run_first, run_len);
+            run_first = c;
+            run_len = 1;
+        }
+    }
+    if (run_len)
+        decommit_run(cm, run_first, run_len);
+    free_empty_leaves(cm, c0, c1);
+}
+
+void commit_map_get_stats(const commit_map *cm, commit_stats *st)
+{
+    st->committed = cm->committed_chunks << CHUNK_SHIFT;
+    st->commits = cm->commits;
+    st->decommits = cm->decommits;
+}
+
+int commit_map_covers(const commit_map *cm, uintptr_t addr, size_t len)
+{
+    uint64_t c0, c1;
+    if (len == 0 || addr < cm->region->base)
+        return CLSVM_ERR_INVALID;
+    chunk_range(cm, addr, len, &c0, &c1);
+    if (c1 >= cm->nchunks)
+        return CLSVM_ERR_INVALID;
+    for (uint64_t c = c0; c <= c1; c++)
+        if (count_or_zero(cm, c) == 0)
+            return CLSVM_ERR_INVALID;
+    return CLSVM_OK;
+}
+
+int commit_map_validate(const commit_map *cm, uint64_t expected_sum)
+{
+    uint64_t sum = 0, nonzero_total = 0;
+    for (size_t i = 0; i < cm->nleaves; i++) {
+        const leaf *l = cm->leaves[i];
+        if (!l)
+            continue;
+        uint32_t nonzero = 0;
+        for (uint64_t j = 0; j < LEAF_CHUNKS; j++) {
+            if (l->count[j] && ((uint64_t)i << LEAF_BITS) + j >= cm->nchunks) {
+                clsvm_log(CLSVM_LOG_ERROR, "window validate: count beyond the window end");
+                return CLSVM_ERR_INVALID;
+            }
+            nonzero += l->count[j] != 0;
+            sum += l->count[j];
+        }
+        if (nonzero != l->nonzero || nonzero == 0) {
+            clsvm_log(CLSVM_LOG_ERROR, "window validate: leaf %zu says %u committed chunks, has %u",
+                      i, l->nonzero, nonzero);
+            return CLSVM_ERR_INVALID;
+        }
+        nonzero_total += nonzero;
+    }
+    if (nonzero_total != cm->committed_chunks) {
+        clsvm_log(CLSVM_LOG_ERROR, "window validate: %llu chunks in use but %llu committed",
+                  (unsigned long long)nonzero_total, (unsigned long long)cm->committed_chunks);
+        return CLSVM_ERR_INVALID;
+    }
+    if (sum != expected_sum) {
+        clsvm_log(CLSVM_LOG_ERROR,
+                  "window validate: chunk counts sum to %llu, allocations span %llu",
+                  (unsigned long long)sum, (unsigned long long)expected_sum);
+        return CLSVM_ERR_INVALID;
+    }
+    return CLSVM_OK;
+}

@@ -1,0 +1,53 @@
+/*
+ * provider: where a window's address space comes from. A provider maps (reserves) one range
+ * that lies entirely below 2^va_bits, makes sub-ranges of it readable/writable on demand
+ * (commit), returns their pages to the OS (decommit) and finally unmaps it (release).
+ *
+ * Today there is one provider, "reserve" (anonymous PROT_NONE reservation found by reading
+ * /proc/self/maps; window_reserve.c). A "devsvm" provider (mmap of /dev/svm) plugs in beside
+ * it later with the same four operations. Providers are stateless tables; per-window state
+ * lives in provider_region.
+ */
+#ifndef CLSVM_PROVIDER_H
+#define CLSVM_PROVIDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Commit granularity (bytes): every commit/decommit covers whole 2 MiB chunks. */
+#define CLSVM_COMMIT_CHUNK ((uint64_t)2 << 20)
+
+typedef struct provider_request {
+    unsigned va_bits;  /* every mapped byte must lie below 2^va_bits */
+    uint64_t size;     /* wanted size, a multiple of CLSVM_COMMIT_CHUNK */
+    uint64_t min_size; /* halve down to this size (a multiple of the chunk) */
+} provider_request;
+
+typedef struct provider_region {
+    uintptr_t base; /* CLSVM_COMMIT_CHUNK-aligned */
+    uint64_t size;  /* a multiple of CLSVM_COMMIT_CHUNK */
+    void *state;    /* provider-private (e.g. a file descriptor for devsvm) */
+} provider_region;
+
+typedef struct provider {
+    const char *name;
+    /* Map a region as req asks; CLSVM_OK or CLSVM_ERR_RESERVE/CLSVM_ERR_INVALID. */
+    int (*map)(const provider_request *req, provider_region *out);
+    /* Make [addr, addr + len) readable and writable; CLSVM_OK or CLSVM_ERR_COMMIT. */
+    int (*commit)(provider_region *r, uintptr_t addr, size_t len);
+    /* Return the pages of [addr, addr + len) to the OS, keep the range mapped, no access. */
+    int (*decommit)(provider_region *r, uintptr_t addr, size_t len);
+    /* Unmap the whole region. */
+    void (*release)(provider_region *r);
+} provider;
+
+/* The reserve provider (window_reserve.c). */
+extern const provider provider_reserve;
+
+/*
+ * Lowest and highest usable address for a window of va_bits (window_reserve.c): floor is
+ * max(vm.mmap_min_addr, 2 MiB); limit is min(2^va_bits, end of user space).
+ */
+void provider_reserve_bounds(unsigned va_bits, uintptr_t *floor, uintptr_t *limit);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * window.h: internals shared by window.c (the public API), window_commit.c (per-chunk commit
+ * counts) and stats.c (JSON and the CLSVM_STATS registry). Not installed.
+ */
+#ifndef CLSVM_WINDOW_H
+#define CLSVM_WINDOW_H
+
+#include "clsvm/runtime.h"
+#include "heap.h"
+#include "provider.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+/*
+ * commit_map: how many live allocations overlap each CLSVM_COMMIT_CHUNK of the window. A chunk
+ * is committed exactly while its count is non-zero. Counts live in a two-level table whose
+ * leaves (8 GiB of window each) are allocated on first use and freed when empty, so a 128 TiB
+ * window costs 128 KiB of top-level pointers and nothing else up front.
+ * Not thread-safe: the window lock serialises calls.
+ */
+typedef struct commit_map commit_map;
+
+int commit_map_create(const provider *prov, provider_region *region, commit_map **out);
+void commit_map_destroy(commit_map *cm);
+
+/*
+ * Count [addr, addr + len) as used by one more allocation; commit the chunks whose count goes
+ * 0 -> 1, adjacent ones in one call. On error (CLSVM_ERR_COMMIT, CLSVM_ERR_HOSTMEM) partial
+ * commits are undone and nothing changes.
+ */
+int commit_map_acquire(commit_map *cm, uintptr_t addr, size_t len);
+
+/* Undo one acquire of the same range; decommit chunks whose count goes 1 -> 0. */
+void commit_map_release(commit_map *cm, uintptr_t addr, size_t len);
+
+typedef struct commit_stats {
+    uint64_t committed; /* bytes */
+    uint64_t commits;   /* provider commit calls */
+    uint64_t decommits; /* provider decommit calls */
+} commit_stats;
+
+void commit_map_get_stats(const commit_map *cm, commit_stats *st);
+
+/* CLSVM_OK when every chunk of [addr, addr + len) has a non-zero count. */
+int commit_map_covers(const commit_map *cm, uintptr_t addr, size_t len);
+
+/*
+ * Check the table: leaf counters match their counts, no empty leaf is kept, the committed
+ * total matches, and the counts sum to expected_sum (chunks spanned, summed over allocations).
+ */
+int commit_map_validate(const commit_map *cm, uint64_t expected_sum);
+
+/* Chunks [addr, addr + len) spans (len > 0), for callers computing expected_sum. */
+uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len);
+
+struct clsvm_window {
+    pthread_mutex_t lock; /* guards heap, commits and the counters below */
+    const provider *prov;
+    provider_region region;
+    heap *heap;
+    commit_map *commits;
+    unsigned va_bits;
+    size_t default_align;
+    uint64_t allocated; /* requested bytes of live allocations (mirrors the heap's count) */
+    uint64_t peak_allocated;
+    uint64_t failed_allocs;
+    struct clsvm_window *registry_next; /* stats.c's list of open windows */
+};
+
+/*
+ * clsvm_window_open() with an explicit provider instead of cfg->provider: the seam where the
+ * devsvm provider plugs in, and where tests inject a provider whose commits fail.
+ */
+int window_open_with(const clsvm_config *cfg, const provider *prov, clsvm_window **out);
+
+/* Largest alignment clsvm_alloc() accepts. */
+#define CLSVM_MAX_ALIGN ((uint64_t)1 << 30)
+
+/* stats.c: track open windows so CLSVM_STATS can dump them at exit. */
+void stats_register_window(clsvm_window *w);
+/* Called by clsvm_window_close() before teardown; writes CLSVM_STATS if set. */
+void stats_unregister_window(clsvm_window *w);
+
+#endif

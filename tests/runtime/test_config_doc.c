@@ -1,0 +1,37 @@
+/* test_config_doc: docs/configuration.md lists every option of the table with its default,
+ * as a table row "| `NAME` | `default` | ... |" ("(unset)" for an empty default). */
+#include "check.h"
+
+#include "config.h"
+
+#include <string.h>
+
+#ifndef CLSVM_CONFIG_DOC
+#define CLSVM_CONFIG_DOC "docs/configuration.md"
+#endif
+
+int main(int argc, char **argv)
+{
+    const char *path = argc > 1 ? argv[1] : CLSVM_CONFIG_DOC;
+    FILE *f = fopen(path, "r");
+    CHECK_MSG(f != NULL, "cannot open %s", path);
+    static char doc[1 << 16];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+
+    for (int id = 0; id < CLSVM_OPT_COUNT; id++) {
+        const clsvm_option_desc *d = clsvm_option_describe((clsvm_option_id)id);
+        CHECK(d != NULL && d->name && d->default_value);
+        char row[256];
+        if (d->default_value[0])
+            snprintf(row, sizeof row, "| `%s` | `%s` |", d->name, d->default_value);
+        else
+            snprintf(row, sizeof row, "| `%s` | (unset) |", d->name);
+        CHECK_MSG(strstr(doc, row), "%s has no row starting \"%s\"; update it from config.c", path,
+                  row);
+    }
+    CHECK(clsvm_option_describe(CLSVM_OPT_COUNT) == NULL);
+    puts("ok");
+    return 0;
+}

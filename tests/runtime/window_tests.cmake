@@ -1,0 +1,15 @@
+# Window tests (issue 2): reservation and placement, commit/decommit, exhaustion, threads,
+# configuration from the environment, docs in sync with the options table, stats JSON.
+foreach(t test_window_placement test_window_decommit test_window_exhaustion test_window_threads
+          test_window_commit test_stats_json)
+  clsvm_test(${t} SOURCES runtime/${t}.c LIBS clsvm-runtime-static LABELS runtime window)
+endforeach()
+
+# The environment is the input under test here; children get their own values.
+clsvm_test(test_window_env SOURCES runtime/test_window_env.c LIBS clsvm-runtime-static
+           LABELS runtime window ENV CLSVM_VA_BITS=44 CLSVM_WINDOW_SIZE=1G)
+
+clsvm_test(test_config_doc SOURCES runtime/test_config_doc.c LIBS clsvm-runtime-static
+           LABELS runtime window)
+target_compile_definitions(test_config_doc
+  PRIVATE CLSVM_CONFIG_DOC="${CMAKE_SOURCE_DIR}/docs/configuration.md")
