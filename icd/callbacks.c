@@ -1,0 +1,243 @@
+/* callbacks.c: the callback trampolines (see callbacks.h) and the callback-registering entry
+ * points that need nothing else: clSetEventCallback, clSetMemObjectDestructorCallback,
+ * clSetContextDestructorCallback, clSetProgramReleaseCallback. */
+#include "callbacks.h"
+
+#include <stdlib.h>
+
+/* ---- build/compile/link notification ---- */
+struct clsvm_notify {
+    clsvm_program_fn fn;
+    void *user_data;
+    clsvm_obj *program;
+    atomic_int refs; /* one for the caller, one for the pending callback */
+    atomic_int fired;
+};
+
+clsvm_notify *clsvm_notify_new(clsvm_obj *program, clsvm_program_fn fn, void *user_data,
+                               cl_int *err)
+{
+    *err = CL_SUCCESS;
+    if (!fn)
+        return NULL;
+    clsvm_notify *n = malloc(sizeof *n);
+    if (!n) {
+        *err = CL_OUT_OF_HOST_MEMORY;
+        return NULL;
+    }
+    n->fn = fn;
+    n->user_data = user_data;
+    n->program = program;
+    atomic_init(&n->refs, 2);
+    atomic_init(&n->fired, 0);
+    clsvm_obj_retain(program);
+    return n;
+}
+
+static void notify_unref(clsvm_notify *n)
+{
+    if (atomic_fetch_sub(&n->refs, 1) == 1) {
+        clsvm_obj_release(n->program);
+        free(n);
+    }
+}
+
+void CL_CALLBACK clsvm_notify_tramp(cl_program be_program, void *record)
+{
+    clsvm_notify *n = record;
+    /* clLinkProgram may call back before it returns the new program's handle. */
+    if (!n->program->be)
+        n->program->be = be_program;
+    atomic_store(&n->fired, 1);
+    n->fn((cl_program)n->program, n->user_data);
+    notify_unref(n);
+}
+
+void clsvm_notify_finish(clsvm_notify *n, cl_int err)
+{
+    if (!n)
+        return;
+    /* A failed call that has not called back will not: backends report build failures
+     * (CL_BUILD_PROGRAM_FAILURE...) through the callback before returning. */
+    if (err != CL_SUCCESS && !atomic_load(&n->fired))
+        notify_unref(n);
+    notify_unref(n);
+}
+
+/* ---- clEnqueueSVMFree ---- */
+struct clsvm_svm_free_cb {
+    clsvm_svm_free_fn fn;
+    void *user_data;
+    clsvm_obj *queue;
+};
+
+clsvm_svm_free_cb *clsvm_svm_free_cb_new(clsvm_obj *queue, clsvm_svm_free_fn fn, void *user_data,
+                                         cl_int *err)
+{
+    *err = CL_SUCCESS;
+    if (!fn || !queue)
+        return NULL;
+    clsvm_svm_free_cb *cb = malloc(sizeof *cb);
+    if (!cb) {
+        *err = CL_OUT_OF_HOST_MEMORY;
+        return NULL;
+    }
+    cb->fn = fn;
+    cb->user_data = user_data;
+    cb->queue = queue;
+    clsvm_obj_retain(queue);
+    return cb;
+}
+
+void clsvm_svm_free_cb_cancel(clsvm_svm_free_cb *cb)
+{
+    if (!cb)
+        return;
+    clsvm_obj_release(cb->queue);
+    free(cb);
+}
+
+void CL_CALLBACK clsvm_svm_free_tramp(cl_command_queue q, cl_uint n, void **ptrs, void *record)
+{
+    clsvm_svm_free_cb *cb = record;
+    (void)q;
+    cb->fn((cl_command_queue)cb->queue, n, ptrs, cb->user_data);
+    clsvm_svm_free_cb_cancel(cb);
+}
+
+/* ---- event callbacks: the record keeps the event wrapper alive until it has fired ---- */
+typedef struct event_cb {
+    void(CL_CALLBACK *fn)(cl_event, cl_int, void *);
+    void *user_data;
+    clsvm_obj *event;
+} event_cb;
+
+static void CL_CALLBACK event_tramp(cl_event be_event, cl_int status, void *record)
+{
+    event_cb *cb = record;
+    (void)be_event;
+    cb->fn((cl_event)cb->event, status, cb->user_data);
+    clsvm_obj_release(cb->event);
+    free(cb);
+}
+
+cl_int CL_API_CALL clsvm_clSetEventCallback(cl_event event, cl_int type,
+                                            void(CL_CALLBACK *fn)(cl_event, cl_int, void *),
+                                            void *user_data)
+{
+    clsvm_obj *e = clsvm_obj_of(event, CLSVM_EVENT);
+    if (!e)
+        return CL_INVALID_EVENT;
+    if (!fn)
+        return CL_INVALID_VALUE;
+    event_cb *cb = malloc(sizeof *cb);
+    if (!cb)
+        return CL_OUT_OF_HOST_MEMORY;
+    *cb = (event_cb){fn, user_data, e};
+    clsvm_obj_retain(e);
+    cl_int err = clsvm_be->clSetEventCallback(e->be, type, event_tramp, cb);
+    if (err != CL_SUCCESS) {
+        clsvm_obj_release(e);
+        free(cb);
+    }
+    return err;
+}
+
+/* ---- destructor callbacks: the record carries the handle value only ---- */
+typedef struct dtor_cb {
+    void(CL_CALLBACK *fn)(void *, void *);
+    void *user_data;
+    void *handle;
+} dtor_cb;
+
+static dtor_cb *dtor_new(void *fn, void *user_data, void *handle)
+{
+    dtor_cb *cb = malloc(sizeof *cb);
+    if (cb) {
+        cb->fn = (void(CL_CALLBACK *)(void *, void *))fn;
+        cb->user_data = user_data;
+        cb->handle = handle;
+    }
+    return cb;
+}
+
+static void CL_CALLBACK mem_dtor_tramp(cl_mem be, void *record)
+{
+    dtor_cb *cb = record;
+    (void)be;
+    ((void(CL_CALLBACK *)(cl_mem, void *))cb->fn)((cl_mem)cb->handle, cb->user_data);
+    free(cb);
+}
+
+static void CL_CALLBACK ctx_dtor_tramp(cl_context be, void *record)
+{
+    dtor_cb *cb = record;
+    (void)be;
+    ((void(CL_CALLBACK *)(cl_context, void *))cb->fn)((cl_context)cb->handle, cb->user_data);
+    free(cb);
+}
+
+static void CL_CALLBACK program_release_tramp(cl_program be, void *record)
+{
+    dtor_cb *cb = record;
+    (void)be;
+    ((clsvm_program_fn)cb->fn)((cl_program)cb->handle, cb->user_data);
+    free(cb);
+}
+
+cl_int CL_API_CALL clsvm_clSetMemObjectDestructorCallback(cl_mem memobj,
+                                                          void(CL_CALLBACK *fn)(cl_mem, void *),
+                                                          void *user_data)
+{
+    clsvm_obj *m = clsvm_obj_of(memobj, CLSVM_MEM);
+    if (!m)
+        return CL_INVALID_MEM_OBJECT;
+    if (!fn)
+        return CL_INVALID_VALUE;
+    dtor_cb *cb = dtor_new((void *)fn, user_data, m);
+    if (!cb)
+        return CL_OUT_OF_HOST_MEMORY;
+    cl_int err = clsvm_be->clSetMemObjectDestructorCallback(m->be, mem_dtor_tramp, cb);
+    if (err != CL_SUCCESS)
+        free(cb);
+    return err;
+}
+
+cl_int CL_API_CALL clsvm_clSetContextDestructorCallback(cl_context context,
+                                                        void(CL_CALLBACK *fn)(cl_context, void *),
+                                                        void *user_data)
+{
+    clsvm_obj *c = clsvm_obj_of(context, CLSVM_CONTEXT);
+    if (!c)
+        return CL_INVALID_CONTEXT;
+    if (!fn)
+        return CL_INVALID_VALUE;
+    if (!clsvm_be->clSetContextDestructorCallback)
+        return CL_INVALID_OPERATION;
+    dtor_cb *cb = dtor_new((void *)fn, user_data, c);
+    if (!cb)
+        return CL_OUT_OF_HOST_MEMORY;
+    cl_int err = clsvm_be->clSetContextDestructorCallback(c->be, ctx_dtor_tramp, cb);
+    if (err != CL_SUCCESS)
+        free(cb);
+    return err;
+}
+
+cl_int CL_API_CALL clsvm_clSetProgramReleaseCallback(cl_program program, clsvm_program_fn fn,
+                                                     void *user_data)
+{
+    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
+    if (!p)
+        return CL_INVALID_PROGRAM;
+    if (!fn)
+        return CL_INVALID_VALUE;
+    if (!clsvm_be->clSetProgramReleaseCallback)
+        return CL_INVALID_OPERATION;
+    dtor_cb *cb = dtor_new((void *)fn, user_data, p);
+    if (!cb)
+        return CL_OUT_OF_HOST_MEMORY;
+    cl_int err = clsvm_be->clSetProgramReleaseCallback(p->be, program_release_tramp, cb);
+    if (err != CL_SUCCESS)
+        free(cb);
+    return err;
+}

@@ -1,0 +1,104 @@
+/* event.c: events: wait lists going down, events coming back from enqueues, event queries and
+ * clWaitForEvents. An event wrapper holds references on its context (owner) and, unless it is a
+ * user event, on its queue (parent), so CL_EVENT_COMMAND_QUEUE/CONTEXT are answered from it. */
+#include "icd.h"
+
+#include <stdlib.h>
+
+void **clsvm_array_unwrap(cl_uint n, const void *const *in, clsvm_kind kind, void **buf,
+                          cl_uint inline_n, int *bad)
+{
+    *bad = 0;
+    if (!in)
+        return NULL;
+    void **out = buf;
+    if (n > inline_n) {
+        out = malloc(n * sizeof(void *));
+        if (!out) {
+            *bad = -1;
+            return NULL;
+        }
+    }
+    for (cl_uint i = 0; i < n; i++) {
+        out[i] = clsvm_unwrap(in[i], kind);
+        if (!out[i])
+            *bad = 1;
+    }
+    return out;
+}
+
+void clsvm_array_done(void **arr, void **buf)
+{
+    if (arr != buf)
+        free(arr);
+}
+
+cl_int clsvm_evlist_unwrap(cl_uint n, const cl_event *in, clsvm_evlist *out)
+{
+    int bad;
+    out->list = NULL;
+    if ((n > 0 && !in) || (n == 0 && in))
+        return CL_INVALID_EVENT_WAIT_LIST;
+    out->list = (cl_event *)clsvm_array_unwrap(n, (const void *const *)in, CLSVM_EVENT,
+                                               (void **)out->inline_, CLSVM_EVLIST_INLINE, &bad);
+    if (bad < 0)
+        return CL_OUT_OF_HOST_MEMORY;
+    if (bad) {
+        clsvm_evlist_done(out);
+        return CL_INVALID_EVENT_WAIT_LIST;
+    }
+    return CL_SUCCESS;
+}
+
+void clsvm_evlist_done(clsvm_evlist *l)
+{
+    clsvm_array_done((void **)l->list, (void **)l->inline_);
+}
+
+cl_int clsvm_event_out(cl_int err, cl_command_queue queue, cl_event be_event, cl_event *event)
+{
+    if (!event || err != CL_SUCCESS) {
+        if (event)
+            *event = NULL;
+        return err;
+    }
+    clsvm_obj *q = (clsvm_obj *)queue; /* the enqueue succeeded, so queue is valid */
+    *event = clsvm_wrap_result(CLSVM_EVENT, be_event, CL_SUCCESS, q->owner, q, &err);
+    return err;
+}
+
+cl_int CL_API_CALL clsvm_clWaitForEvents(cl_uint num_events, const cl_event *event_list)
+{
+    clsvm_evlist wl;
+    if (num_events == 0 || !event_list)
+        return CL_INVALID_VALUE;
+    cl_int err = clsvm_evlist_unwrap(num_events, event_list, &wl);
+    if (err == CL_INVALID_EVENT_WAIT_LIST)
+        return CL_INVALID_EVENT;
+    if (err != CL_SUCCESS)
+        return err;
+    err = clsvm_be->clWaitForEvents(num_events, wl.list);
+    clsvm_evlist_done(&wl);
+    return err;
+}
+
+cl_int CL_API_CALL clsvm_clGetEventInfo(cl_event event, cl_event_info param_name,
+                                        size_t param_value_size, void *param_value,
+                                        size_t *param_value_size_ret)
+{
+    clsvm_obj *e = clsvm_obj_of(event, CLSVM_EVENT);
+    if (!e)
+        return CL_INVALID_EVENT;
+    switch (param_name) {
+    case CL_EVENT_COMMAND_QUEUE:
+        return clsvm_info_handle(e->parent, param_value_size, param_value, param_value_size_ret);
+    case CL_EVENT_CONTEXT:
+        return clsvm_info_handle(e->owner, param_value_size, param_value, param_value_size_ret);
+    case CL_EVENT_REFERENCE_COUNT:
+        return clsvm_info_uint((cl_uint)atomic_load(&e->refs), param_value_size, param_value,
+                               param_value_size_ret);
+    default:
+        return clsvm_be->clGetEventInfo(e->be, param_name, param_value_size, param_value,
+                                        param_value_size_ret);
+    }
+}

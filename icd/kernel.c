@@ -1,0 +1,238 @@
+/*
+ * kernel.c: kernels. A kernel holds references on its program (parent) and context (owner).
+ *
+ * clSetKernelArg must replace clsvm mem/sampler handles by the backend's. At creation each
+ * kernel records the kind of each argument (memory object, sampler, other) from the backend's
+ * argument info, so a value is translated only where a handle belongs, a foreign or stale
+ * handle is rejected there, and plain 8-byte scalars pass untouched. Without argument info,
+ * an 8-byte value is translated if it is a live clsvm mem/sampler (slab membership check, never
+ * a dereference) and rejected if it points into the slab at anything else.
+ */
+#include "icd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { ARG_OTHER, ARG_MEM, ARG_SAMPLER };
+
+typedef struct arg_kinds {
+    cl_uint n;
+    unsigned char kind[];
+} arg_kinds;
+
+/* NULL when the backend gives no argument info (then the heuristic applies). */
+static arg_kinds *query_arg_kinds(cl_kernel be)
+{
+    cl_uint n = 0;
+    if (clsvm_be->clGetKernelInfo(be, CL_KERNEL_NUM_ARGS, sizeof n, &n, NULL) != CL_SUCCESS ||
+        !clsvm_be->clGetKernelArgInfo)
+        return NULL;
+    arg_kinds *a = malloc(sizeof *a + n);
+    if (!a)
+        return NULL;
+    a->n = n;
+    for (cl_uint i = 0; i < n; i++) {
+        cl_kernel_arg_address_qualifier aq;
+        char type[64] = "";
+        if (clsvm_be->clGetKernelArgInfo(be, i, CL_KERNEL_ARG_ADDRESS_QUALIFIER, sizeof aq, &aq,
+                                         NULL) != CL_SUCCESS) {
+            free(a);
+            return NULL;
+        }
+        /* A type name longer than the buffer is not "sampler_t"; the error is fine. */
+        clsvm_be->clGetKernelArgInfo(be, i, CL_KERNEL_ARG_TYPE_NAME, sizeof type, type, NULL);
+        if (strcmp(type, "sampler_t") == 0)
+            a->kind[i] = ARG_SAMPLER;
+        else if (aq == CL_KERNEL_ARG_ADDRESS_GLOBAL || aq == CL_KERNEL_ARG_ADDRESS_CONSTANT)
+            a->kind[i] = ARG_MEM; /* buffers, images, pipes */
+        else
+            a->kind[i] = ARG_OTHER;
+    }
+    return a;
+}
+
+static clsvm_obj *wrap_kernel(cl_kernel be, clsvm_obj *program)
+{
+    clsvm_obj *k = clsvm_obj_new(CLSVM_KERNEL, be, program->owner, program);
+    if (k)
+        k->ext = query_arg_kinds(be);
+    return k;
+}
+
+cl_kernel CL_API_CALL clsvm_clCreateKernel(cl_program program, const char *kernel_name,
+                                           cl_int *errcode_ret)
+{
+    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
+    cl_int err = CL_INVALID_PROGRAM;
+    cl_kernel be = p ? clsvm_be->clCreateKernel(p->be, kernel_name, &err) : NULL;
+    clsvm_obj *k = NULL;
+    if (be) {
+        k = wrap_kernel(be, p);
+        if (!k) {
+            clsvm_be_release(CLSVM_KERNEL, be);
+            err = CL_OUT_OF_HOST_MEMORY;
+        }
+    }
+    if (errcode_ret)
+        *errcode_ret = err;
+    return (cl_kernel)k;
+}
+
+cl_int CL_API_CALL clsvm_clCreateKernelsInProgram(cl_program program, cl_uint num_kernels,
+                                                  cl_kernel *kernels, cl_uint *num_kernels_ret)
+{
+    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
+    if (!p)
+        return CL_INVALID_PROGRAM;
+    cl_uint made = 0;
+    cl_int err = clsvm_be->clCreateKernelsInProgram(p->be, num_kernels, kernels, &made);
+    if (num_kernels_ret)
+        *num_kernels_ret = made;
+    if (err != CL_SUCCESS || !kernels)
+        return err;
+    for (cl_uint i = 0; i < made && i < num_kernels; i++) {
+        clsvm_obj *k = wrap_kernel(kernels[i], p);
+        if (!k) {
+            for (cl_uint j = i; j < made && j < num_kernels; j++)
+                clsvm_be_release(CLSVM_KERNEL, kernels[j]);
+            for (cl_uint j = 0; j < i; j++)
+                clsvm_obj_release((clsvm_obj *)kernels[j]);
+            return CL_OUT_OF_HOST_MEMORY;
+        }
+        kernels[i] = (cl_kernel)k;
+    }
+    return CL_SUCCESS;
+}
+
+cl_kernel CL_API_CALL clsvm_clCloneKernel(cl_kernel source_kernel, cl_int *errcode_ret)
+{
+    clsvm_obj *src = clsvm_obj_of(source_kernel, CLSVM_KERNEL);
+    cl_int err = CL_INVALID_KERNEL;
+    cl_kernel be = NULL;
+    if (src && !clsvm_be->clCloneKernel)
+        err = CL_INVALID_OPERATION;
+    else if (src)
+        be = clsvm_be->clCloneKernel(src->be, &err);
+    clsvm_obj *k = NULL;
+    if (be) {
+        k = wrap_kernel(be, src->parent);
+        if (!k) {
+            clsvm_be_release(CLSVM_KERNEL, be);
+            err = CL_OUT_OF_HOST_MEMORY;
+        }
+    }
+    if (errcode_ret)
+        *errcode_ret = err;
+    return (cl_kernel)k;
+}
+
+cl_int CL_API_CALL clsvm_clSetKernelArg(cl_kernel kernel, cl_uint arg_index, size_t arg_size,
+                                        const void *arg_value)
+{
+    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
+    if (!k)
+        return CL_INVALID_KERNEL;
+    const arg_kinds *a = k->ext;
+    if (a && arg_index >= a->n)
+        return CL_INVALID_ARG_INDEX;
+    int kind = a ? a->kind[arg_index] : -1;
+    if (kind == ARG_OTHER || arg_size != sizeof(void *) || !arg_value)
+        return clsvm_be->clSetKernelArg(k->be, arg_index, arg_size, arg_value);
+    void *h;
+    memcpy(&h, arg_value, sizeof h); /* arg_value need not be aligned */
+    if (!h)                          /* a NULL buffer is allowed; the backend decides */
+        return clsvm_be->clSetKernelArg(k->be, arg_index, arg_size, arg_value);
+    void *be = NULL;
+    if (kind != ARG_SAMPLER)
+        be = clsvm_unwrap(h, CLSVM_MEM);
+    if (!be && kind != ARG_MEM)
+        be = clsvm_unwrap(h, CLSVM_SAMPLER);
+    if (be)
+        return clsvm_be->clSetKernelArg(k->be, arg_index, arg_size, &be);
+    if (kind == ARG_MEM)
+        return CL_INVALID_MEM_OBJECT;
+    if (kind == ARG_SAMPLER)
+        return CL_INVALID_SAMPLER;
+    /* No argument info: a value inside the slab is a stale or wrong-type clsvm handle. */
+    if ((uintptr_t)h - clsvm_slab_base < clsvm_slab_limit - clsvm_slab_base)
+        return CL_INVALID_MEM_OBJECT;
+    return clsvm_be->clSetKernelArg(k->be, arg_index, arg_size, arg_value);
+}
+
+cl_int CL_API_CALL clsvm_clGetKernelInfo(cl_kernel kernel, cl_kernel_info param_name,
+                                         size_t param_value_size, void *param_value,
+                                         size_t *param_value_size_ret)
+{
+    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
+    if (!k)
+        return CL_INVALID_KERNEL;
+    switch (param_name) {
+    case CL_KERNEL_CONTEXT:
+        return clsvm_info_handle(k->owner, param_value_size, param_value, param_value_size_ret);
+    case CL_KERNEL_PROGRAM:
+        return clsvm_info_handle(k->parent, param_value_size, param_value, param_value_size_ret);
+    case CL_KERNEL_REFERENCE_COUNT:
+        return clsvm_info_uint((cl_uint)atomic_load(&k->refs), param_value_size, param_value,
+                               param_value_size_ret);
+    default:
+        return clsvm_be->clGetKernelInfo(k->be, param_name, param_value_size, param_value,
+                                         param_value_size_ret);
+    }
+}
+
+/* The device is optional in these queries (NULL: the program's only device). */
+static cl_int kernel_and_device(cl_kernel kernel, cl_device_id device, void **be_k, void **be_d)
+{
+    *be_k = clsvm_unwrap(kernel, CLSVM_KERNEL);
+    if (!*be_k)
+        return CL_INVALID_KERNEL;
+    *be_d = device ? clsvm_unwrap(device, CLSVM_DEVICE) : NULL;
+    return device && !*be_d ? CL_INVALID_DEVICE : CL_SUCCESS;
+}
+
+cl_int CL_API_CALL clsvm_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id device,
+                                                  cl_kernel_work_group_info param_name,
+                                                  size_t param_value_size, void *param_value,
+                                                  size_t *param_value_size_ret)
+{
+    void *k, *d;
+    cl_int err = kernel_and_device(kernel, device, &k, &d);
+    if (err != CL_SUCCESS)
+        return err;
+    return clsvm_be->clGetKernelWorkGroupInfo(k, d, param_name, param_value_size, param_value,
+                                              param_value_size_ret);
+}
+
+cl_int CL_API_CALL clsvm_clGetKernelSubGroupInfo(cl_kernel kernel, cl_device_id device,
+                                                 cl_kernel_sub_group_info param_name,
+                                                 size_t input_value_size, const void *input_value,
+                                                 size_t param_value_size, void *param_value,
+                                                 size_t *param_value_size_ret)
+{
+    void *k, *d;
+    cl_int err = kernel_and_device(kernel, device, &k, &d);
+    if (err != CL_SUCCESS)
+        return err;
+    if (!clsvm_be->clGetKernelSubGroupInfo)
+        return CL_INVALID_OPERATION;
+    return clsvm_be->clGetKernelSubGroupInfo(k, d, param_name, input_value_size, input_value,
+                                             param_value_size, param_value, param_value_size_ret);
+}
+
+cl_int CL_API_CALL clsvm_clGetKernelSubGroupInfoKHR(cl_kernel kernel, cl_device_id device,
+                                                    cl_kernel_sub_group_info param_name,
+                                                    size_t input_value_size,
+                                                    const void *input_value,
+                                                    size_t param_value_size, void *param_value,
+                                                    size_t *param_value_size_ret)
+{
+    void *k, *d;
+    cl_int err = kernel_and_device(kernel, device, &k, &d);
+    if (err != CL_SUCCESS)
+        return err;
+    if (!clsvm_be->clGetKernelSubGroupInfoKHR)
+        return CL_INVALID_OPERATION;
+    return clsvm_be->clGetKernelSubGroupInfoKHR(k, d, param_name, input_value_size, input_value,
+                                                param_value_size, param_value,
+                                                param_value_size_ret);
+}

@@ -1,0 +1,290 @@
+/*
+ * object.c: lifetime of clsvm objects.
+ *
+ * Slab: every wrapper is a 64-byte slot of one mmap'd region (reserved once, pages touched on
+ * demand). Membership of an arbitrary pointer is then an address-range check plus a tag read,
+ * which is what clSetKernelArg needs to recognise a cl_mem/cl_sampler value without
+ * dereferencing foreign memory. Freed slots keep their memory (tag cleared, so a released
+ * handle is detected until the slot is reused) and go on a lock-free LIFO free list whose head
+ * carries an ABA counter; they are reused only after a quarantine (SLAB_QUARANTINE). Allocation
+ * and free are O(1) and take no lock.
+ *
+ * Map: platforms, devices and queues are also in a small mutex-protected hash map from backend
+ * handle to wrapper, for backend handles returned by queries (CL_CONTEXT_DEVICES...). Only
+ * creation, destruction and those queries touch it; the enqueue path never does.
+ *
+ * Invariants: a live object's refs >= 1; it holds one reference on owner and parent (if set)
+ * and one backend reference on be (if set); those are dropped, child first, when refs hits 0.
+ */
+#include "icd.h"
+
+#include "log.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define SLAB_SLOTS (1u << 22) /* 4 Mi objects, 256 MiB of address space */
+/* Freed slots are reused only once this many slots have been handed out (4 MiB touched), so a
+ * released handle stays detectably dead for a long time in ordinary programs. */
+#define SLAB_QUARANTINE (1u << 16)
+
+uintptr_t clsvm_slab_base, clsvm_slab_limit;
+static atomic_uint slab_bump = 1;       /* next never-used slot; slot 0 is never used */
+static _Atomic uint64_t slab_free_head; /* (aba counter << 32) | slot index, 0 = empty */
+
+int clsvm_objects_init(void)
+{
+    size_t bytes = (size_t)SLAB_SLOTS * CLSVM_SLOT_SIZE;
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    clsvm_slab_base = (uintptr_t)p;
+    clsvm_slab_limit = clsvm_slab_base + bytes;
+    return 0;
+}
+
+static clsvm_obj *slot_at(uint32_t i)
+{
+    return (clsvm_obj *)(clsvm_slab_base + (uintptr_t)i * CLSVM_SLOT_SIZE);
+}
+
+static clsvm_obj *slab_alloc(void)
+{
+    uint64_t head = atomic_load(&slab_free_head);
+    while ((uint32_t)head &&
+           atomic_load_explicit(&slab_bump, memory_order_relaxed) >= SLAB_QUARANTINE) {
+        clsvm_obj *o = slot_at((uint32_t)head);
+        uint64_t next = (head & ~0xffffffffull) + (1ull << 32) +
+                        atomic_load_explicit(&o->free_next, memory_order_relaxed);
+        if (atomic_compare_exchange_weak(&slab_free_head, &head, next))
+            return o;
+    }
+    uint32_t i = atomic_fetch_add(&slab_bump, 1);
+    if (i >= SLAB_SLOTS) {
+        atomic_store(&slab_bump, SLAB_SLOTS);
+        CLSVM_LOG_ONCE(CLSVM_LOG_ERROR,
+                       "icd: more than %u live OpenCL objects; creation fails with "
+                       "CL_OUT_OF_HOST_MEMORY; release objects (events especially) you no "
+                       "longer need",
+                       SLAB_SLOTS - 1);
+        return NULL;
+    }
+    return slot_at(i);
+}
+
+static void slab_free(clsvm_obj *o)
+{
+    uint32_t i = (uint32_t)(((uintptr_t)o - clsvm_slab_base) / CLSVM_SLOT_SIZE);
+    uint64_t head = atomic_load(&slab_free_head);
+    do {
+        atomic_store_explicit(&o->free_next, (uint32_t)head, memory_order_relaxed);
+    } while (!atomic_compare_exchange_weak(&slab_free_head, &head,
+                                           (head & ~0xffffffffull) + (1ull << 32) + i));
+}
+
+/* ---- backend->wrapper map ---- */
+#define MAP_BUCKETS 1024
+static clsvm_obj *map_bucket[MAP_BUCKETS];
+static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t map_hash(const void *be)
+{
+    uintptr_t x = (uintptr_t)be;
+    return (size_t)((x >> 4) ^ (x >> 16)) % MAP_BUCKETS;
+}
+
+static clsvm_obj *map_find_locked(const void *be, clsvm_kind kind)
+{
+    for (clsvm_obj *o = map_bucket[map_hash(be)]; o; o = o->map_next)
+        if (o->be == be && atomic_load(&o->tag) == CLSVM_TAG(kind))
+            return o;
+    return NULL;
+}
+
+void clsvm_map_insert(clsvm_obj *o)
+{
+    size_t h = map_hash(o->be);
+    pthread_mutex_lock(&map_lock);
+    o->map_next = map_bucket[h];
+    map_bucket[h] = o;
+    o->flags |= CLSVM_F_MAPPED;
+    pthread_mutex_unlock(&map_lock);
+}
+
+clsvm_obj *clsvm_map_find(const void *be, clsvm_kind kind)
+{
+    if (!be)
+        return NULL;
+    pthread_mutex_lock(&map_lock);
+    clsvm_obj *o = map_find_locked(be, kind);
+    pthread_mutex_unlock(&map_lock);
+    return o;
+}
+
+static void map_remove(clsvm_obj *o)
+{
+    pthread_mutex_lock(&map_lock);
+    for (clsvm_obj **pp = &map_bucket[map_hash(o->be)]; *pp; pp = &(*pp)->map_next) {
+        if (*pp == o) {
+            *pp = o->map_next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&map_lock);
+}
+
+/* ---- lifetime ---- */
+void clsvm_be_release(clsvm_kind kind, void *be)
+{
+    const struct _cl_icd_dispatch *d = clsvm_be;
+    switch (kind) {
+    case CLSVM_DEVICE:
+        if (d->clReleaseDevice)
+            d->clReleaseDevice(be);
+        break;
+    case CLSVM_CONTEXT:
+        d->clReleaseContext(be);
+        break;
+    case CLSVM_QUEUE:
+        d->clReleaseCommandQueue(be);
+        break;
+    case CLSVM_MEM:
+        d->clReleaseMemObject(be);
+        break;
+    case CLSVM_SAMPLER:
+        d->clReleaseSampler(be);
+        break;
+    case CLSVM_PROGRAM:
+        d->clReleaseProgram(be);
+        break;
+    case CLSVM_KERNEL:
+        d->clReleaseKernel(be);
+        break;
+    case CLSVM_EVENT:
+        d->clReleaseEvent(be);
+        break;
+    default:
+        break; /* platforms are not reference counted */
+    }
+}
+
+clsvm_obj *clsvm_obj_new(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj *parent)
+{
+    clsvm_obj *o = slab_alloc();
+    if (!o)
+        return NULL;
+    o->dispatch = &clsvm_dispatch;
+    atomic_store_explicit(&o->refs, 1, memory_order_relaxed);
+    o->be = be;
+    o->owner = owner;
+    o->parent = parent;
+    o->ext = NULL;
+    o->map_next = NULL;
+    o->flags = 0;
+    if (owner)
+        clsvm_obj_retain(owner);
+    if (parent)
+        clsvm_obj_retain(parent);
+    /* Publish last: a concurrent clSetKernelArg scan must not see a half-built object. */
+    atomic_store_explicit(&o->tag, CLSVM_TAG(kind), memory_order_release);
+    return o;
+}
+
+clsvm_obj *clsvm_obj_new_mapped(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj *parent)
+{
+    /* Lookup and insert under one lock so two threads cannot wrap the same handle twice. */
+    pthread_mutex_lock(&map_lock);
+    clsvm_obj *o = map_find_locked(be, kind);
+    if (o) {
+        clsvm_obj_retain(o);
+        pthread_mutex_unlock(&map_lock);
+        clsvm_be_release(kind, be);
+        return o;
+    }
+    o = clsvm_obj_new(kind, be, owner, parent);
+    if (o) {
+        size_t h = map_hash(be);
+        o->map_next = map_bucket[h];
+        map_bucket[h] = o;
+        o->flags |= CLSVM_F_MAPPED;
+    }
+    pthread_mutex_unlock(&map_lock);
+    return o;
+}
+
+void clsvm_obj_retain(clsvm_obj *o)
+{
+    if (!(o->flags & CLSVM_F_PERMANENT))
+        atomic_fetch_add_explicit(&o->refs, 1, memory_order_relaxed);
+}
+
+static clsvm_kind kind_of(clsvm_obj *o)
+{
+    return (clsvm_kind)(atomic_load_explicit(&o->tag, memory_order_relaxed) & 0xffffu);
+}
+
+void clsvm_obj_release(clsvm_obj *o)
+{
+    if (o->flags & CLSVM_F_PERMANENT)
+        return;
+    if (atomic_fetch_sub_explicit(&o->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    clsvm_kind kind = kind_of(o);
+    if (o->flags & CLSVM_F_MAPPED)
+        map_remove(o);
+    /* Backend object first (its destructor callbacks still see a live wrapper), then the
+     * references this object held on its context and parent. */
+    if (o->be)
+        clsvm_be_release(kind, o->be);
+    clsvm_obj *owner = o->owner, *parent = o->parent;
+    if (kind == CLSVM_CONTEXT && o->ext) {
+        clsvm_devlist *l = o->ext;
+        for (cl_uint i = 0; i < l->n; i++)
+            clsvm_obj_release(l->dev[i]);
+    }
+    free(o->ext);
+    atomic_store_explicit(&o->tag, 0, memory_order_release);
+    slab_free(o);
+    if (parent)
+        clsvm_obj_release(parent);
+    if (owner)
+        clsvm_obj_release(owner);
+}
+
+cl_int clsvm_retain_handle(const void *h, clsvm_kind kind, cl_int err)
+{
+    clsvm_obj *o = clsvm_obj_of(h, kind);
+    if (!o)
+        return err;
+    clsvm_obj_retain(o);
+    return CL_SUCCESS;
+}
+
+cl_int clsvm_release_handle(const void *h, clsvm_kind kind, cl_int err)
+{
+    clsvm_obj *o = clsvm_obj_of(h, kind);
+    if (!o)
+        return err;
+    clsvm_obj_release(o);
+    return CL_SUCCESS;
+}
+
+void *clsvm_wrap_result(clsvm_kind kind, void *be, cl_int err, clsvm_obj *owner, clsvm_obj *parent,
+                        cl_int *errcode_ret)
+{
+    clsvm_obj *o = NULL;
+    if (be) {
+        o = clsvm_obj_new(kind, be, owner, parent);
+        if (!o) {
+            clsvm_be_release(kind, be);
+            err = CL_OUT_OF_HOST_MEMORY;
+        }
+    } else if (err == CL_SUCCESS) {
+        err = CL_OUT_OF_RESOURCES; /* a backend that returns NULL without an error */
+    }
+    if (errcode_ret)
+        *errcode_ret = err;
+    return o;
+}

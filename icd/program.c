@@ -1,0 +1,190 @@
+/* program.c: programs made from device lists or other programs, build/compile/link (whose
+ * notifications go through callbacks.c so they receive clsvm's program), program queries.
+ * A program holds a reference on its context. */
+#include "callbacks.h"
+
+#define INLINE_N 8
+
+/* Unwrap an array of handles; *err gets bad_err for an invalid element. */
+typedef struct handle_array {
+    void **v;
+    void *buf[INLINE_N];
+} handle_array;
+
+static cl_int unwrap_array(handle_array *a, cl_uint n, const void *in, clsvm_kind kind,
+                           cl_int bad_err)
+{
+    int bad;
+    a->v = clsvm_array_unwrap(n, (const void *const *)in, kind, a->buf, INLINE_N, &bad);
+    if (bad < 0)
+        return CL_OUT_OF_HOST_MEMORY;
+    return bad ? bad_err : CL_SUCCESS;
+}
+
+static void array_done(handle_array *a)
+{
+    clsvm_array_done(a->v, a->buf);
+}
+
+cl_program CL_API_CALL clsvm_clCreateProgramWithBinary(cl_context context, cl_uint num_devices,
+                                                       const cl_device_id *device_list,
+                                                       const size_t *lengths,
+                                                       const unsigned char **binaries,
+                                                       cl_int *binary_status, cl_int *errcode_ret)
+{
+    handle_array devs;
+    cl_program be = NULL;
+    cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
+    cl_int err_ctx = CLSVM_CHECK(context);
+    if (err_ctx != CL_SUCCESS)
+        err = err_ctx;
+    if (err == CL_SUCCESS)
+        be = clsvm_be->clCreateProgramWithBinary(CLSVM_U(context), num_devices,
+                                                 (cl_device_id *)devs.v, lengths, binaries,
+                                                 binary_status, &err);
+    array_done(&devs);
+    return clsvm_wrap_result(CLSVM_PROGRAM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
+}
+
+cl_program CL_API_CALL clsvm_clCreateProgramWithBuiltInKernels(cl_context context,
+                                                               cl_uint num_devices,
+                                                               const cl_device_id *device_list,
+                                                               const char *kernel_names,
+                                                               cl_int *errcode_ret)
+{
+    handle_array devs;
+    cl_program be = NULL;
+    cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
+    cl_int err_ctx = CLSVM_CHECK(context);
+    if (err_ctx != CL_SUCCESS)
+        err = err_ctx;
+    if (err == CL_SUCCESS && !clsvm_be->clCreateProgramWithBuiltInKernels)
+        err = CL_INVALID_OPERATION;
+    if (err == CL_SUCCESS)
+        be = clsvm_be->clCreateProgramWithBuiltInKernels(
+            CLSVM_U(context), num_devices, (cl_device_id *)devs.v, kernel_names, &err);
+    array_done(&devs);
+    return clsvm_wrap_result(CLSVM_PROGRAM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
+}
+
+cl_int CL_API_CALL clsvm_clBuildProgram(cl_program program, cl_uint num_devices,
+                                        const cl_device_id *device_list, const char *options,
+                                        clsvm_program_fn pfn_notify, void *user_data)
+{
+    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
+    if (!p)
+        return CL_INVALID_PROGRAM;
+    handle_array devs;
+    cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
+    clsvm_notify *n = NULL;
+    if (err == CL_SUCCESS)
+        n = clsvm_notify_new(p, pfn_notify, user_data, &err);
+    if (err == CL_SUCCESS)
+        err = clsvm_be->clBuildProgram(p->be, num_devices, (cl_device_id *)devs.v, options,
+                                       n ? clsvm_notify_tramp : NULL, n);
+    clsvm_notify_finish(n, err);
+    array_done(&devs);
+    return err;
+}
+
+cl_int CL_API_CALL clsvm_clCompileProgram(cl_program program, cl_uint num_devices,
+                                          const cl_device_id *device_list, const char *options,
+                                          cl_uint num_input_headers,
+                                          const cl_program *input_headers,
+                                          const char **header_include_names,
+                                          clsvm_program_fn pfn_notify, void *user_data)
+{
+    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
+    if (!p)
+        return CL_INVALID_PROGRAM;
+    if (!clsvm_be->clCompileProgram)
+        return CL_INVALID_OPERATION;
+    handle_array devs, hdrs;
+    cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
+    cl_int err2 =
+        unwrap_array(&hdrs, num_input_headers, input_headers, CLSVM_PROGRAM, CL_INVALID_PROGRAM);
+    if (err == CL_SUCCESS)
+        err = err2;
+    clsvm_notify *n = NULL;
+    if (err == CL_SUCCESS)
+        n = clsvm_notify_new(p, pfn_notify, user_data, &err);
+    if (err == CL_SUCCESS)
+        err = clsvm_be->clCompileProgram(p->be, num_devices, (cl_device_id *)devs.v, options,
+                                         num_input_headers, (cl_program *)hdrs.v,
+                                         header_include_names, n ? clsvm_notify_tramp : NULL, n);
+    clsvm_notify_finish(n, err);
+    array_done(&hdrs);
+    array_done(&devs);
+    return err;
+}
+
+cl_program CL_API_CALL clsvm_clLinkProgram(cl_context context, cl_uint num_devices,
+                                           const cl_device_id *device_list, const char *options,
+                                           cl_uint num_input_programs,
+                                           const cl_program *input_programs,
+                                           clsvm_program_fn pfn_notify, void *user_data,
+                                           cl_int *errcode_ret)
+{
+    clsvm_obj *c = clsvm_obj_of(context, CLSVM_CONTEXT);
+    cl_int err = c ? CL_SUCCESS : CL_INVALID_CONTEXT;
+    if (err == CL_SUCCESS && !clsvm_be->clLinkProgram)
+        err = CL_INVALID_OPERATION;
+    handle_array devs = {0}, progs = {0};
+    if (err == CL_SUCCESS)
+        err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
+    if (err == CL_SUCCESS)
+        err = unwrap_array(&progs, num_input_programs, input_programs, CLSVM_PROGRAM,
+                           CL_INVALID_PROGRAM);
+    /* The wrapper exists before the call: the notification may run before clLinkProgram
+     * returns and must already receive clsvm's handle (it fills in be). */
+    clsvm_obj *w = NULL;
+    if (err == CL_SUCCESS) {
+        w = clsvm_obj_new(CLSVM_PROGRAM, NULL, c, NULL);
+        if (!w)
+            err = CL_OUT_OF_HOST_MEMORY;
+    }
+    clsvm_notify *n = NULL;
+    if (err == CL_SUCCESS)
+        n = clsvm_notify_new(w, pfn_notify, user_data, &err);
+    if (err == CL_SUCCESS) {
+        w->be = clsvm_be->clLinkProgram(c->be, num_devices, (cl_device_id *)devs.v, options,
+                                        num_input_programs, (cl_program *)progs.v,
+                                        n ? clsvm_notify_tramp : NULL, n, &err);
+        clsvm_notify_finish(n, w->be ? CL_SUCCESS : err);
+    }
+    array_done(&progs);
+    array_done(&devs);
+    if (errcode_ret)
+        *errcode_ret = err;
+    if (w && !w->be) {
+        clsvm_obj_release(w);
+        w = NULL;
+    }
+    return (cl_program)w;
+}
+
+cl_int CL_API_CALL clsvm_clGetProgramInfo(cl_program program, cl_program_info param_name,
+                                          size_t param_value_size, void *param_value,
+                                          size_t *param_value_size_ret)
+{
+    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
+    if (!p)
+        return CL_INVALID_PROGRAM;
+    switch (param_name) {
+    case CL_PROGRAM_CONTEXT:
+        return clsvm_info_handle(p->owner, param_value_size, param_value, param_value_size_ret);
+    case CL_PROGRAM_REFERENCE_COUNT:
+        return clsvm_info_uint((cl_uint)atomic_load(&p->refs), param_value_size, param_value,
+                               param_value_size_ret);
+    default: {
+        size_t got = 0;
+        cl_int err =
+            clsvm_be->clGetProgramInfo(p->be, param_name, param_value_size, param_value, &got);
+        if (param_value_size_ret)
+            *param_value_size_ret = got;
+        if (err == CL_SUCCESS && param_name == CL_PROGRAM_DEVICES)
+            clsvm_info_map_handles(param_value, got, CLSVM_DEVICE);
+        return err;
+    }
+    }
+}

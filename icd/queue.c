@@ -1,0 +1,86 @@
+/* queue.c: command queues. A queue wrapper holds references on its context (owner) and device
+ * (parent) and is in the backend->wrapper map so CL_QUEUE_DEVICE_DEFAULT can be answered. */
+#include "icd.h"
+
+/* CL_SUCCESS or the spec's error for a bad context or device (the backend may not check). */
+static cl_int check_args(cl_context context, cl_device_id device, cl_int *errcode_ret)
+{
+    cl_int err = CLSVM_CHECK(context);
+    if (err == CL_SUCCESS)
+        err = CLSVM_CHECK(device);
+    if (err != CL_SUCCESS && errcode_ret)
+        *errcode_ret = err;
+    return err;
+}
+
+static cl_command_queue wrap_queue(cl_command_queue be, cl_int err, cl_context context,
+                                   cl_device_id device, cl_int *errcode_ret)
+{
+    clsvm_obj *q = NULL;
+    if (be) {
+        q = clsvm_obj_new_mapped(CLSVM_QUEUE, be, (clsvm_obj *)context, (clsvm_obj *)device);
+        if (!q) {
+            clsvm_be_release(CLSVM_QUEUE, be);
+            err = CL_OUT_OF_HOST_MEMORY;
+        }
+    }
+    if (errcode_ret)
+        *errcode_ret = err;
+    return (cl_command_queue)q;
+}
+
+cl_command_queue CL_API_CALL clsvm_clCreateCommandQueue(cl_context context, cl_device_id device,
+                                                        cl_command_queue_properties properties,
+                                                        cl_int *errcode_ret)
+{
+    if (check_args(context, device, errcode_ret) != CL_SUCCESS)
+        return NULL;
+    cl_int err = CL_INVALID_OPERATION;
+    cl_command_queue be = NULL;
+    if (clsvm_be->clCreateCommandQueue)
+        be = clsvm_be->clCreateCommandQueue(CLSVM_U(context), CLSVM_U(device), properties, &err);
+    return wrap_queue(be, err, context, device, errcode_ret);
+}
+
+cl_command_queue CL_API_CALL
+clsvm_clCreateCommandQueueWithProperties(cl_context context, cl_device_id device,
+                                         const cl_queue_properties *properties, cl_int *errcode_ret)
+{
+    if (check_args(context, device, errcode_ret) != CL_SUCCESS)
+        return NULL;
+    cl_int err = CL_INVALID_OPERATION;
+    cl_command_queue be = NULL;
+    if (clsvm_be->clCreateCommandQueueWithProperties)
+        be = clsvm_be->clCreateCommandQueueWithProperties(CLSVM_U(context), CLSVM_U(device),
+                                                          properties, &err);
+    return wrap_queue(be, err, context, device, errcode_ret);
+}
+
+cl_int CL_API_CALL clsvm_clGetCommandQueueInfo(cl_command_queue command_queue,
+                                               cl_command_queue_info param_name,
+                                               size_t param_value_size, void *param_value,
+                                               size_t *param_value_size_ret)
+{
+    clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
+    if (!q)
+        return CL_INVALID_COMMAND_QUEUE;
+    switch (param_name) {
+    case CL_QUEUE_CONTEXT:
+        return clsvm_info_handle(q->owner, param_value_size, param_value, param_value_size_ret);
+    case CL_QUEUE_DEVICE:
+        return clsvm_info_handle(q->parent, param_value_size, param_value, param_value_size_ret);
+    case CL_QUEUE_REFERENCE_COUNT:
+        return clsvm_info_uint((cl_uint)atomic_load(&q->refs), param_value_size, param_value,
+                               param_value_size_ret);
+    default: {
+        size_t got = 0;
+        cl_int err =
+            clsvm_be->clGetCommandQueueInfo(q->be, param_name, param_value_size, param_value, &got);
+        if (param_value_size_ret)
+            *param_value_size_ret = got;
+        if (err == CL_SUCCESS && param_name == CL_QUEUE_DEVICE_DEFAULT)
+            clsvm_info_map_handles(param_value, got, CLSVM_QUEUE);
+        return err;
+    }
+    }
+}

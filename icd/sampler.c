@@ -1,0 +1,22 @@
+/* sampler.c: sampler queries (creation is generated from entrypoints.def). A sampler holds a
+ * reference on its context. */
+#include "icd.h"
+
+cl_int CL_API_CALL clsvm_clGetSamplerInfo(cl_sampler sampler, cl_sampler_info param_name,
+                                          size_t param_value_size, void *param_value,
+                                          size_t *param_value_size_ret)
+{
+    clsvm_obj *s = clsvm_obj_of(sampler, CLSVM_SAMPLER);
+    if (!s)
+        return CL_INVALID_SAMPLER;
+    switch (param_name) {
+    case CL_SAMPLER_CONTEXT:
+        return clsvm_info_handle(s->owner, param_value_size, param_value, param_value_size_ret);
+    case CL_SAMPLER_REFERENCE_COUNT:
+        return clsvm_info_uint((cl_uint)atomic_load(&s->refs), param_value_size, param_value,
+                               param_value_size_ret);
+    default:
+        return clsvm_be->clGetSamplerInfo(s->be, param_name, param_value_size, param_value,
+                                          param_value_size_ret);
+    }
+}
