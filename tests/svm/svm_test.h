@@ -1,0 +1,175 @@
+/* svm_test.h: helpers shared by the SVM tests (issue 4): one context/queue per test on the
+ * platform under test, the window bound check, and small event/info helpers.
+ *
+ * The same tests run against plain pocl (CLSVM_TEST_PLATFORM=Portable,
+ * OCL_ICD_VENDORS=/etc/OpenCL/vendors/pocl.icd) to show whether a failure is the test's or
+ * clsvm's; checks that only clsvm can pass (the window bound, clsvm's own validation) are made
+ * conditional on the platform name starting with "clsvm". */
+#ifndef CLSVM_TEST_SVM_TEST_H
+#define CLSVM_TEST_SVM_TEST_H
+
+#include "icd/icd_test.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <time.h>
+
+/* ctest treats this exit code as "skipped" (SKIP_RETURN_CODE in svm_tests.cmake). */
+#define SVM_TEST_SKIP 77
+
+/* Soft checks: record a failure and carry on, so one run lists every deviation (useful when
+ * pointing the tests at pocl); svm_exit_code() turns the count into the exit status. Hard
+ * CHECKs remain for anything later steps depend on. */
+static int svm_failures;
+
+#define SVM_FAIL(...)                                                                              \
+    do {                                                                                           \
+        fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);                                      \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fputc('\n', stderr);                                                                       \
+        svm_failures++;                                                                            \
+    } while (0)
+
+/* Like CHECK_CL_ERR, but records the failure instead of exiting. */
+#define SVM_EXPECT_ERR(expr, want)                                                                 \
+    do {                                                                                           \
+        cl_int svm_got_ = (expr), svm_want_ = (want);                                              \
+        if (svm_got_ != svm_want_)                                                                 \
+            SVM_FAIL("%s returned %s (%d), expected %s (%d)", #expr, icd_err_name(svm_got_),       \
+                     (int)svm_got_, icd_err_name(svm_want_), (int)svm_want_);                      \
+    } while (0)
+
+static inline int svm_exit_code(void)
+{
+    if (svm_failures) {
+        fprintf(stderr, "%d failure(s)\n", svm_failures);
+        return 1;
+    }
+    printf("ok\n");
+    return 0;
+}
+
+typedef struct svm_env {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    int is_clsvm;     /* platform name starts with "clsvm" */
+    unsigned va_bits; /* CLSVM_VA_BITS as clsvm reads it */
+    cl_device_svm_capabilities caps;
+} svm_env;
+
+/* CLSVM_VA_BITS the way clsvm parses it (docs/configuration.md: decimal 32..48, anything else
+ * means the default 40), so the test and the library agree on where the window must end. */
+static inline unsigned svm_va_bits(void)
+{
+    const char *s = getenv("CLSVM_VA_BITS");
+    if (!s || !*s)
+        return 40;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < 32 || v > 48)
+        return 40;
+    return (unsigned)v;
+}
+
+static inline void svm_env_open(svm_env *e)
+{
+    memset(e, 0, sizeof *e);
+    e->platform = icd_test_platform();
+    e->is_clsvm = strncmp(icd_platform_name(e->platform), "clsvm", 5) == 0;
+    e->va_bits = svm_va_bits();
+    e->device = icd_test_device(e->platform);
+    e->context = icd_test_context(e->platform, e->device);
+    e->queue = icd_test_queue(e->context, e->device, NULL);
+    ICD_GET_INFO(clGetDeviceInfo, e->device, CL_DEVICE_SVM_CAPABILITIES, e->caps);
+}
+
+static inline void svm_env_close(svm_env *e)
+{
+    CHECK_CL(clFinish(e->queue));
+    CHECK_CL(clReleaseCommandQueue(e->queue));
+    CHECK_CL(clReleaseContext(e->context));
+}
+
+/* Every clsvm SVM range must lie below 2^va_bits, the device's addressable width. Other
+ * platforms (pocl) allocate anywhere in the host address space, so the check is clsvm-only. */
+static inline int svm_in_window(const svm_env *e, const void *p, size_t size)
+{
+    if (!e->is_clsvm)
+        return 1;
+    uint64_t lim = (uint64_t)1 << e->va_bits, a = (uint64_t)(uintptr_t)p;
+    return a < lim && size <= lim - a;
+}
+
+static inline void svm_check_window(const svm_env *e, const void *p, size_t size)
+{
+    CHECK_MSG(svm_in_window(e, p, size), "SVM range [%p, +%zu) ends above 2^%u", p, size,
+              e->va_bits);
+}
+
+/* clSVMAlloc that must succeed: non-NULL, inside the window, aligned as asked (0 means the
+ * default, the size of long16 = 128 bytes, per clSVMAlloc in the API spec). */
+static inline void *svm_alloc(const svm_env *e, cl_svm_mem_flags flags, size_t size, cl_uint align)
+{
+    void *p = clSVMAlloc(e->context, flags, size, align);
+    CHECK_MSG(p != NULL, "clSVMAlloc(flags 0x%llx, size %zu, align %u) returned NULL",
+              (unsigned long long)flags, size, align);
+    svm_check_window(e, p, size);
+    uintptr_t want = align ? align : 128;
+    CHECK_MSG((uintptr_t)p % want == 0, "clSVMAlloc(size %zu, align %u) returned %p", size, align,
+              p);
+    return p;
+}
+
+static inline cl_command_type svm_event_type(cl_event ev)
+{
+    cl_command_type t = 0;
+    ICD_GET_INFO(clGetEventInfo, ev, CL_EVENT_COMMAND_TYPE, t);
+    return t;
+}
+
+static inline cl_int svm_event_status(cl_event ev)
+{
+    cl_int s = 0;
+    ICD_GET_INFO(clGetEventInfo, ev, CL_EVENT_COMMAND_EXECUTION_STATUS, s);
+    return s;
+}
+
+static inline cl_event svm_user_event(const svm_env *e)
+{
+    cl_int err = CL_SUCCESS;
+    cl_event u = clCreateUserEvent(e->context, &err);
+    CHECK_CL(err);
+    CHECK(u != NULL);
+    return u;
+}
+
+/* A short pause that gives a broken implementation the chance to run a command early; the
+ * tests never assert on how long anything takes. */
+static inline void svm_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* Map `size` bytes at `p` for the host (blocking) when the allocation is coarse-grained; fine-
+ * grained memory is host-accessible without a map. */
+static inline void svm_map(const svm_env *e, cl_svm_mem_flags flags, void *p, size_t size,
+                           cl_map_flags how)
+{
+    if (!(flags & CL_MEM_SVM_FINE_GRAIN_BUFFER))
+        CHECK_CL(clEnqueueSVMMap(e->queue, CL_TRUE, how, p, size, 0, NULL, NULL));
+}
+
+static inline void svm_unmap(const svm_env *e, cl_svm_mem_flags flags, void *p)
+{
+    if (!(flags & CL_MEM_SVM_FINE_GRAIN_BUFFER)) {
+        CHECK_CL(clEnqueueSVMUnmap(e->queue, p, 0, NULL, NULL));
+        CHECK_CL(clFinish(e->queue));
+    }
+}
+
+#endif
