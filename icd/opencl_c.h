@@ -1,0 +1,22 @@
+/*
+ * opencl_c.h: what clsvm changes about OpenCL C compilation so the device's OpenCL C features
+ * agree with its atomic capabilities and SVM programs build (issue 4, item 6).
+ *
+ * device.c answers CL_DEVICE_OPENCL_C_FEATURES through clsvm_opencl_c_features(); program.c
+ * passes every build/compile option string through clsvm_opencl_c_options().
+ */
+#ifndef CLSVM_ICD_OPENCL_C_H
+#define CLSVM_ICD_OPENCL_C_H
+
+#include "icd.h"
+
+/* clGetDeviceInfo(CL_DEVICE_OPENCL_C_FEATURES) for backend device be_dev, with clsvm's fixes. */
+cl_int clsvm_opencl_c_features(cl_device_id be_dev, size_t size, void *value, size_t *size_ret);
+
+/* The option string to hand the backend for a build/compile of user options opts (may be NULL).
+ * Returns opts itself when nothing changes, else a malloc'd string the caller frees with
+ * clsvm_opencl_c_options_done(). NULL only when out of host memory. */
+const char *clsvm_opencl_c_options(cl_device_id be_dev, const char *opts);
+void clsvm_opencl_c_options_done(const char *result, const char *opts);
+
+#endif
