@@ -3,10 +3,10 @@
  * that lies entirely below 2^va_bits, makes sub-ranges of it readable/writable on demand
  * (commit), returns their pages to the OS (decommit) and finally unmaps it (release).
  *
- * Today there is one provider, "reserve" (anonymous PROT_NONE reservation found by reading
- * /proc/self/maps; window_reserve.c). A "devsvm" provider (mmap of /dev/svm) plugs in beside
- * it later with the same four operations. Providers are stateless tables; per-window state
- * lives in provider_region.
+ * Two providers: "reserve" (anonymous PROT_NONE reservation found by reading /proc/self/maps;
+ * window_reserve.c) and "devsvm" (mmap of the /dev/svm device file, whose driver places the
+ * mapping inside the device's range; window_devsvm.c, contract in docs/dev-svm.md).
+ * Providers are stateless tables; per-window state lives in provider_region.
  */
 #ifndef CLSVM_PROVIDER_H
 #define CLSVM_PROVIDER_H
@@ -17,10 +17,22 @@
 /* Commit granularity (bytes): every commit/decommit covers whole 2 MiB chunks. */
 #define CLSVM_COMMIT_CHUNK ((uint64_t)2 << 20)
 
+/*
+ * Why a map failed, for providers that may be unavailable (devsvm): instead of logging, the
+ * provider describes the problem here and the caller decides between falling back (auto)
+ * and failing (forced), so the user sees exactly one line either way.
+ */
+typedef struct provider_failure {
+    int level;     /* CLSVM_LOG_INFO when unavailability is normal (no device), else WARN */
+    char why[320]; /* "" when the provider logged nothing and has nothing to add */
+} provider_failure;
+
 typedef struct provider_request {
-    unsigned va_bits;  /* every mapped byte must lie below 2^va_bits */
-    uint64_t size;     /* wanted size, a multiple of CLSVM_COMMIT_CHUNK */
-    uint64_t min_size; /* halve down to this size (a multiple of the chunk) */
+    unsigned va_bits;          /* every mapped byte must lie below 2^va_bits */
+    uint64_t size;             /* wanted size, a multiple of CLSVM_COMMIT_CHUNK */
+    uint64_t min_size;         /* halve down to this size (a multiple of the chunk) */
+    const char *device;        /* devsvm: device file (NULL: SVM_DEVICE_PATH) */
+    provider_failure *failure; /* devsvm: filled on failure; NULL: log it instead */
 } provider_request;
 
 typedef struct provider_region {
@@ -43,6 +55,9 @@ typedef struct provider {
 
 /* The reserve provider (window_reserve.c). */
 extern const provider provider_reserve;
+
+/* The devsvm provider (window_devsvm.c). */
+extern const provider provider_devsvm;
 
 /*
  * Lowest and highest usable address for a window of va_bits (window_reserve.c): floor is

@@ -2,6 +2,8 @@
  * window.c: the public window API of runtime.h — open/close, alloc/free/lookup/foreach,
  * info, stats and validate — on top of a provider (provider.h), the heap (heap.h) and the
  * per-chunk commit counts (window_commit.c).
+ * Provider selection (clsvm_config.provider, CLSVM_WINDOW): reserve; devsvm, or failure with one
+ * error line; auto = devsvm if usable, else reserve with one line saying why (docs/dev-svm.md).
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
  * held for one heap operation plus, rarely, one commit/decommit syscall. A per-thread cache
@@ -58,24 +60,27 @@ void clsvm_config_init(clsvm_config *cfg)
     cfg->device = clsvm_option_str(CLSVM_OPT_DEVICE);
 }
 
+static int open_window(const clsvm_config *cfg, const provider *prov, provider_failure *failure,
+                       clsvm_window **out);
+
 static int is_pow2(uint64_t x)
 {
     return x && !(x & (x - 1));
 }
 
-/* "auto" and "devsvm" fall back to reserve until the devsvm provider exists. */
-static const provider *select_provider(const char *name)
+enum { PICK_RESERVE, PICK_DEVSVM, PICK_AUTO, PICK_BAD };
+
+static int pick_provider(const char *name)
 {
-    if (!name || !strcmp(name, "auto") || !strcmp(name, "reserve"))
-        return &provider_reserve;
-    if (!strcmp(name, "devsvm")) {
-        CLSVM_LOG_ONCE(CLSVM_LOG_INFO,
-                       "window: the devsvm provider is not built yet; using reserve instead");
-        return &provider_reserve;
-    }
+    if (!name || !strcmp(name, "auto"))
+        return PICK_AUTO;
+    if (!strcmp(name, "reserve"))
+        return PICK_RESERVE;
+    if (!strcmp(name, "devsvm"))
+        return PICK_DEVSVM;
     clsvm_log(CLSVM_LOG_ERROR, "window: unknown provider '%s' (expected auto, devsvm or reserve)",
               name);
-    return NULL;
+    return PICK_BAD;
 }
 
 static int check_config(const clsvm_config *cfg)
@@ -108,13 +113,46 @@ int clsvm_window_open(const clsvm_config *cfg, clsvm_window **out)
         cfg = &defaults;
     }
     clsvm_options_log_once();
-    const provider *prov = select_provider(cfg->provider);
-    if (!prov)
+    int pick = pick_provider(cfg->provider);
+    if (pick == PICK_BAD)
         return CLSVM_ERR_INVALID;
-    return window_open_with(cfg, prov, out);
+    if (pick == PICK_RESERVE)
+        return window_open_with(cfg, &provider_reserve, out);
+
+    /* devsvm first; its failure is described, not logged, so the user sees one line. */
+    provider_failure why = {CLSVM_LOG_WARN, ""};
+    int rc = open_window(cfg, &provider_devsvm, &why, out);
+    if (rc == CLSVM_OK || !why.why[0])
+        return rc; /* opened, or failed for a reason already logged (host memory, ...) */
+    if (pick == PICK_DEVSVM) {
+        clsvm_log(CLSVM_LOG_ERROR,
+                  "window: provider devsvm was requested but is unusable: %s; no window opened "
+                  "(CLSVM_WINDOW=auto would fall back to reserve)",
+                  why.why);
+        return CLSVM_ERR_RESERVE;
+    }
+    /* auto: one line per distinct reason, not one per window; a missing device is the
+     * normal case on most machines, hence info level. */
+    static pthread_mutex_t told_lock = PTHREAD_MUTEX_INITIALIZER;
+    static char told[sizeof why.why];
+    pthread_mutex_lock(&told_lock);
+    int repeat = !strcmp(told, why.why);
+    if (!repeat)
+        memcpy(told, why.why, sizeof told);
+    pthread_mutex_unlock(&told_lock);
+    if (!repeat)
+        clsvm_log(why.level, "window: devsvm unavailable: %s; using reserve", why.why);
+    return window_open_with(cfg, &provider_reserve, out);
 }
 
 int window_open_with(const clsvm_config *cfg, const provider *prov, clsvm_window **out)
+{
+    return open_window(cfg, prov, NULL, out);
+}
+
+/* failure non-NULL: a map failure the provider describes there is not logged here. */
+static int open_window(const clsvm_config *cfg, const provider *prov, provider_failure *failure,
+                       clsvm_window **out)
 {
     if (!cfg || !prov || !out)
         return CLSVM_ERR_INVALID;
@@ -137,8 +175,10 @@ int window_open_with(const clsvm_config *cfg, const provider *prov, clsvm_window
     /* A caller asking for less than the minimum gets exactly what it asked for, or nothing. */
     uint64_t min =
         cfg->min_window_size < cfg->window_size ? cfg->min_window_size : cfg->window_size;
-    provider_request req = {cfg->va_bits, cfg->window_size, min};
+    provider_request req = {cfg->va_bits, cfg->window_size, min, cfg->device, failure};
     rc = prov->map(&req, &w->region);
+    if (rc && failure && failure->why[0])
+        goto fail; /* the caller reports it */
     if (rc) {
         clsvm_log(CLSVM_LOG_ERROR,
                   "window: no %s window of at least %llu MiB fits below 2^%u; lower "

@@ -60,7 +60,7 @@ static void perms_of(uintptr_t addr, char perms[5])
 
 static void commit_map_rollback(void)
 {
-    provider_request req = {40, 64 * MiB, 64 * MiB};
+    provider_request req = {40, 64 * MiB, 64 * MiB, NULL, NULL};
     provider_region r;
     CHECK_EQ(flaky.map(&req, &r), CLSVM_OK);
     commit_map *cm;

@@ -1,11 +1,19 @@
 /* test_window_placement: windows for va_bits 36/40/44/47 lie in [floor, 2^va_bits), shrink when
- * the space is small, and every allocation lies inside its window and holds data. */
+ * the space is small, and every allocation lies inside its window and holds data.
+ * With CLSVM_WINDOW=devsvm (devsvm_tests.cmake runs it under the shim) the window and every
+ * allocation must also lie inside the driver's range, and a va_bits below that range must
+ * fail cleanly. */
 #include "check.h"
 
+#include "clsvm/dev_svm.h"
 #include "clsvm/runtime.h"
 
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #define MiB ((uint64_t)1 << 20)
 #define GiB ((uint64_t)1 << 30)
@@ -23,6 +31,26 @@ static uint64_t expected_floor(void)
     return v > 2 * MiB ? v : 2 * MiB;
 }
 
+/* The driver's range [lo, hi) when the devsvm provider is forced, else everything. */
+static int devsvm;
+static uint64_t range_lo, range_hi = UINT64_MAX;
+
+static void query_provider(void)
+{
+    const char *want = getenv("CLSVM_WINDOW");
+    devsvm = want && !strcmp(want, "devsvm");
+    if (!devsvm)
+        return;
+    const char *dev = getenv("CLSVM_DEVICE");
+    int fd = open(dev && *dev ? dev : SVM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+    CHECK(fd >= 0);
+    struct svm_info in;
+    CHECK_EQ(ioctl(fd, SVM_IOC_GET_INFO, &in), 0);
+    close(fd);
+    range_lo = in.window_min;
+    range_hi = in.window_max;
+}
+
 typedef struct live {
     unsigned char *p;
     size_t size;
@@ -37,11 +65,17 @@ static void exercise(unsigned va_bits, uint64_t want)
     cfg.window_size = want;
     clsvm_window *w = NULL;
     int rc = clsvm_window_open(&cfg, &w);
+    uint64_t limit = (uint64_t)1 << va_bits;
+    if (devsvm && (range_lo >= limit || limit - range_lo < cfg.min_window_size)) {
+        CHECK_MSG(rc == CLSVM_ERR_RESERVE && !w, "va_bits %u: the driver range starts at %#llx",
+                  va_bits, (unsigned long long)range_lo);
+        printf("va_bits %u: below the driver range, refused\n", va_bits);
+        return;
+    }
     CHECK_MSG(rc == CLSVM_OK, "va_bits %u: open failed: %s", va_bits, clsvm_status_str(rc));
 
     clsvm_window_info wi;
     clsvm_window_get_info(w, &wi);
-    uint64_t limit = (uint64_t)1 << va_bits;
     printf("va_bits %u: window [%#llx, %#llx) %llu MiB\n", va_bits, (unsigned long long)wi.base,
            (unsigned long long)(wi.base + wi.size), (unsigned long long)(wi.size >> 20));
     CHECK_EQ(wi.va_bits, va_bits);
@@ -51,7 +85,8 @@ static void exercise(unsigned va_bits, uint64_t want)
     CHECK_EQ(wi.base % (2 * MiB), 0);
     CHECK_EQ(wi.commit_chunk, 2 * MiB);
     CHECK(wi.max_align >= 2 * MiB);
-    CHECK(strcmp(wi.provider, "reserve") == 0);
+    CHECK(strcmp(wi.provider, devsvm ? "devsvm" : "reserve") == 0);
+    CHECK(wi.base >= range_lo && wi.base + wi.size <= range_hi);
     if (want >= limit)
         CHECK_MSG(wi.size < want, "a %llu-byte window cannot fit below 2^%u unshrunk",
                   (unsigned long long)want, va_bits);
@@ -78,6 +113,7 @@ static void exercise(unsigned va_bits, uint64_t want)
         uintptr_t u = (uintptr_t)p;
         CHECK_EQ(u % (align ? align : 128), 0);
         CHECK(u >= wi.base && u + size <= wi.base + wi.size && u + size <= limit);
+        CHECK(u >= range_lo && u + size <= range_hi);
         s->p = p;
         s->size = size;
         s->mark = (unsigned char)(1 + round % 251);
@@ -107,6 +143,7 @@ static void exercise(unsigned va_bits, uint64_t want)
 
 int main(void)
 {
+    query_provider();
     /* 2^36 is 64 GiB: a 64 GiB window cannot fit above the floor and must shrink. */
     exercise(36, 64 * GiB);
     exercise(40, 64 * GiB);
