@@ -46,7 +46,7 @@ typedef struct clsvm_config {
     uint64_t window_size; /* bytes wanted; the reservation may shrink (halving) to fit */
     uint64_t min_window_size; /* give up below this size */
     size_t default_align; /* alignment used when clsvm_alloc() gets align == 0 */
-    const char *provider; /* "auto", "reserve" or "devsvm" (devsvm: later) */
+    const char *provider; /* "auto" (devsvm if usable, else reserve), "reserve", "devsvm" */
     const char *device;   /* /dev/svm path for the devsvm provider */
 } clsvm_config;
 
