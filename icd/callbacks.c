@@ -64,47 +64,6 @@ void clsvm_notify_finish(clsvm_notify *n, cl_int err)
     notify_unref(n);
 }
 
-/* ---- clEnqueueSVMFree ---- */
-struct clsvm_svm_free_cb {
-    clsvm_svm_free_fn fn;
-    void *user_data;
-    clsvm_obj *queue;
-};
-
-clsvm_svm_free_cb *clsvm_svm_free_cb_new(clsvm_obj *queue, clsvm_svm_free_fn fn, void *user_data,
-                                         cl_int *err)
-{
-    *err = CL_SUCCESS;
-    if (!fn || !queue)
-        return NULL;
-    clsvm_svm_free_cb *cb = malloc(sizeof *cb);
-    if (!cb) {
-        *err = CL_OUT_OF_HOST_MEMORY;
-        return NULL;
-    }
-    cb->fn = fn;
-    cb->user_data = user_data;
-    cb->queue = queue;
-    clsvm_obj_retain(queue);
-    return cb;
-}
-
-void clsvm_svm_free_cb_cancel(clsvm_svm_free_cb *cb)
-{
-    if (!cb)
-        return;
-    clsvm_obj_release(cb->queue);
-    free(cb);
-}
-
-void CL_CALLBACK clsvm_svm_free_tramp(cl_command_queue q, cl_uint n, void **ptrs, void *record)
-{
-    clsvm_svm_free_cb *cb = record;
-    (void)q;
-    cb->fn((cl_command_queue)cb->queue, n, ptrs, cb->user_data);
-    clsvm_svm_free_cb_cancel(cb);
-}
-
 /* ---- event callbacks: the record keeps the event wrapper alive until it has fired ---- */
 typedef struct event_cb {
     void(CL_CALLBACK *fn)(cl_event, cl_int, void *);

@@ -1,8 +1,9 @@
 /* callbacks.h: trampolines that give application callbacks clsvm's handles instead of the
  * backend's. Each registration allocates a small record carrying the wrapper and the user's
  * function; the record holds a reference on the wrapper where the object must outlive the
- * callback (events, programs being built, queues of clEnqueueSVMFree), and none for destructor
- * callbacks (those fire because the object is going away). */
+ * callback (events, programs being built), and none for destructor callbacks (those fire
+ * because the object is going away). clEnqueueSVMFree's callback is clsvm's own host command
+ * (enqueue_svm.c), which calls the application directly with clsvm's queue. */
 #ifndef CLSVM_CALLBACKS_H
 #define CLSVM_CALLBACKS_H
 
@@ -19,12 +20,5 @@ clsvm_notify *clsvm_notify_new(clsvm_obj *program, clsvm_program_fn fn, void *us
                                cl_int *err);
 void CL_CALLBACK clsvm_notify_tramp(cl_program be_program, void *record);
 void clsvm_notify_finish(clsvm_notify *n, cl_int err);
-
-/* clEnqueueSVMFree callback: record + trampoline, or NULL record when fn is NULL. */
-typedef struct clsvm_svm_free_cb clsvm_svm_free_cb;
-clsvm_svm_free_cb *clsvm_svm_free_cb_new(clsvm_obj *queue, clsvm_svm_free_fn fn, void *user_data,
-                                         cl_int *err);
-void CL_CALLBACK clsvm_svm_free_tramp(cl_command_queue q, cl_uint n, void **ptrs, void *record);
-void clsvm_svm_free_cb_cancel(clsvm_svm_free_cb *cb);
 
 #endif

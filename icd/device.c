@@ -1,8 +1,12 @@
 /* device.c: devices. Root devices are wrapped once at load (backend.c) and are permanent;
  * sub-devices are reference-counted wrappers holding a reference on their parent device.
  * Device queries are the backend's, except identity (name), the handles (platform, parent),
- * the reference count and the extension lists, which only name extensions clsvm implements. */
+ * the reference count, the extension lists, which only name extensions clsvm implements, and
+ * what clsvm's SVM changes: SVM capabilities and the max allocation size come from the window
+ * (svm.c), the OpenCL C features from opencl_c.c. */
 #include "icd.h"
+#include "opencl_c.h"
+#include "svm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +114,22 @@ cl_int CL_API_CALL clsvm_clGetDeviceInfo(cl_device_id device, cl_device_info par
     case CL_DEVICE_EXTENSIONS_WITH_VERSION:
         return device_extensions_versioned(d->be, param_value_size, param_value,
                                            param_value_size_ret);
+    case CL_DEVICE_SVM_CAPABILITIES: {
+        /* SVM is clsvm's, not the backend's: what the window makes possible. */
+        cl_device_svm_capabilities caps = clsvm_svm_caps();
+        return clsvm_info_return(&caps, sizeof caps, param_value_size, param_value,
+                                 param_value_size_ret);
+    }
+    case CL_DEVICE_MAX_MEM_ALLOC_SIZE: {
+        /* Capped at the window so that every size the device admits can be an SVM buffer. */
+        cl_ulong v = 0;
+        cl_int err = clsvm_svm_max_alloc(d->be, &v);
+        if (err != CL_SUCCESS)
+            return err;
+        return clsvm_info_return(&v, sizeof v, param_value_size, param_value, param_value_size_ret);
+    }
+    case CL_DEVICE_OPENCL_C_FEATURES:
+        return clsvm_opencl_c_features(d->be, param_value_size, param_value, param_value_size_ret);
     default:
         return clsvm_be->clGetDeviceInfo(d->be, param_name, param_value_size, param_value,
                                          param_value_size_ret);

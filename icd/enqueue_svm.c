@@ -1,47 +1,326 @@
 /*
- * enqueue_svm.c: the clEnqueueSVM* commands (free, memcpy, fill, map, unmap, migrate).
+ * enqueue_svm.c: the clEnqueueSVM* commands (free, memcpy, fill, map, unmap, migrate), clsvm's
+ * own: validated here against the window (svm.h) and executed as host commands
+ * (host_command.h), never by the backend's SVM commands, whose handling of memory they did not
+ * allocate differs between backend versions (pocl 3.1 aborts in SVM free, newer pocl crashes in
+ * SVM fill). On a CPU backend host and device share the memory, so map, unmap and migrate move
+ * no data: they are ordering points with real events.
  *
- * TEMPORARY: plain forwarders to the backend; issue 4 replaces them with clsvm's own
- * implementation over the window (svm.h).
+ * Pointer rule (docs/svm.md): a range that starts in a live allocation must belong to the
+ * queue's context and end inside that allocation; a range touching the window outside every
+ * live allocation is CL_INVALID_VALUE; a range outside the window is host memory, accepted for
+ * memcpy and fill (the spec lets both work on any host memory) and, for the other commands,
+ * only when the device reports fine-grain system SVM.
  */
 #include "callbacks.h"
-#include "forward.h"
+#include "host_command.h"
 #include "svm.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- pointer validation ---- */
+static pthread_once_t win_once = PTHREAD_ONCE_INIT;
+static uintptr_t win_base, win_size;
+
+static void win_init(void)
+{
+    clsvm_window *w = clsvm_svm_window();
+    if (w) {
+        clsvm_window_info wi;
+        clsvm_window_get_info(w, &wi);
+        win_base = wi.base;
+        win_size = (uintptr_t)wi.size;
+    }
+}
+
+/* Does [a, a + n) (n >= 1) overlap the window? */
+static int touches_window(uintptr_t a, size_t n)
+{
+    pthread_once(&win_once, win_init);
+    return win_size && a < win_base + win_size && win_base < a + n;
+}
+
+/* CL_SUCCESS when [p, p + size) may be used by a command of context ctx (size 0: the byte at p).
+ * host_ok: memory outside the window is acceptable whatever the capabilities. On success with
+ * an allocation, *ai (if given) describes it; otherwise ai->base is NULL. */
+static cl_int check_range(clsvm_obj *ctx, const void *p, size_t size, int host_ok,
+                          clsvm_alloc_info *ai)
+{
+    clsvm_alloc_info tmp;
+    if (!ai)
+        ai = &tmp;
+    ai->base = NULL;
+    uintptr_t a = (uintptr_t)p;
+    size_t n = size ? size : 1;
+    if (!p || a + n < a)
+        return CL_INVALID_VALUE;
+    if (clsvm_svm_lookup(p, ai)) {
+        size_t off = a - (uintptr_t)ai->base;
+        if (ai->tag != (void *)ctx || n > ai->size - off)
+            return CL_INVALID_VALUE;
+        return CL_SUCCESS;
+    }
+    ai->base = NULL;
+    /* Inside the window but not allocated: freed, never allocated, or another allocation's
+     * slack; the pages may not even be committed. */
+    if (touches_window(a, n))
+        return CL_INVALID_VALUE;
+    if (host_ok || (clsvm_svm_caps() & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM))
+        return CL_SUCCESS;
+    return CL_INVALID_VALUE;
+}
+
+/* Queue, SVM support (OpenCL 3.0: CL_INVALID_OPERATION when the device supports no SVM, here:
+ * clsvm has no window), then wait list; *qo gets the queue wrapper. */
+static cl_int check_queue(cl_command_queue queue, cl_uint n, const cl_event *list, clsvm_obj **qo)
+{
+    *qo = clsvm_obj_of(queue, CLSVM_QUEUE);
+    if (!*qo)
+        return CL_INVALID_COMMAND_QUEUE;
+    if (!clsvm_svm_caps())
+        return CL_INVALID_OPERATION;
+    return clsvm_host_waitlist_check(*qo, n, list);
+}
+
+/* Commands with no host work (map, unmap, migrate on a CPU backend): ordering only. */
+static void no_work(void *arg, cl_int status)
+{
+    (void)arg;
+    (void)status;
+}
+
+/* ---- clEnqueueSVMFree ---- */
+typedef struct free_cmd {
+    clsvm_obj *queue; /* the host command holds a reference until this has run */
+    clsvm_svm_free_fn fn;
+    void *user_data;
+    cl_uint n;
+    void *ptrs[]; /* a copy: the application may reuse its array once the call returns */
+} free_cmd;
+
+static void free_work(void *arg, cl_int status)
+{
+    free_cmd *f = arg;
+    if (status == CL_COMPLETE) {
+        if (f->fn) /* the callback owns the freeing (API spec, clEnqueueSVMFree) */
+            f->fn((cl_command_queue)f->queue, f->n, f->ptrs, f->user_data);
+        else
+            for (cl_uint i = 0; i < f->n; i++)
+                if (f->ptrs[i])
+                    clsvm_svm_free_ptr(f->queue->owner, f->ptrs[i]);
+    }
+    free(f);
+}
 
 cl_int CL_API_CALL clsvm_clEnqueueSVMFree(cl_command_queue command_queue, cl_uint num_svm_pointers,
                                           void *svm_pointers[], clsvm_svm_free_fn pfn_free_func,
                                           void *user_data, cl_uint num_events_in_wait_list,
                                           const cl_event *event_wait_list, cl_event *event)
 {
-    clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
-    if (!q)
-        return CL_INVALID_COMMAND_QUEUE;
-    if (!clsvm_be->clEnqueueSVMFree)
-        return CL_INVALID_OPERATION;
-    clsvm_evlist wl;
-    cl_event ev = NULL;
-    cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);
-    if (err != CL_SUCCESS)
+    clsvm_obj *q;
+    cl_int err = check_queue(command_queue, num_events_in_wait_list, event_wait_list, &q);
+    /* clEnqueueSVMFree's error list has no CL_INVALID_CONTEXT row: an event of another
+     * context is an invalid wait-list event there. */
+    if (err == CL_INVALID_CONTEXT)
+        err = CL_INVALID_EVENT_WAIT_LIST;
+    if (err == CL_SUCCESS && (num_svm_pointers == 0) != (svm_pointers == NULL))
+        err = CL_INVALID_VALUE;
+    if (err != CL_SUCCESS) {
+        if (event)
+            *event = NULL;
         return err;
-    /* The application's callback must receive clsvm's queue, not the backend's. */
-    clsvm_svm_free_cb *cb = clsvm_svm_free_cb_new(q, pfn_free_func, user_data, &err);
-    if (err == CL_SUCCESS) {
-        err = clsvm_be->clEnqueueSVMFree(q->be, num_svm_pointers, svm_pointers,
-                                         cb ? clsvm_svm_free_tramp : NULL, cb,
-                                         num_events_in_wait_list, wl.list, event ? &ev : NULL);
-        if (err != CL_SUCCESS)
-            clsvm_svm_free_cb_cancel(cb);
     }
-    clsvm_evlist_done(&wl);
-    return clsvm_event_out(err, command_queue, ev, event);
+    free_cmd *f = malloc(sizeof *f + (size_t)num_svm_pointers * sizeof(void *));
+    if (!f) {
+        if (event)
+            *event = NULL;
+        return CL_OUT_OF_HOST_MEMORY;
+    }
+    f->queue = q;
+    f->fn = pfn_free_func;
+    f->user_data = user_data;
+    f->n = num_svm_pointers;
+    if (num_svm_pointers)
+        memcpy(f->ptrs, svm_pointers, (size_t)num_svm_pointers * sizeof(void *));
+    err = clsvm_host_command(q, CL_COMMAND_SVM_FREE, CL_FALSE, num_events_in_wait_list,
+                             event_wait_list, free_work, f, event);
+    if (err != CL_SUCCESS)
+        free(f);
+    return err;
 }
 
-CLSVM_DEFINE_ENQ(clEnqueueSVMMemcpy, cl_command_queue, command_queue, cl_bool, blocking_copy,
-                 void *, dst_ptr, const void *, src_ptr, size_t, size)
-CLSVM_DEFINE_ENQ(clEnqueueSVMMemFill, cl_command_queue, command_queue, void *, svm_ptr,
-                 const void *, pattern, size_t, pattern_size, size_t, size)
-CLSVM_DEFINE_ENQ(clEnqueueSVMMap, cl_command_queue, command_queue, cl_bool, blocking_map,
-                 cl_map_flags, flags, void *, svm_ptr, size_t, size)
-CLSVM_DEFINE_ENQ(clEnqueueSVMUnmap, cl_command_queue, command_queue, void *, svm_ptr)
-CLSVM_DEFINE_ENQ(clEnqueueSVMMigrateMem, cl_command_queue, command_queue, cl_uint, num_svm_pointers,
-                 const void **, svm_pointers, const size_t *, sizes, cl_mem_migration_flags, flags)
+/* ---- clEnqueueSVMMemcpy ---- */
+typedef struct copy_cmd {
+    void *dst;
+    const void *src;
+    size_t size;
+} copy_cmd;
+
+static void copy_work(void *arg, cl_int status)
+{
+    copy_cmd *c = arg;
+    if (status == CL_COMPLETE && c->size)
+        memcpy(c->dst, c->src, c->size);
+    free(c);
+}
+
+cl_int CL_API_CALL clsvm_clEnqueueSVMMemcpy(cl_command_queue command_queue, cl_bool blocking_copy,
+                                            void *dst_ptr, const void *src_ptr, size_t size,
+                                            cl_uint num_events_in_wait_list,
+                                            const cl_event *event_wait_list, cl_event *event)
+{
+    clsvm_obj *q;
+    cl_int err = check_queue(command_queue, num_events_in_wait_list, event_wait_list, &q);
+    if (err == CL_SUCCESS)
+        err = check_range(q->owner, dst_ptr, size, 1, NULL);
+    if (err == CL_SUCCESS)
+        err = check_range(q->owner, src_ptr, size, 1, NULL);
+    /* Both ranges are known not to wrap. An empty copy overlaps nothing. */
+    uintptr_t d = (uintptr_t)dst_ptr, s = (uintptr_t)src_ptr;
+    if (err == CL_SUCCESS && size && d < s + size && s < d + size)
+        err = CL_MEM_COPY_OVERLAP;
+    copy_cmd *c = NULL;
+    if (err == CL_SUCCESS && !(c = malloc(sizeof *c)))
+        err = CL_OUT_OF_HOST_MEMORY;
+    if (err != CL_SUCCESS) {
+        if (event)
+            *event = NULL;
+        return err;
+    }
+    *c = (copy_cmd){dst_ptr, src_ptr, size};
+    err = clsvm_host_command(q, CL_COMMAND_SVM_MEMCPY, blocking_copy, num_events_in_wait_list,
+                             event_wait_list, copy_work, c, event);
+    if (err != CL_SUCCESS)
+        free(c);
+    return err;
+}
+
+/* ---- clEnqueueSVMMemFill ---- */
+typedef struct fill_cmd {
+    unsigned char *dst;
+    size_t size, psize;
+    unsigned char pattern[128]; /* a copy: the pattern may be reused once the call returns */
+} fill_cmd;
+
+static void fill_work(void *arg, cl_int status)
+{
+    fill_cmd *f = arg;
+    if (status == CL_COMPLETE && f->size) {
+        if (f->psize == 1) {
+            memset(f->dst, f->pattern[0], f->size);
+        } else {
+            /* One copy of the pattern, then double what is filled: O(log) memcpy calls. */
+            memcpy(f->dst, f->pattern, f->psize);
+            for (size_t done = f->psize; done < f->size;) {
+                size_t n = done < f->size - done ? done : f->size - done;
+                memcpy(f->dst + done, f->dst, n);
+                done += n;
+            }
+        }
+    }
+    free(f);
+}
+
+cl_int CL_API_CALL clsvm_clEnqueueSVMMemFill(cl_command_queue command_queue, void *svm_ptr,
+                                             const void *pattern, size_t pattern_size, size_t size,
+                                             cl_uint num_events_in_wait_list,
+                                             const cl_event *event_wait_list, cl_event *event)
+{
+    clsvm_obj *q;
+    cl_int err = check_queue(command_queue, num_events_in_wait_list, event_wait_list, &q);
+    /* API spec, clEnqueueSVMMemFill: pattern NULL, pattern_size not a power of two in 1..128,
+     * svm_ptr not aligned to pattern_size, size not a multiple of it: CL_INVALID_VALUE. */
+    if (err == CL_SUCCESS && (!pattern || pattern_size == 0 || pattern_size > 128 ||
+                              (pattern_size & (pattern_size - 1)) ||
+                              (uintptr_t)svm_ptr % pattern_size || size % pattern_size))
+        err = CL_INVALID_VALUE;
+    if (err == CL_SUCCESS)
+        err = check_range(q->owner, svm_ptr, size, 1, NULL);
+    fill_cmd *f = NULL;
+    if (err == CL_SUCCESS && !(f = malloc(sizeof *f)))
+        err = CL_OUT_OF_HOST_MEMORY;
+    if (err != CL_SUCCESS) {
+        if (event)
+            *event = NULL;
+        return err;
+    }
+    f->dst = svm_ptr;
+    f->size = size;
+    f->psize = pattern_size;
+    memcpy(f->pattern, pattern, pattern_size);
+    err = clsvm_host_command(q, CL_COMMAND_SVM_MEMFILL, CL_FALSE, num_events_in_wait_list,
+                             event_wait_list, fill_work, f, event);
+    if (err != CL_SUCCESS)
+        free(f);
+    return err;
+}
+
+/* ---- clEnqueueSVMMap / Unmap ---- */
+cl_int CL_API_CALL clsvm_clEnqueueSVMMap(cl_command_queue command_queue, cl_bool blocking_map,
+                                         cl_map_flags flags, void *svm_ptr, size_t size,
+                                         cl_uint num_events_in_wait_list,
+                                         const cl_event *event_wait_list, cl_event *event)
+{
+    clsvm_obj *q;
+    cl_int err = check_queue(command_queue, num_events_in_wait_list, event_wait_list, &q);
+    /* Memory Map Flags table: three bits; WRITE_INVALIDATE_REGION excludes READ and WRITE. */
+    const cl_map_flags rw = CL_MAP_READ | CL_MAP_WRITE;
+    if (err == CL_SUCCESS &&
+        ((flags & ~(rw | CL_MAP_WRITE_INVALIDATE_REGION)) ||
+         ((flags & CL_MAP_WRITE_INVALIDATE_REGION) && (flags & rw)) || size == 0))
+        err = CL_INVALID_VALUE;
+    if (err == CL_SUCCESS)
+        err = check_range(q->owner, svm_ptr, size, 0, NULL);
+    if (err != CL_SUCCESS) {
+        if (event)
+            *event = NULL;
+        return err;
+    }
+    return clsvm_host_command(q, CL_COMMAND_SVM_MAP, blocking_map, num_events_in_wait_list,
+                              event_wait_list, no_work, NULL, event);
+}
+
+cl_int CL_API_CALL clsvm_clEnqueueSVMUnmap(cl_command_queue command_queue, void *svm_ptr,
+                                           cl_uint num_events_in_wait_list,
+                                           const cl_event *event_wait_list, cl_event *event)
+{
+    clsvm_obj *q;
+    cl_int err = check_queue(command_queue, num_events_in_wait_list, event_wait_list, &q);
+    if (err == CL_SUCCESS)
+        err = check_range(q->owner, svm_ptr, 0, 0, NULL);
+    if (err != CL_SUCCESS) {
+        if (event)
+            *event = NULL;
+        return err;
+    }
+    return clsvm_host_command(q, CL_COMMAND_SVM_UNMAP, CL_FALSE, num_events_in_wait_list,
+                              event_wait_list, no_work, NULL, event);
+}
+
+/* ---- clEnqueueSVMMigrateMem ---- */
+cl_int CL_API_CALL clsvm_clEnqueueSVMMigrateMem(cl_command_queue command_queue,
+                                                cl_uint num_svm_pointers, const void **svm_pointers,
+                                                const size_t *sizes, cl_mem_migration_flags flags,
+                                                cl_uint num_events_in_wait_list,
+                                                const cl_event *event_wait_list, cl_event *event)
+{
+    clsvm_obj *q;
+    cl_int err = check_queue(command_queue, num_events_in_wait_list, event_wait_list, &q);
+    if (err == CL_SUCCESS &&
+        (num_svm_pointers == 0 || !svm_pointers ||
+         (flags & ~(cl_mem_migration_flags)(CL_MIGRATE_MEM_OBJECT_HOST |
+                                            CL_MIGRATE_MEM_OBJECT_CONTENT_UNDEFINED))))
+        err = CL_INVALID_VALUE;
+    /* sizes NULL or sizes[i] 0: the whole allocation containing svm_pointers[i]. */
+    for (cl_uint i = 0; err == CL_SUCCESS && i < num_svm_pointers; i++)
+        err = check_range(q->owner, svm_pointers[i], sizes ? sizes[i] : 0, 0, NULL);
+    if (err != CL_SUCCESS) {
+        if (event)
+            *event = NULL;
+        return err;
+    }
+    return clsvm_host_command(q, CL_COMMAND_SVM_MIGRATE_MEM, CL_FALSE, num_events_in_wait_list,
+                              event_wait_list, no_work, NULL, event);
+}

@@ -1,9 +1,12 @@
 /* event.c: events: wait lists going down, events coming back from enqueues, event queries and
  * clWaitForEvents. An event wrapper holds references on its context (owner) and, unless it is a
- * user event, on its queue (parent), so CL_EVENT_COMMAND_QUEUE/CONTEXT are answered from it. */
-#include "icd.h"
+ * user event, on its queue (parent), so CL_EVENT_COMMAND_QUEUE/CONTEXT are answered from it.
+ * Events of clsvm's host commands (host_command.c) stand on a backend barrier or marker and
+ * carry the SVM command type they report in the upper half of the wrapper's flags. */
+#include "host_command.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void **clsvm_array_unwrap(cl_uint n, const void *const *in, clsvm_kind kind, void **buf,
                           cl_uint inline_n, int *bad)
@@ -67,6 +70,19 @@ cl_int clsvm_event_out(cl_int err, cl_command_queue queue, cl_event be_event, cl
     return err;
 }
 
+/* CL_COMMAND_* values fit in 16 bits (0x11F0..0x12xx); the low bits of flags are object flags. */
+#define EVENT_TYPE_SHIFT 16
+
+cl_int clsvm_event_out_typed(cl_int err, cl_command_queue queue, cl_event be_event, cl_event *event,
+                             cl_command_type type)
+{
+    err = clsvm_event_out(err, queue, be_event, event);
+    /* Set before the handle is returned, so no other thread can read flags yet. */
+    if (err == CL_SUCCESS && event && *event)
+        ((clsvm_obj *)*event)->flags |= (uint32_t)(type & 0xffffu) << EVENT_TYPE_SHIFT;
+    return err;
+}
+
 cl_int CL_API_CALL clsvm_clWaitForEvents(cl_uint num_events, const cl_event *event_list)
 {
     clsvm_evlist wl;
@@ -79,6 +95,8 @@ cl_int CL_API_CALL clsvm_clWaitForEvents(cl_uint num_events, const cl_event *eve
         return err;
     err = clsvm_be->clWaitForEvents(num_events, wl.list);
     clsvm_evlist_done(&wl);
+    if (err != CL_SUCCESS)
+        clsvm_host_sweep(); /* a failed wait list may have stranded host commands */
     return err;
 }
 
@@ -97,6 +115,25 @@ cl_int CL_API_CALL clsvm_clGetEventInfo(cl_event event, cl_event_info param_name
     case CL_EVENT_REFERENCE_COUNT:
         return clsvm_info_uint((cl_uint)atomic_load(&e->refs), param_value_size, param_value,
                                param_value_size_ret);
+    case CL_EVENT_COMMAND_TYPE:
+        if (e->flags >> EVENT_TYPE_SHIFT) {
+            cl_command_type t = e->flags >> EVENT_TYPE_SHIFT;
+            return clsvm_info_return(&t, sizeof t, param_value_size, param_value,
+                                     param_value_size_ret);
+        }
+        return clsvm_be->clGetEventInfo(e->be, param_name, param_value_size, param_value,
+                                        param_value_size_ret);
+    case CL_EVENT_COMMAND_EXECUTION_STATUS: {
+        cl_int err = clsvm_be->clGetEventInfo(e->be, param_name, param_value_size, param_value,
+                                              param_value_size_ret);
+        /* A failed host command: reclaim what the backend's missing callback stranded. */
+        cl_int st = CL_COMPLETE;
+        if (err == CL_SUCCESS && param_value && param_value_size >= sizeof st)
+            memcpy(&st, param_value, sizeof st); /* param_value need not be aligned */
+        if (st < 0 && (e->flags >> EVENT_TYPE_SHIFT))
+            clsvm_host_sweep();
+        return err;
+    }
     default:
         return clsvm_be->clGetEventInfo(e->be, param_name, param_value_size, param_value,
                                         param_value_size_ret);

@@ -1,8 +1,85 @@
-/* mem.c: memory objects. Buffers, pipes and sub-buffers come from entrypoints.def; images are
- * here because image_desc->buffer (mem_object) is a handle inside a struct. A memory object
- * holds a reference on its context (owner) and on the object it was made from (parent: the
- * buffer of a sub-buffer or the buffer/image an image was created from). */
+/* mem.c: memory objects. Pipes and sub-buffers come from entrypoints.def; images are here
+ * because image_desc->buffer (mem_object) is a handle inside a struct; buffers are here because
+ * a buffer over SVM memory is clsvm's business (the backend does not know clsvm's SVM): its size
+ * is checked against the allocation and CL_MEM_USES_SVM_POINTER is answered from the window.
+ * A memory object holds a reference on its context (owner) and on the object it was made from
+ * (parent: the buffer of a sub-buffer or the buffer/image an image was created from). */
 #include "icd.h"
+#include "svm.h"
+
+/* ---- buffers over SVM ---- */
+
+/* A host pointer inside an SVM allocation may back a buffer of at most the bytes left in that
+ * allocation (the spec states it for the pointer clSVMAlloc returned, clsvm for interior ones
+ * too); reading or using more would run past the allocation. */
+static cl_int check_svm_host_ptr(cl_mem_flags flags, size_t size, const void *host_ptr)
+{
+    clsvm_alloc_info in;
+    if (!host_ptr || !(flags & (CL_MEM_USE_HOST_PTR | CL_MEM_COPY_HOST_PTR)) ||
+        !clsvm_svm_lookup(host_ptr, &in))
+        return CL_SUCCESS;
+    size_t left = in.size - (size_t)((const char *)host_ptr - (const char *)in.base);
+    return size > left ? CL_INVALID_BUFFER_SIZE : CL_SUCCESS;
+}
+
+static cl_mem create_buffer(cl_context context, const cl_mem_properties *properties, int with_props,
+                            cl_mem_flags flags, size_t size, void *host_ptr, cl_int *errcode_ret)
+{
+    cl_int err = CLSVM_CHECK(context);
+    if (err == CL_SUCCESS)
+        err = check_svm_host_ptr(flags, size, host_ptr);
+    cl_mem be = NULL;
+    if (err == CL_SUCCESS) {
+        /* Zero-copy: USE_HOST_PTR hands the backend the SVM address itself, which its CPU
+         * device uses as the buffer's storage. */
+        err = CL_INVALID_OPERATION;
+        if (with_props && clsvm_be->clCreateBufferWithProperties)
+            be = clsvm_be->clCreateBufferWithProperties(CLSVM_U(context), properties, flags, size,
+                                                        host_ptr, &err);
+        else if (!with_props && clsvm_be->clCreateBuffer)
+            be = clsvm_be->clCreateBuffer(CLSVM_U(context), flags, size, host_ptr, &err);
+    }
+    return clsvm_wrap_result(CLSVM_MEM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
+}
+
+cl_mem CL_API_CALL clsvm_clCreateBuffer(cl_context context, cl_mem_flags flags, size_t size,
+                                        void *host_ptr, cl_int *errcode_ret)
+{
+    return create_buffer(context, NULL, 0, flags, size, host_ptr, errcode_ret);
+}
+
+cl_mem CL_API_CALL clsvm_clCreateBufferWithProperties(cl_context context,
+                                                      const cl_mem_properties *properties,
+                                                      cl_mem_flags flags, size_t size,
+                                                      void *host_ptr, cl_int *errcode_ret)
+{
+    return create_buffer(context, properties, 1, flags, size, host_ptr, errcode_ret);
+}
+
+/* CL_MEM_USES_SVM_POINTER: the object (or the buffer it was made from, for sub-buffers and
+ * images over buffers) was created with CL_MEM_USE_HOST_PTR on memory inside a live clsvm SVM
+ * allocation. The backend cannot answer: it never saw clsvm's SVM. */
+static cl_bool uses_svm_pointer(const clsvm_obj *m)
+{
+    size_t origin = 0;
+    while (m->parent) {
+        size_t off = 0;
+        if (clsvm_be->clGetMemObjectInfo(m->be, CL_MEM_OFFSET, sizeof off, &off, NULL) ==
+            CL_SUCCESS)
+            origin += off;
+        m = m->parent;
+    }
+    cl_mem_flags flags = 0;
+    void *host = NULL;
+    if (clsvm_be->clGetMemObjectInfo(m->be, CL_MEM_FLAGS, sizeof flags, &flags, NULL) !=
+            CL_SUCCESS ||
+        !(flags & CL_MEM_USE_HOST_PTR) ||
+        clsvm_be->clGetMemObjectInfo(m->be, CL_MEM_HOST_PTR, sizeof host, &host, NULL) !=
+            CL_SUCCESS ||
+        !host)
+        return CL_FALSE;
+    return clsvm_svm_lookup((const char *)host + origin, NULL);
+}
 
 static cl_mem create_image(cl_context context, const cl_mem_properties *properties, int with_props,
                            cl_mem_flags flags, const cl_image_format *format,
@@ -72,6 +149,10 @@ cl_int CL_API_CALL clsvm_clGetMemObjectInfo(cl_mem memobj, cl_mem_info param_nam
     case CL_MEM_REFERENCE_COUNT:
         return clsvm_info_uint((cl_uint)atomic_load(&m->refs), param_value_size, param_value,
                                param_value_size_ret);
+    case CL_MEM_USES_SVM_POINTER: {
+        cl_bool v = uses_svm_pointer(m);
+        return clsvm_info_return(&v, sizeof v, param_value_size, param_value, param_value_size_ret);
+    }
     default:
         return clsvm_be->clGetMemObjectInfo(m->be, param_name, param_value_size, param_value,
                                             param_value_size_ret);

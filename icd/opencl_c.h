@@ -3,7 +3,8 @@
  * agree with its atomic capabilities and SVM programs build (issue 4, item 6).
  *
  * device.c answers CL_DEVICE_OPENCL_C_FEATURES through clsvm_opencl_c_features(); program.c
- * passes every build/compile option string through clsvm_opencl_c_options().
+ * passes every build/compile option string through clsvm_opencl_c_options() and retries a
+ * failed OpenCL C 2.0 build with clsvm_opencl_c_retry_options().
  */
 #ifndef CLSVM_ICD_OPENCL_C_H
 #define CLSVM_ICD_OPENCL_C_H
@@ -18,5 +19,10 @@ cl_int clsvm_opencl_c_features(cl_device_id be_dev, size_t size, void *value, si
  * clsvm_opencl_c_options_done(). NULL only when out of host memory. */
 const char *clsvm_opencl_c_options(cl_device_id be_dev, const char *opts);
 void clsvm_opencl_c_options_done(const char *result, const char *opts);
+
+/* Options for one retry of a build/compile that failed with options opts (as the application
+ * gave them): a malloc'd string (free with free()) when a retry may succeed (OpenCL C 2.0 on a
+ * backend without the generic address space: rebuilt as OpenCL C 3.0), else NULL. */
+const char *clsvm_opencl_c_retry_options(cl_device_id be_dev, const char *opts);
 
 #endif

@@ -1,7 +1,11 @@
 /* program.c: programs made from device lists or other programs, build/compile/link (whose
  * notifications go through callbacks.c so they receive clsvm's program), program queries.
- * A program holds a reference on its context. */
+ * A program holds a reference on its context. Build and compile options pass through
+ * opencl_c.c's fixes, including one retry of a failed OpenCL C 2.0 build as 3.0. */
 #include "callbacks.h"
+#include "opencl_c.h"
+
+#include <stdlib.h>
 
 #define INLINE_N 8
 
@@ -67,6 +71,86 @@ cl_program CL_API_CALL clsvm_clCreateProgramWithBuiltInKernels(cl_context contex
     return clsvm_wrap_result(CLSVM_PROGRAM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
 }
 
+/* One backend build or compile, with the devices and headers already unwrapped. */
+typedef struct build_call {
+    clsvm_obj *p;
+    cl_uint ndev;
+    cl_device_id *devs;
+    int compile;
+    cl_uint nhdr;
+    cl_program *hdrs;
+    const char **hdr_names;
+} build_call;
+
+static cl_int be_build(const build_call *c, const char *opts, clsvm_notify *n)
+{
+    void(CL_CALLBACK * fn)(cl_program, void *) = n ? clsvm_notify_tramp : NULL;
+    if (c->compile)
+        return clsvm_be->clCompileProgram(c->p->be, c->ndev, c->devs, opts, c->nhdr, c->hdrs,
+                                          c->hdr_names, fn, n);
+    return clsvm_be->clBuildProgram(c->p->be, c->ndev, c->devs, opts, fn, n);
+}
+
+/* The backend device whose OpenCL C features decide the option fixes: the first device named,
+ * else the program's first device; NULL when unknown (options then pass unchanged). */
+static cl_device_id fix_device(const build_call *c)
+{
+    if (c->ndev && c->devs)
+        return c->devs[0];
+    cl_uint n = 0;
+    if (clsvm_be->clGetProgramInfo(c->p->be, CL_PROGRAM_NUM_DEVICES, sizeof n, &n, NULL) !=
+            CL_SUCCESS ||
+        n == 0)
+        return NULL;
+    cl_device_id *d = malloc(n * sizeof *d), first = NULL;
+    if (d && clsvm_be->clGetProgramInfo(c->p->be, CL_PROGRAM_DEVICES, n * sizeof *d, d, NULL) ==
+                 CL_SUCCESS)
+        first = d[0];
+    free(d);
+    return first;
+}
+
+static int build_failed(cl_int err)
+{
+    return err == CL_BUILD_PROGRAM_FAILURE || err == CL_COMPILE_PROGRAM_FAILURE;
+}
+
+/* Build or compile with clsvm's option fixes. When a retry is possible, the attempts run without
+ * a backend notification and the application's is called once, with the final result. */
+static cl_int build_fixed(const build_call *c, const char *options, clsvm_program_fn pfn,
+                          void *user_data)
+{
+    /* Checked here because the retry path calls the backend without the notification. */
+    if (!pfn && user_data)
+        return CL_INVALID_VALUE;
+    cl_device_id dev = fix_device(c);
+    const char *opts = dev ? clsvm_opencl_c_options(dev, options) : options;
+    if (dev && !opts)
+        return CL_OUT_OF_HOST_MEMORY;
+    const char *retry = dev ? clsvm_opencl_c_retry_options(dev, options) : NULL;
+    cl_int err = CL_SUCCESS;
+    if (!retry) {
+        clsvm_notify *n = clsvm_notify_new(c->p, pfn, user_data, &err);
+        if (err == CL_SUCCESS)
+            err = be_build(c, opts, n);
+        clsvm_notify_finish(n, err);
+    } else {
+        err = be_build(c, opts, NULL);
+        if (build_failed(err)) {
+            if (be_build(c, retry, NULL) == CL_SUCCESS)
+                err = CL_SUCCESS;
+            else /* the application should see its own program's build log, not the retry's */
+                be_build(c, opts, NULL);
+        }
+        if (pfn && (err == CL_SUCCESS || build_failed(err)))
+            pfn((cl_program)c->p, user_data);
+        free((void *)retry);
+    }
+    if (dev)
+        clsvm_opencl_c_options_done(opts, options);
+    return err;
+}
+
 cl_int CL_API_CALL clsvm_clBuildProgram(cl_program program, cl_uint num_devices,
                                         const cl_device_id *device_list, const char *options,
                                         clsvm_program_fn pfn_notify, void *user_data)
@@ -76,13 +160,13 @@ cl_int CL_API_CALL clsvm_clBuildProgram(cl_program program, cl_uint num_devices,
         return CL_INVALID_PROGRAM;
     handle_array devs;
     cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
-    clsvm_notify *n = NULL;
-    if (err == CL_SUCCESS)
-        n = clsvm_notify_new(p, pfn_notify, user_data, &err);
-    if (err == CL_SUCCESS)
-        err = clsvm_be->clBuildProgram(p->be, num_devices, (cl_device_id *)devs.v, options,
-                                       n ? clsvm_notify_tramp : NULL, n);
-    clsvm_notify_finish(n, err);
+    /* Checked before the option work, which reads the device list. */
+    if (err == CL_SUCCESS && ((num_devices == 0) != (device_list == NULL)))
+        err = CL_INVALID_VALUE;
+    if (err == CL_SUCCESS) {
+        build_call c = {p, num_devices, (cl_device_id *)devs.v, 0, 0, NULL, NULL};
+        err = build_fixed(&c, options, pfn_notify, user_data);
+    }
     array_done(&devs);
     return err;
 }
@@ -105,14 +189,18 @@ cl_int CL_API_CALL clsvm_clCompileProgram(cl_program program, cl_uint num_device
         unwrap_array(&hdrs, num_input_headers, input_headers, CLSVM_PROGRAM, CL_INVALID_PROGRAM);
     if (err == CL_SUCCESS)
         err = err2;
-    clsvm_notify *n = NULL;
-    if (err == CL_SUCCESS)
-        n = clsvm_notify_new(p, pfn_notify, user_data, &err);
-    if (err == CL_SUCCESS)
-        err = clsvm_be->clCompileProgram(p->be, num_devices, (cl_device_id *)devs.v, options,
-                                         num_input_headers, (cl_program *)hdrs.v,
-                                         header_include_names, n ? clsvm_notify_tramp : NULL, n);
-    clsvm_notify_finish(n, err);
+    if (err == CL_SUCCESS && ((num_devices == 0) != (device_list == NULL)))
+        err = CL_INVALID_VALUE;
+    if (err == CL_SUCCESS) {
+        build_call c = {p,
+                        num_devices,
+                        (cl_device_id *)devs.v,
+                        1,
+                        num_input_headers,
+                        (cl_program *)hdrs.v,
+                        header_include_names};
+        err = build_fixed(&c, options, pfn_notify, user_data);
+    }
     array_done(&hdrs);
     array_done(&devs);
     return err;

@@ -1,30 +1,309 @@
 /*
- * svm.c: the SVM entry points.
+ * svm.c: clsvm's own SVM (issue 4, docs/svm.md): the process-wide window, clSVMAlloc/clSVMFree,
+ * the device's SVM capabilities and max allocation size, and validation of SVM kernel arguments
+ * (clSetKernelArgSVMPointer, clSetKernelExecInfo) before they reach the backend.
  *
- * TEMPORARY: these are plain forwarders to the backend's SVM implementation. The next issue
- * replaces them with clsvm's own window-backed SVM (runtime/), see ARCHITECTURE.md section 4.
- * Only the handles are translated: SVM pointers are raw addresses shared with the backend.
+ * Every SVM byte comes from one window (runtime/) shared by all contexts; the backend never
+ * allocates SVM. An allocation's tag is the context wrapper that made it, holding one reference
+ * on it, so a context the application released stays valid until its last SVM is freed (the
+ * spec: releasing a context frees none of its SVM). The backend's CPU device addresses the
+ * same memory at the same address, so pointers are forwarded raw once validated.
+ *
+ * Locking: none here beyond pthread_once; allocation and lookup take the window's mutex.
  */
-#include "forward.h"
 #include "svm.h"
+
+#include "log.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+static pthread_once_t window_once = PTHREAD_ONCE_INIT;
+/* Set once by open_window(); read without the once by paths that must not open a window just
+ * to find nothing in it (frees, lookups, the exit report). */
+static _Atomic(clsvm_window *) svm_window;
+static cl_device_svm_capabilities svm_caps;
+static uint64_t svm_window_size, svm_max_align;
+
+static void open_window(void)
+{
+    clsvm_config cfg;
+    clsvm_config_init(&cfg);
+    clsvm_window *w = NULL;
+    int rc = clsvm_window_open(&cfg, &w);
+    if (rc != CLSVM_OK || !w) {
+        clsvm_log(CLSVM_LOG_ERROR,
+                  "svm: no SVM window (%s): the device reports no SVM capabilities and "
+                  "clSVMAlloc returns NULL; check CLSVM_VA_BITS/CLSVM_WINDOW_SIZE (CLSVM_LOG=info)",
+                  clsvm_status_str(rc));
+        return;
+    }
+    clsvm_window_info info;
+    clsvm_window_get_info(w, &info);
+    svm_window_size = info.size;
+    svm_max_align = info.max_align;
+    /* Fine-grain system SVM means "any host pointer is device-addressable": true for the CPU
+     * backend only when the window (the device's address range) covers all of user space. */
+    svm_caps = CL_DEVICE_SVM_COARSE_GRAIN_BUFFER | CL_DEVICE_SVM_FINE_GRAIN_BUFFER |
+               CL_DEVICE_SVM_ATOMICS | (info.va_bits >= 47 ? CL_DEVICE_SVM_FINE_GRAIN_SYSTEM : 0);
+    atomic_store_explicit(&svm_window, w, memory_order_release);
+}
+
+clsvm_window *clsvm_svm_window(void)
+{
+    pthread_once(&window_once, open_window);
+    return atomic_load_explicit(&svm_window, memory_order_acquire);
+}
+
+/* The window if it was opened already: no allocation can exist otherwise. */
+static clsvm_window *window_if_open(void)
+{
+    return atomic_load_explicit(&svm_window, memory_order_acquire);
+}
+
+cl_device_svm_capabilities clsvm_svm_caps(void)
+{
+    return clsvm_svm_window() ? svm_caps : 0;
+}
+
+cl_int clsvm_svm_max_alloc(cl_device_id be_dev, cl_ulong *out)
+{
+    cl_ulong v = 0;
+    cl_int err =
+        clsvm_be->clGetDeviceInfo(be_dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof v, &v, NULL);
+    if (err != CL_SUCCESS)
+        return err;
+    if (clsvm_svm_window() && v > svm_window_size)
+        v = svm_window_size;
+    *out = v;
+    return CL_SUCCESS;
+}
+
+cl_bool clsvm_svm_lookup(const void *p, clsvm_alloc_info *info)
+{
+    return clsvm_svm_lookup_in(NULL, p, info);
+}
+
+cl_bool clsvm_svm_lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *info)
+{
+    clsvm_window *w = window_if_open();
+    clsvm_alloc_info in;
+    if (!w || !p || clsvm_lookup(w, p, &in) != CLSVM_OK || (ctx && in.tag != ctx))
+        return CL_FALSE;
+    if (info)
+        *info = in;
+    return CL_TRUE;
+}
+
+cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
+{
+    /* Freeing NULL is a no-op, as for clSVMFree and free(). */
+    if (!p)
+        return CL_TRUE;
+    clsvm_window *w = window_if_open();
+    clsvm_alloc_info in;
+    if (!w || clsvm_lookup(w, p, &in) != CLSVM_OK) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
+                       "svm: free of %p ignored: not SVM memory allocated by clsvm (or already "
+                       "freed); the heap is unchanged",
+                       p);
+        return CL_FALSE;
+    }
+    if (in.base != p) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
+                       "svm: free of %p ignored: it points %zu bytes into the allocation at %p; "
+                       "free the pointer clSVMAlloc returned",
+                       p, (size_t)((char *)p - (char *)in.base), in.base);
+        return CL_FALSE;
+    }
+    if (ctx && in.tag != ctx) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
+                       "svm: clSVMFree of %p ignored: it was allocated in another context; pass "
+                       "the context given to clSVMAlloc",
+                       p);
+        return CL_FALSE;
+    }
+    /* A concurrent free of the same pointer (an application double free) loses here. */
+    if (clsvm_free(w, p) != CLSVM_OK) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "svm: free of %p ignored: freed concurrently", p);
+        return CL_FALSE;
+    }
+    clsvm_obj_release(in.tag);
+    return CL_TRUE;
+}
+
+/* ---- clSVMAlloc / clSVMFree ---- */
+
+#define SVM_ACCESS_FLAGS (CL_MEM_READ_WRITE | CL_MEM_WRITE_ONLY | CL_MEM_READ_ONLY)
+#define SVM_VALID_FLAGS (SVM_ACCESS_FLAGS | CL_MEM_SVM_FINE_GRAIN_BUFFER | CL_MEM_SVM_ATOMICS)
+
+/* clSVMAlloc reports failure only as NULL; say why once per reason at info level. */
+enum { R_CONTEXT, R_FLAGS, R_ACCESS, R_ATOMICS, R_CAPS, R_SIZE, R_ALIGN, R_NOMEM, R_COUNT };
+static const char *const refusal_text[R_COUNT] = {
+    [R_CONTEXT] = "invalid context",
+    [R_FLAGS] = "flags outside READ_WRITE/WRITE_ONLY/READ_ONLY/SVM_FINE_GRAIN_BUFFER/SVM_ATOMICS",
+    [R_ACCESS] = "more than one of READ_WRITE, WRITE_ONLY, READ_ONLY",
+    [R_ATOMICS] = "SVM_ATOMICS without SVM_FINE_GRAIN_BUFFER",
+    [R_CAPS] = "fine-grain or atomics requested but not supported (no window?)",
+    [R_SIZE] = "size 0 or above CL_DEVICE_MAX_MEM_ALLOC_SIZE",
+    [R_ALIGN] = "alignment not a power of two or above the window's maximum (1 GiB)",
+    [R_NOMEM] = "the SVM window has no free range that fits (or pages could not be committed)",
+};
+static atomic_int refusal_logged[R_COUNT];
+
+static void *refuse(int why)
+{
+    if (!atomic_exchange(&refusal_logged[why], 1))
+        clsvm_log(CLSVM_LOG_INFO, "svm: clSVMAlloc returns NULL: %s (logged once)",
+                  refusal_text[why]);
+    return NULL;
+}
+
+/* The smallest CL_DEVICE_MAX_MEM_ALLOC_SIZE of the context's devices (the spec: "greater than
+ * ... for any device in context" fails). The window size bounds it in any case. */
+static cl_ulong context_max_alloc(const clsvm_obj *c)
+{
+    cl_ulong lim = svm_window_size;
+    const clsvm_devlist *l = c->ext;
+    for (cl_uint i = 0; l && i < l->n; i++) {
+        cl_ulong v = 0;
+        if (clsvm_svm_max_alloc(l->dev[i]->be, &v) == CL_SUCCESS && v < lim)
+            lim = v;
+    }
+    return lim;
+}
 
 void *CL_API_CALL clsvm_clSVMAlloc(cl_context context, cl_svm_mem_flags flags, size_t size,
                                    cl_uint alignment)
 {
-    void *be = clsvm_be_context(context);
-    if (!be || !clsvm_be->clSVMAlloc)
-        return NULL;
-    return clsvm_be->clSVMAlloc(be, flags, size, alignment);
+    clsvm_obj *c = clsvm_obj_of(context, CLSVM_CONTEXT);
+    if (!c)
+        return refuse(R_CONTEXT);
+    if (flags & ~(cl_svm_mem_flags)SVM_VALID_FLAGS)
+        return refuse(R_FLAGS);
+    cl_svm_mem_flags access = flags & SVM_ACCESS_FLAGS;
+    if (access & (access - 1))
+        return refuse(R_ACCESS);
+    if ((flags & CL_MEM_SVM_ATOMICS) && !(flags & CL_MEM_SVM_FINE_GRAIN_BUFFER))
+        return refuse(R_ATOMICS);
+    clsvm_window *w = clsvm_svm_window();
+    cl_device_svm_capabilities caps = w ? svm_caps : 0;
+    if (!w ||
+        ((flags & CL_MEM_SVM_FINE_GRAIN_BUFFER) && !(caps & CL_DEVICE_SVM_FINE_GRAIN_BUFFER)) ||
+        ((flags & CL_MEM_SVM_ATOMICS) && !(caps & CL_DEVICE_SVM_ATOMICS)))
+        return refuse(R_CAPS);
+    if (size == 0 || size > context_max_alloc(c))
+        return refuse(R_SIZE);
+    /* Lead's decision (docs/svm.md): any power of two up to the window's max_align; 0 means
+     * the window default (128 = sizeof(long16)). */
+    if ((alignment & (alignment - 1)) || alignment > svm_max_align)
+        return refuse(R_ALIGN);
+    /* The reference is taken before the pointer exists, so no free racing with the return
+     * (a bogus free of a guessed address) can drop it first. */
+    clsvm_obj_retain(c);
+    void *p = NULL;
+    if (clsvm_alloc(w, size, alignment, (uint32_t)flags, c, &p) != CLSVM_OK) {
+        clsvm_obj_release(c);
+        return refuse(R_NOMEM);
+    }
+    return p;
 }
 
 void CL_API_CALL clsvm_clSVMFree(cl_context context, void *svm_pointer)
 {
-    void *be = clsvm_be_context(context);
-    if (be && clsvm_be->clSVMFree)
-        clsvm_be->clSVMFree(be, svm_pointer);
+    if (!svm_pointer)
+        return;
+    clsvm_obj *c = clsvm_obj_of(context, CLSVM_CONTEXT);
+    if (!c) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "svm: clSVMFree with an invalid context ignored");
+        return;
+    }
+    clsvm_svm_free_ptr(c, svm_pointer);
 }
 
-CLSVM_DEFINE_FWD(clSetKernelArgSVMPointer, cl_kernel, kernel, cl_uint, arg_index, const void *,
-                 arg_value)
-CLSVM_DEFINE_FWD(clSetKernelExecInfo, cl_kernel, kernel, cl_kernel_exec_info, param_name, size_t,
-                 param_value_size, const void *, param_value)
+/* ---- kernel arguments ---- */
+
+/* An SVM pointer the kernel of context ctx may use: inside a live allocation of ctx, or any
+ * address when every host pointer is device-addressable (fine-grain system SVM). */
+static int usable_svm_pointer(clsvm_obj *ctx, const void *p)
+{
+    if (clsvm_svm_lookup_in(ctx, p, NULL))
+        return 1;
+    return p && (clsvm_svm_caps() & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM);
+}
+
+cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel, cl_uint arg_index,
+                                                  const void *arg_value)
+{
+    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
+    if (!k)
+        return CL_INVALID_KERNEL;
+    if (!clsvm_be->clSetKernelArgSVMPointer)
+        return CL_INVALID_OPERATION;
+    /* NULL is a valid SVM pointer value (a kernel may test it); anything else must be ours. */
+    if (arg_value && !usable_svm_pointer(k->owner, arg_value))
+        return CL_INVALID_ARG_VALUE;
+    return clsvm_be->clSetKernelArgSVMPointer(k->be, arg_index, arg_value);
+}
+
+cl_int CL_API_CALL clsvm_clSetKernelExecInfo(cl_kernel kernel, cl_kernel_exec_info param_name,
+                                             size_t param_value_size, const void *param_value)
+{
+    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
+    if (!k)
+        return CL_INVALID_KERNEL;
+    if (!clsvm_be->clSetKernelExecInfo)
+        return CL_INVALID_OPERATION;
+    switch (param_name) {
+    case CL_KERNEL_EXEC_INFO_SVM_PTRS: {
+        /* (0, NULL) is the empty set (clears an earlier list); a size without a list or a
+         * size that is not a whole number of pointers is invalid. */
+        if ((param_value_size && !param_value) || param_value_size % sizeof(void *))
+            return CL_INVALID_VALUE;
+        void *const *ptrs = param_value;
+        for (size_t i = 0; i < param_value_size / sizeof(void *); i++)
+            if (!usable_svm_pointer(k->owner, ptrs[i]))
+                return CL_INVALID_VALUE;
+        break;
+    }
+    case CL_KERNEL_EXEC_INFO_SVM_FINE_GRAIN_SYSTEM:
+        if (!param_value || param_value_size != sizeof(cl_bool))
+            return CL_INVALID_VALUE;
+        if (*(const cl_bool *)param_value && !(clsvm_svm_caps() & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM))
+            return CL_INVALID_OPERATION;
+        break;
+    default:
+        return CL_INVALID_VALUE;
+    }
+    return clsvm_be->clSetKernelExecInfo(k->be, param_name, param_value_size, param_value);
+}
+
+/* ---- leak report ---- */
+
+typedef struct leak_sum {
+    unsigned long long count, bytes;
+} leak_sum;
+
+static int add_leak(const clsvm_alloc_info *info, void *user)
+{
+    leak_sum *s = user;
+    s->count++;
+    s->bytes += info->size;
+    return 0;
+}
+
+/* A destructor rather than atexit() so it also runs when the loader dlclose's clsvm. The
+ * window itself stays mapped: backend threads may still be running at this point. */
+__attribute__((destructor)) static void report_leaks(void)
+{
+    clsvm_window *w = window_if_open();
+    if (!w || !clsvm_log_enabled(CLSVM_LOG_INFO))
+        return;
+    leak_sum s = {0, 0};
+    clsvm_window_foreach(w, add_leak, &s);
+    if (s.count)
+        clsvm_log(CLSVM_LOG_INFO, "svm: at exit %llu SVM allocation(s), %llu bytes, never freed",
+                  s.count, s.bytes);
+    else
+        clsvm_log(CLSVM_LOG_INFO, "svm: at exit every SVM allocation was freed");
+}

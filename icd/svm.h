@@ -28,4 +28,14 @@ cl_bool clsvm_svm_lookup(const void *p, clsvm_alloc_info *info);
  * live allocation. Used by clSVMFree and by clEnqueueSVMFree when its command executes. */
 cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p);
 
+/* ---- added for issue 4, part A (svm.c) ---- */
+
+/* CL_DEVICE_MAX_MEM_ALLOC_SIZE clsvm reports for backend device be_dev: the backend's answer,
+ * capped at the window's size (one allocation can never be larger than the window). */
+cl_int clsvm_svm_max_alloc(cl_device_id be_dev, cl_ulong *out);
+
+/* The live allocation containing p, made in context ctx (NULL: any context): CL_TRUE and *info
+ * (info may be NULL), else CL_FALSE. Validation of SVM pointers handed to the backend. */
+cl_bool clsvm_svm_lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *info);
+
 #endif

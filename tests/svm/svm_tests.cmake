@@ -53,3 +53,9 @@ clsvm_svm_test(test_svm_threads)
 # The whole user address space as window: fine-grain system SVM must then be reported and work.
 clsvm_svm_test(test_svm_caps_va47 SOURCE test_svm_caps ENV CLSVM_VA_BITS=47)
 clsvm_svm_test(test_svm_linked_va47 SOURCE test_svm_linked ENV CLSVM_VA_BITS=47)
+# clEnqueueSVM* as queue commands (ordering, out-of-order queues, failed waits, released queues)
+# and OpenCL C C11 atomics with memory_scope_all_svm_devices (issue 4, items 4 and 6).
+clsvm_svm_test(test_svm_enqueue_order)
+clsvm_svm_test(test_svm_atomics_c11)
+clsvm_svm_test(test_svm_enqueue_ptrs)
+clsvm_svm_test(test_svm_enqueue_ptrs_va47 SOURCE test_svm_enqueue_ptrs ENV CLSVM_VA_BITS=47)

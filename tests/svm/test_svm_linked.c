@@ -5,7 +5,8 @@
  * pointers both count). The sum and length must be exact. Also clSetKernelExecInfo's own rules:
  * CL_KERNEL_EXEC_INFO_SVM_FINE_GRAIN_SYSTEM = CL_TRUE is accepted iff the device supports
  * fine-grain system SVM (else CL_INVALID_OPERATION), and then a list in plain malloc memory
- * works; CL_FALSE and an empty pointer set are always accepted; bad sizes are CL_INVALID_VALUE. */
+ * works; CL_FALSE and an empty pointer set are always accepted; bad sizes are CL_INVALID_VALUE.
+ * Finally the pointer rules of clSetKernelArgSVMPointer and SVM_PTRS (arg_pointer_rules). */
 #include "svm/svm_test.h"
 
 /* Same layout on both sides: 64-bit pointers (CL_DEVICE_ADDRESS_BITS 64), then a long. */
@@ -117,6 +118,64 @@ static void exec_info_rules(const svm_env *e, cl_kernel k)
     free(nodes);
 }
 
+/* clSetKernelArgSVMPointer's rules (issue 4 item 3): NULL and any byte of a live allocation of
+ * the kernel's context are accepted; with fine-grain system SVM any host pointer is too. Other
+ * pointers (malloc'd, one past the end, freed, another context's) are CL_INVALID_ARG_VALUE, and
+ * the same pointers in CL_KERNEL_EXEC_INFO_SVM_PTRS are CL_INVALID_VALUE - clsvm only: pocl
+ * accepts any pointer. */
+static void arg_pointer_rules(const svm_env *e, cl_kernel k)
+{
+    int sys = (e->caps & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM) != 0;
+    unsigned char *p = svm_alloc(e, CL_MEM_READ_WRITE, 256, 0);
+    CHECK_CL(clSetKernelArgSVMPointer(k, 0, NULL));
+    CHECK_CL(clSetKernelArgSVMPointer(k, 0, p));
+    CHECK_CL(clSetKernelArgSVMPointer(k, 0, p + 1));
+    CHECK_CL(clSetKernelArgSVMPointer(k, 0, p + 255));
+    SVM_EXPECT_ERR(clSetKernelArgSVMPointer(k, 7, p), CL_INVALID_ARG_INDEX);
+    if (!e->is_clsvm) {
+        clSVMFree(e->context, p);
+        return;
+    }
+    cl_context other = icd_test_context(e->platform, e->device);
+    void *foreign = clSVMAlloc(other, CL_MEM_READ_WRITE, 256, 0);
+    CHECK(foreign != NULL);
+    void *gone = svm_alloc(e, CL_MEM_READ_WRITE, 256, 0);
+    clSVMFree(e->context, gone);
+    void *heap = malloc(64);
+    CHECK(heap != NULL);
+    struct {
+        const char *what;
+        void *ptr;
+    } rows[] = {
+        {"malloc'd pointer", heap},
+        {"one past the end", p + 256},
+        {"freed allocation", gone},
+        {"another context's allocation", foreign},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        /* With fine-grain system SVM every host address is one the device can use. */
+        int ok = sys;
+        cl_int got = clSetKernelArgSVMPointer(k, 0, rows[i].ptr);
+        if (got != (ok ? CL_SUCCESS : CL_INVALID_ARG_VALUE))
+            SVM_FAIL("clSetKernelArgSVMPointer(%s) returned %s", rows[i].what, icd_err_name(got));
+        got =
+            clSetKernelExecInfo(k, CL_KERNEL_EXEC_INFO_SVM_PTRS, sizeof rows[i].ptr, &rows[i].ptr);
+        if (got != (ok ? CL_SUCCESS : CL_INVALID_VALUE))
+            SVM_FAIL("clSetKernelExecInfo(SVM_PTRS, %s) returned %s", rows[i].what,
+                     icd_err_name(got));
+    }
+    /* One bad pointer after a good one fails the whole list. */
+    void *pair[2] = {p, heap};
+    if (!sys)
+        SVM_EXPECT_ERR(clSetKernelExecInfo(k, CL_KERNEL_EXEC_INFO_SVM_PTRS, sizeof pair, pair),
+                       CL_INVALID_VALUE);
+    CHECK_CL(clSetKernelExecInfo(k, CL_KERNEL_EXEC_INFO_SVM_PTRS, 0, NULL));
+    free(heap);
+    clSVMFree(other, foreign);
+    CHECK_CL(clReleaseContext(other));
+    clSVMFree(e->context, p);
+}
+
 int main(void)
 {
     svm_env e;
@@ -128,6 +187,7 @@ int main(void)
     list_of_allocations(&e, k, CL_MEM_SVM_FINE_GRAIN_BUFFER);
     list_of_allocations(&e, k, CL_MEM_SVM_FINE_GRAIN_BUFFER | CL_MEM_SVM_ATOMICS);
     exec_info_rules(&e, k);
+    arg_pointer_rules(&e, k);
     CHECK_CL(clReleaseKernel(k));
     CHECK_CL(clReleaseProgram(prog));
     svm_env_close(&e);
