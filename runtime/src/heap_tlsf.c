@@ -72,18 +72,32 @@ enum {
     RECORDS_PER_SLAB = 256,
 };
 
+/*
+ * A block is used (in the index) or free/spare (in a class list or the spare list), never
+ * both, so the list links share storage with the tree links (16 bytes less per record):
+ * heap_index_remove clears the node before the block joins a list, free_list_remove clears
+ * the links before the block is inserted into the index, which re-initialises the node.
+ */
 typedef struct heap_block {
-    heap_index_node node; /* used blocks: in h->index, node.key == addr */
+    union {
+        heap_index_node node; /* used blocks: in h->index, node.key == addr */
+        struct {
+            struct heap_block *free_prev, *free_next; /* free: class list; spare: next spare */
+        };
+    };
     uintptr_t addr;
     uint64_t size;                            /* bytes, a multiple of min_align */
     struct heap_block *phys_prev, *phys_next; /* neighbours in the same range, NULL at its ends */
-    struct heap_block *free_prev, *free_next; /* free: class list; spare record: next spare */
     uint64_t req_size;                        /* used: size as requested */
     void *tag;
     uint32_t flags;
     uint32_t range; /* index into h->ranges */
     bool is_free;
 } heap_block;
+
+_Static_assert(offsetof(heap_block, free_next) + sizeof(heap_block *) <=
+                   offsetof(heap_block, node.parent),
+               "free-list links may overlay only the tree's child links");
 
 typedef struct heap_range {
     uintptr_t base;

@@ -5,6 +5,14 @@
  * Provider selection (clsvm_config.provider, CLSVM_WINDOW): reserve; devsvm, or failure with one
  * error line; auto = devsvm if usable, else reserve with one line saying why (docs/dev-svm.md).
  *
+ * Retention (docs/runtime.md "commit/decommit"): the window holds one extra commit count on
+ * at most one chunk, the chunk of the most recently freed allocation that lay inside a single
+ * chunk. So a buffer allocated and freed in a loop does not decommit (mmap) and recommit
+ * (mprotect) its chunk every time, while at most CLSVM_COMMIT_CHUNK bytes of freed memory stay
+ * resident. Moving the pin never costs a syscall the free would not have cost anyway.
+ * clsvm_window_get_stats() drops the pin first, so `committed` is exactly what live
+ * allocations need; allocations spanning several chunks never pin (big frees return all).
+ *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
  * held for one heap operation plus, rarely, one commit/decommit syscall. A per-thread cache
  * of small free blocks in front of it is the obvious next step if profiles show contention.
@@ -20,8 +28,10 @@
 #include <string.h>
 
 /* Heap granule: every block starts on a 64-byte line, so allocations that different threads
- * (or a device and the host) use never share a cache line. */
-#define HEAP_GRANULE 64
+ * (or a device and the host) use never share a cache line. It equals the default alignment
+ * (128) rather than the line: with a 64-byte granule every default-aligned buffer of up to
+ * 64 bytes left a 64-byte hole behind it, a second heap record per allocation. */
+#define HEAP_GRANULE 128
 #define MIN_WINDOW ((uint64_t)64 << 20)
 #define DEFAULT_ALIGN 128 /* OpenCL long16 */
 
@@ -295,6 +305,35 @@ int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
     return rc;
 }
 
+/* Drop the retention pin (caller holds the lock); decommits its chunk if nothing else is there. */
+static void unpin_chunk(clsvm_window *w)
+{
+    if (w->pinned_chunk) {
+        commit_map_release(w->commits, w->pinned_chunk, 1);
+        w->pinned_chunk = 0;
+    }
+}
+
+/*
+ * Before freeing a block that lies in one chunk, move the pin onto that chunk: the chunk is
+ * committed (the block is live), so the extra count costs no syscall, and releasing the old
+ * pin decommits only a chunk that the free of its last block would have decommitted anyway.
+ */
+static void pin_chunk_of(clsvm_window *w, uintptr_t addr, size_t size)
+{
+    if (commit_map_span(w->commits, addr, size) != 1)
+        return;
+    /* Chunks are counted from the window base (commit_map), not from address 0. */
+    uintptr_t chunk =
+        w->region.base + ((addr - w->region.base) & ~(uintptr_t)(CLSVM_COMMIT_CHUNK - 1));
+    if (chunk == w->pinned_chunk)
+        return;
+    if (commit_map_acquire(w->commits, chunk, 1) != CLSVM_OK)
+        return; /* cannot happen for a committed chunk; without a pin we just decommit */
+    unpin_chunk(w);
+    w->pinned_chunk = chunk;
+}
+
 int clsvm_free(clsvm_window *w, void *p)
 {
     if (!p)
@@ -308,6 +347,7 @@ int clsvm_free(clsvm_window *w, void *p)
     pthread_mutex_lock(&w->lock);
     int rc = heap_free(w->heap, a, &bi);
     if (!rc) {
+        pin_chunk_of(w, bi.addr, bi.size);
         commit_map_release(w->commits, bi.addr, bi.size);
         w->allocated -= bi.size;
     }
@@ -404,6 +444,7 @@ void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
     heap_stats hs;
     commit_stats cs;
     pthread_mutex_lock(&w->lock);
+    unpin_chunk(w); /* so `committed` reports exactly what live allocations need */
     heap_get_stats(w->heap, &hs);
     commit_map_get_stats(w->commits, &cs);
     st->peak_allocated = w->peak_allocated;
@@ -474,8 +515,15 @@ int clsvm_window_validate(clsvm_window *w)
                   (unsigned long long)w->allocated, (unsigned long long)w->peak_allocated);
         rc = CLSVM_ERR_INVALID;
     }
+    if (!rc && w->pinned_chunk &&
+        (w->pinned_chunk < w->region.base || w->pinned_chunk - w->region.base >= w->region.size ||
+         commit_map_covers(w->commits, w->pinned_chunk, 1) != CLSVM_OK)) {
+        clsvm_log(CLSVM_LOG_ERROR, "window validate: pinned chunk %#lx is not committed",
+                  (unsigned long)w->pinned_chunk);
+        rc = CLSVM_ERR_INVALID;
+    }
     if (!rc)
-        rc = commit_map_validate(w->commits, s.span_sum);
+        rc = commit_map_validate(w->commits, s.span_sum + (w->pinned_chunk ? 1 : 0));
     pthread_mutex_unlock(&w->lock);
     return rc;
 }

@@ -65,6 +65,7 @@ struct clsvm_window {
     uint64_t allocated; /* requested bytes of live allocations (mirrors the heap's count) */
     uint64_t peak_allocated;
     uint64_t failed_allocs;
+    uintptr_t pinned_chunk; /* base of the chunk window.c keeps committed when empty, or 0 */
     struct clsvm_window *registry_next; /* stats.c's list of open windows */
 };
 

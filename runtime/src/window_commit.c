@@ -5,9 +5,10 @@
  * Adjacent chunks changing state together go to the provider in one call, so a large
  * allocation is one mprotect and the window stays a few VMAs (vm.max_map_count is 65530).
  *
- * There is deliberately no cache of empty committed chunks: the decommit is what makes a
- * freed gigabyte show up as free memory again and a fresh allocation read as zero; a later
- * cache would need MADV_FREE-like semantics to keep both promises.
+ * This table keeps no cache of empty committed chunks: the decommit is what makes a freed
+ * gigabyte show up as free memory again and a fresh multi-chunk allocation read as zero. The
+ * one bounded exception is policy, not mechanism: window.c holds an extra count on at most one
+ * chunk (its "pin", see window.c) so alloc/free loops inside one chunk cost no syscalls.
  * Cost: acquire/release O(chunks spanned); the table walk is two array lookups per chunk.
  */
 #include "window.h"
