@@ -1,0 +1,152 @@
+/*
+ * bench_memory.c: memory figures of clsvm-bench — commit (first-touch cost per page of new
+ * SVM memory against a fresh anonymous mapping) and overhead (host heap bytes per live
+ * allocation, and RSS left behind once everything allocated has been freed).
+ */
+#include "bench.h"
+
+#include <clsvm/runtime.h>
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PAGE 4096
+
+static void *new_memory(bench *b, int c, size_t size)
+{
+    void *p;
+    if (c == C_HOST) {
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    return clSVMAlloc(b->cl[c].ctx, CL_MEM_READ_WRITE, size, 0);
+}
+
+static void drop_memory(bench *b, int c, void *p, size_t size)
+{
+    if (c == C_HOST)
+        munmap(p, size);
+    else
+        clSVMFree(b->cl[c].ctx, p);
+}
+
+void fig_commit(bench *b)
+{
+    size_t size = b->quick ? (size_t)8 << 20 : (size_t)64 << 20;
+    figure *f = bench_figure("commit", "ns/page", 0, "alloc + touch %zu MiB", size >> 20);
+    for (int c = 0; c < C_COUNT; c++) {
+        double v[MAX_REPS];
+        for (int r = 0; r < b->reps; r++) {
+            double t0 = bench_now();
+            volatile char *p = new_memory(b, c, size);
+            if (!p) {
+                fprintf(stderr, "clsvm-bench: commit: allocation failed\n");
+                exit(1);
+            }
+            for (size_t i = 0; i < size; i += PAGE)
+                p[i] = 1;
+            v[r] = (bench_now() - t0) / (double)(size / PAGE) * 1e9;
+            drop_memory(b, c, (void *)p, size);
+        }
+        f->m[c] = bench_summarize(v, b->reps);
+    }
+}
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+static double rss_mib(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, rss = 0;
+    if (!f || fscanf(f, "%lu %lu", &size, &rss) != 2)
+        rss = 0;
+    if (f)
+        fclose(f);
+    return (double)rss * (double)sysconf(_SC_PAGESIZE) / (1 << 20);
+}
+
+/*
+ * The runtime alone (clsvm_alloc in a private window, no ICD): host heap bytes per live
+ * allocation are then the heap's block records plus the commit table, nothing else.
+ */
+static double runtime_metadata(size_t n, void **v)
+{
+    clsvm_config cfg;
+    clsvm_config_init(&cfg);
+    clsvm_window *w;
+    if (clsvm_window_open(&cfg, &w) != CLSVM_OK)
+        return 0;
+    size_t h0 = heap_in_use();
+    for (size_t i = 0; i < n; i++)
+        if (clsvm_alloc(w, 64, 0, 0, NULL, &v[i]) != CLSVM_OK)
+            exit(1);
+    size_t h1 = heap_in_use();
+    for (size_t i = 0; i < n; i++)
+        clsvm_free(w, v[i]);
+    clsvm_window_close(w);
+    return ((double)h1 - (double)h0) / (double)n;
+}
+
+/*
+ * Metadata: growth of the host malloc heap per live 64-byte allocation, minus the bytes the
+ * application asked for when the contender keeps its data in that heap too (pocl, malloc).
+ * For clsvm the data lives in the window, so every byte of growth is bookkeeping (heap
+ * records, commit table, the ICD's per-allocation state).
+ */
+void fig_overhead(bench *b)
+{
+    size_t n = b->quick ? 10000 : 100000;
+    figure *meta = bench_figure("overhead", "B/alloc", 0, "metadata, %zu live x 64 B", n);
+    figure *rss = bench_figure("overhead", "MiB", 0, "RSS after free - before");
+    rss->no_ratio = 1;
+    void **v = malloc(n * sizeof *v);
+    if (!v)
+        exit(1);
+    unsigned seed = 99;
+    for (int c = 0; c < C_COUNT; c++) {
+        size_t live = c == C_POCL && n > 10000 ? 10000 : n;
+        double m[1], d[1];
+        size_t h0 = heap_in_use();
+        for (size_t i = 0; i < live; i++)
+            v[i] = c == C_HOST ? malloc(64) : clSVMAlloc(b->cl[c].ctx, CL_MEM_READ_WRITE, 64, 0);
+        size_t h1 = heap_in_use();
+        double grown = (double)h1 - (double)h0 - (c == C_CLSVM ? 0.0 : 64.0 * (double)live);
+        m[0] = grown / (double)live;
+        for (size_t i = live; i > 0; i--)
+            c == C_HOST ? free(v[i - 1]) : clSVMFree(b->cl[c].ctx, v[i - 1]);
+        meta->m[c] = bench_summarize(m, 1);
+
+        /* RSS: a mixed, touched working set (4 KiB and 1 MiB buffers), freed in random
+         * order; what stays resident afterwards is memory the contender keeps. */
+        size_t small = b->quick ? 2000 : 20000, big = b->quick ? 8 : 64;
+        double r0 = rss_mib();
+        for (size_t i = 0; i < small + big; i++) {
+            size_t sz = i < small ? 4096 : (size_t)1 << 20;
+            char *p = c == C_HOST ? malloc(sz) : clSVMAlloc(b->cl[c].ctx, CL_MEM_READ_WRITE, sz, 0);
+            if (!p)
+                exit(1);
+            for (size_t o = 0; o < sz; o += PAGE)
+                p[o] = 1;
+            v[i] = p;
+        }
+        bench_shuffle(v, small + big, &seed);
+        for (size_t i = 0; i < small + big; i++)
+            c == C_HOST ? free(v[i]) : clSVMFree(b->cl[c].ctx, v[i]);
+        d[0] = rss_mib() - r0;
+        rss->m[c] = bench_summarize(d, 1);
+    }
+    if (n > 10000)
+        snprintf(meta->note, sizeof meta->note, "pocl at 10000 live");
+    figure *rt = bench_figure("overhead", "B/alloc", 0, "runtime only, %zu live x 64 B", n);
+    double m[1] = {runtime_metadata(n, v)};
+    rt->m[C_CLSVM] = bench_summarize(m, 1);
+    rt->m[C_HOST] = meta->m[C_HOST]; /* malloc's own header, for scale */
+    free(v);
+}
