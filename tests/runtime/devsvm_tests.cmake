@@ -41,7 +41,7 @@ endif()
 # suites (the ICD's SVM tests) join with one call each, e.g.
 #   clsvm_devsvm_rerun(test_svm_alloc LABELS svm devsvm)
 function(clsvm_devsvm_rerun target)
-  cmake_parse_arguments(R "" "" "LABELS" ${ARGN})
+  cmake_parse_arguments(R "" "" "LABELS;ENV" ${ARGN})
   if(NOT R_LABELS)
     set(R_LABELS runtime devsvm)
   endif()
@@ -53,7 +53,7 @@ function(clsvm_devsvm_rerun target)
   endif()
   add_test(NAME ${name} COMMAND ${target})
   set_tests_properties(${name} PROPERTIES
-    ENVIRONMENT "LD_PRELOAD=${CLSVM_DEVSVM_PRELOAD};CLSVM_WINDOW=devsvm;${CLSVM_DEVSVM_ENV}"
+    ENVIRONMENT "LD_PRELOAD=${CLSVM_DEVSVM_PRELOAD};CLSVM_WINDOW=devsvm;${CLSVM_DEVSVM_ENV};${R_ENV}"
     LABELS "${R_LABELS}" TIMEOUT 120 SKIP_RETURN_CODE 77)
 endfunction()
 

@@ -93,19 +93,27 @@ static inline void svm_env_close(svm_env *e)
     CHECK_CL(clReleaseContext(e->context));
 }
 
-/* Every clsvm SVM range must lie below 2^va_bits, the device's addressable width. Other
- * platforms (pocl) allocate anywhere in the host address space, so the check is clsvm-only. */
+/* Every clsvm SVM range must lie below 2^va_bits, the device's addressable width, and, when
+ * the /dev/svm shim emulates a driver (CLSVM_SHIM_RANGE=min:max, the devsvm reruns), inside the
+ * driver's range. Other platforms (pocl) allocate anywhere, so the check is clsvm-only. */
 static inline int svm_in_window(const svm_env *e, const void *p, size_t size)
 {
     if (!e->is_clsvm)
         return 1;
     uint64_t lim = (uint64_t)1 << e->va_bits, a = (uint64_t)(uintptr_t)p;
-    return a < lim && size <= lim - a;
+    if (a >= lim || size > lim - a)
+        return 0;
+    const char *range = getenv("CLSVM_SHIM_RANGE");
+    unsigned long long lo, hi;
+    if (range && sscanf(range, "%llx:%llx", &lo, &hi) == 2)
+        return a >= lo && a < hi && size <= hi - a;
+    return 1;
 }
 
 static inline void svm_check_window(const svm_env *e, const void *p, size_t size)
 {
-    CHECK_MSG(svm_in_window(e, p, size), "SVM range [%p, +%zu) ends above 2^%u", p, size,
+    CHECK_MSG(svm_in_window(e, p, size),
+              "SVM range [%p, +%zu) not below 2^%u or outside CLSVM_SHIM_RANGE", p, size,
               e->va_bits);
 }
 

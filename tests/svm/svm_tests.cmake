@@ -59,3 +59,11 @@ clsvm_svm_test(test_svm_enqueue_order)
 clsvm_svm_test(test_svm_atomics_c11)
 clsvm_svm_test(test_svm_enqueue_ptrs)
 clsvm_svm_test(test_svm_enqueue_ptrs_va47 SOURCE test_svm_enqueue_ptrs ENV CLSVM_VA_BITS=47)
+
+# Issue 5: the SVM suite again with the window from /dev/svm, emulated by the LD_PRELOAD shim
+# (tools/devsvm-shim): every allocation must then lie inside the driver's range.
+foreach(t test_svm_alloc test_svm_free_unknown test_svm_caps test_svm_coarse test_svm_fine
+          test_svm_linked test_svm_enqueue test_svm_buffer test_svm_threads test_svm_enqueue_ptrs
+          test_svm_atomics_c11)
+  clsvm_devsvm_rerun(${t} LABELS svm devsvm ENV ${_svm_env})
+endforeach()
