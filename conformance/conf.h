@@ -1,0 +1,108 @@
+/* conf.h: setup shared by clsvm's SVM conformance subset: one context and queue on the first
+ * platform the loader offers (clsvm alone, via OCL_ICD_VENDORS), program builds that print
+ * their log, and CHECK macros that name the OpenCL error code. */
+#ifndef CLSVM_CONF_H
+#define CLSVM_CONF_H
+
+#include "check.h"
+
+#include <CL/cl.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Exit with the call, the code it returned and the code the specification requires. */
+#define CHECK_ERR(expr, want)                                                                      \
+    do {                                                                                           \
+        cl_int conf_got_ = (expr), conf_want_ = (want);                                            \
+        if (conf_got_ != conf_want_) {                                                             \
+            fprintf(stderr, "%s:%d: %s returned %d, expected %d\n", __FILE__, __LINE__, #expr,     \
+                    (int)conf_got_, (int)conf_want_);                                              \
+            exit(1);                                                                               \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_CL(expr) CHECK_ERR(expr, CL_SUCCESS)
+
+typedef struct conf_env {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    cl_device_svm_capabilities caps;
+} conf_env;
+
+static inline void conf_open(conf_env *e)
+{
+    memset(e, 0, sizeof *e);
+    cl_uint n = 0;
+    CHECK_CL(clGetPlatformIDs(1, &e->platform, &n));
+    CHECK(n >= 1);
+    CHECK_CL(clGetDeviceIDs(e->platform, CL_DEVICE_TYPE_ALL, 1, &e->device, NULL));
+    cl_int err = CL_SUCCESS;
+    e->context = clCreateContext(NULL, 1, &e->device, NULL, NULL, &err);
+    CHECK_CL(err);
+    e->queue = clCreateCommandQueueWithProperties(e->context, e->device, NULL, &err);
+    CHECK_CL(err);
+    CHECK_CL(
+        clGetDeviceInfo(e->device, CL_DEVICE_SVM_CAPABILITIES, sizeof e->caps, &e->caps, NULL));
+    /* Every area needs at least coarse-grain buffer SVM, which OpenCL 2.x requires. */
+    CHECK(e->caps & CL_DEVICE_SVM_COARSE_GRAIN_BUFFER);
+}
+
+static inline void conf_close(conf_env *e)
+{
+    CHECK_CL(clFinish(e->queue));
+    CHECK_CL(clReleaseCommandQueue(e->queue));
+    CHECK_CL(clReleaseContext(e->context));
+}
+
+/* Build `src` with `opts`; on failure print the build log before exiting. */
+static inline cl_program conf_program(const conf_env *e, const char *src, const char *opts)
+{
+    cl_int err = CL_SUCCESS;
+    cl_program p = clCreateProgramWithSource(e->context, 1, &src, NULL, &err);
+    CHECK_CL(err);
+    err = clBuildProgram(p, 1, &e->device, opts, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        size_t len = 0;
+        clGetProgramBuildInfo(p, e->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len);
+        char *log = calloc(len + 1, 1);
+        CHECK(log);
+        clGetProgramBuildInfo(p, e->device, CL_PROGRAM_BUILD_LOG, len, log, NULL);
+        fprintf(stderr, "build (%s) failed: %d\n%s\n", opts ? opts : "", (int)err, log);
+        free(log);
+        exit(1);
+    }
+    return p;
+}
+
+static inline cl_kernel conf_kernel(cl_program p, const char *name)
+{
+    cl_int err = CL_SUCCESS;
+    cl_kernel k = clCreateKernel(p, name, &err);
+    CHECK_CL(err);
+    return k;
+}
+
+/* clSVMAlloc that must succeed. */
+static inline void *conf_alloc(const conf_env *e, cl_svm_mem_flags flags, size_t size)
+{
+    void *p = clSVMAlloc(e->context, flags, size, 0);
+    CHECK_MSG(p != NULL, "clSVMAlloc(flags 0x%llx, %zu) returned NULL", (unsigned long long)flags,
+              size);
+    return p;
+}
+
+/* Run `k` over `global` work-items and wait for it. */
+static inline void conf_run(const conf_env *e, cl_kernel k, size_t global)
+{
+    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &global, NULL, 0, NULL, NULL));
+    CHECK_CL(clFinish(e->queue));
+}
+
+static inline int conf_has(const conf_env *e, cl_device_svm_capabilities cap)
+{
+    return (e->caps & cap) == cap;
+}
+
+#endif
