@@ -48,6 +48,14 @@ static const option options[CLSVM_OPT_COUNT] = {
     [CLSVM_OPT_STATS] = {{"CLSVM_STATS", "",
                           "If set, path where each window's stats JSON is written at exit."},
                          KIND_TEXT, NULL, 0, 0, "a path"},
+    [CLSVM_OPT_NUMA] = {{"CLSVM_NUMA", "auto",
+                         "NUMA placement of committed chunks: auto (node nearest the backend "
+                         "device), off, or a node number."},
+                        KIND_TEXT, NULL, 0, 0, "auto, off or a node number"},
+    [CLSVM_OPT_FAULT] = {{"CLSVM_FAULT", "",
+                          "Test hook: make the N-th reserve, commit, decommit or ioctl fail "
+                          "(docs/reliability.md)."},
+                         KIND_TEXT, NULL, 0, 0, "site:N[,site:N...]"},
 };
 
 static struct {

@@ -17,6 +17,8 @@ typedef enum clsvm_option_id {
     CLSVM_OPT_DEVICE,
     CLSVM_OPT_BACKEND,
     CLSVM_OPT_STATS,
+    CLSVM_OPT_NUMA,
+    CLSVM_OPT_FAULT,
     CLSVM_OPT_COUNT
 } clsvm_option_id;
 

@@ -22,6 +22,7 @@
 #include "window.h"
 
 #include "config.h"
+#include "fault.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -186,7 +187,7 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     uint64_t min =
         cfg->min_window_size < cfg->window_size ? cfg->min_window_size : cfg->window_size;
     provider_request req = {cfg->va_bits, cfg->window_size, min, cfg->device, failure};
-    rc = prov->map(&req, &w->region);
+    rc = clsvm_fault_hit(CLSVM_FAULT_RESERVE) ? CLSVM_ERR_RESERVE : prov->map(&req, &w->region);
     if (rc && failure && failure->why[0])
         goto fail; /* the caller reports it */
     if (rc) {

@@ -13,7 +13,9 @@
  */
 #include "window.h"
 
+#include "fault.h"
 #include "log.h"
+#include "numa.h"
 
 #include <stdlib.h>
 
@@ -96,7 +98,8 @@ static void free_empty_leaves(commit_map *cm, uint64_t c0, uint64_t c1)
 static void decommit_run(commit_map *cm, uint64_t first, uint64_t n)
 {
     size_t len = (size_t)(n << CHUNK_SHIFT);
-    if (cm->prov->decommit(cm->region, chunk_addr(cm, first), len) != CLSVM_OK)
+    if (clsvm_fault_hit(CLSVM_FAULT_DECOMMIT) ||
+        cm->prov->decommit(cm->region, chunk_addr(cm, first), len) != CLSVM_OK)
         clsvm_log(CLSVM_LOG_WARN, "window: %zu bytes at %#lx could not be decommitted", len,
                   (unsigned long)chunk_addr(cm, first));
     cm->decommits++;
@@ -157,12 +160,14 @@ int commit_map_acquire(commit_map *cm, uintptr_t addr, size_t len)
         while (c <= c1 && *count_of(cm, c) == 0)
             c++;
         uint64_t n = c - first;
-        if (cm->prov->commit(cm->region, chunk_addr(cm, first), (size_t)(n << CHUNK_SHIFT)) !=
-            CLSVM_OK) {
+        size_t len = (size_t)(n << CHUNK_SHIFT);
+        if (clsvm_fault_hit(CLSVM_FAULT_COMMIT) ||
+            cm->prov->commit(cm->region, chunk_addr(cm, first), len) != CLSVM_OK) {
             undo_commits(cm, c0, first);
             free_empty_leaves(cm, c0, c1);
             return CLSVM_ERR_COMMIT;
         }
+        clsvm_numa_place(chunk_addr(cm, first), len);
         cm->commits++;
         cm->committed_chunks += n;
     }

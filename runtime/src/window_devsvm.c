@@ -21,6 +21,7 @@
 
 #include "clsvm/dev_svm.h"
 #include "clsvm/runtime.h"
+#include "fault.h"
 #include "log.h"
 
 #include <errno.h>
@@ -88,11 +89,21 @@ static int open_device(const provider_request *req, const char *path, int *fd)
     return fail(req, CLSVM_LOG_WARN, "cannot open %s: %s", path, strerror(err));
 }
 
+/* ioctl with the fault-injection hook in front (CLSVM_FAULT=ioctl:N). */
+static int devsvm_ioctl(int fd, unsigned long request, void *arg)
+{
+    if (clsvm_fault_hit(CLSVM_FAULT_IOCTL)) {
+        errno = EIO;
+        return -1;
+    }
+    return ioctl(fd, request, arg);
+}
+
 /* Query and sanity-check the driver; CLSVM_OK or a described failure. */
 static int query_info(const provider_request *req, devsvm_state *st)
 {
     memset(&st->info, 0, sizeof st->info);
-    if (ioctl(st->fd, SVM_IOC_GET_INFO, &st->info) != 0)
+    if (devsvm_ioctl(st->fd, SVM_IOC_GET_INFO, &st->info) != 0)
         return fail(req, CLSVM_LOG_WARN,
                     "SVM_IOC_GET_INFO on %s failed: %s; is it a /dev/svm device and is its "
                     "driver loaded?",
@@ -283,7 +294,7 @@ static int devsvm_decommit(provider_region *r, uintptr_t addr, size_t len)
     devsvm_state *st = r->state;
     struct svm_range range = {addr, len, 0};
     int rc = CLSVM_OK;
-    if (ioctl(st->fd, SVM_IOC_RELEASE, &range) != 0) {
+    if (devsvm_ioctl(st->fd, SVM_IOC_RELEASE, &range) != 0) {
         CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
                        "devsvm: SVM_IOC_RELEASE of %zu bytes at %#lx on %s failed: %s; trying "
                        "MADV_DONTNEED (pages may stay allocated)",
