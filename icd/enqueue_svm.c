@@ -14,6 +14,7 @@
  */
 #include "callbacks.h"
 #include "host_command.h"
+#include "svm_fill.h"
 #include "svm.h"
 
 #include <pthread.h>
@@ -207,19 +208,8 @@ typedef struct fill_cmd {
 static void fill_work(void *arg, cl_int status)
 {
     fill_cmd *f = arg;
-    if (status == CL_COMPLETE && f->size) {
-        if (f->psize == 1) {
-            memset(f->dst, f->pattern[0], f->size);
-        } else {
-            /* One copy of the pattern, then double what is filled: O(log) memcpy calls. */
-            memcpy(f->dst, f->pattern, f->psize);
-            for (size_t done = f->psize; done < f->size;) {
-                size_t n = done < f->size - done ? done : f->size - done;
-                memcpy(f->dst + done, f->dst, n);
-                done += n;
-            }
-        }
-    }
+    if (status == CL_COMPLETE)
+        clsvm_fill_pattern(f->dst, f->size, f->pattern, f->psize);
     free(f);
 }
 

@@ -53,6 +53,7 @@ struct clsvm_obj {
  * pocl 3.1 reports a sub-device's root device in CL_CONTEXT_DEVICES, the spec the sub-device. */
 typedef struct clsvm_devlist {
     cl_uint n;
+    _Atomic cl_ulong svm_max_alloc; /* svm.c's cache of the devices' limit; 0: not known yet */
     clsvm_obj *dev[];
 } clsvm_devlist;
 

@@ -102,34 +102,29 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
         return CL_TRUE;
     clsvm_window *w = window_if_open();
     clsvm_alloc_info in;
-    if (!w || clsvm_lookup(w, p, &in) != CLSVM_OK) {
+    /* Checked and freed under one lock: of two racing frees of one pointer exactly one wins,
+     * and a free can never hit a new allocation that reused the address in between. */
+    int rc = w ? clsvm_free_checked(w, p, ctx, &in) : CLSVM_ERR_NOTFOUND;
+    if (rc == CLSVM_OK) {
+        clsvm_obj_release(in.tag);
+        return CL_TRUE;
+    }
+    if (rc != CLSVM_ERR_MISMATCH)
         CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
                        "svm: free of %p ignored: not SVM memory allocated by clsvm (or already "
                        "freed); the heap is unchanged",
                        p);
-        return CL_FALSE;
-    }
-    if (in.base != p) {
+    else if (in.base != p)
         CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
                        "svm: free of %p ignored: it points %zu bytes into the allocation at %p; "
                        "free the pointer clSVMAlloc returned",
                        p, (size_t)((char *)p - (char *)in.base), in.base);
-        return CL_FALSE;
-    }
-    if (ctx && in.tag != ctx) {
+    else
         CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
                        "svm: clSVMFree of %p ignored: it was allocated in another context; pass "
                        "the context given to clSVMAlloc",
                        p);
-        return CL_FALSE;
-    }
-    /* A concurrent free of the same pointer (an application double free) loses here. */
-    if (clsvm_free(w, p) != CLSVM_OK) {
-        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "svm: free of %p ignored: freed concurrently", p);
-        return CL_FALSE;
-    }
-    clsvm_obj_release(in.tag);
-    return CL_TRUE;
+    return CL_FALSE;
 }
 
 /* ---- clSVMAlloc / clSVMFree ---- */
@@ -160,16 +155,26 @@ static void *refuse(int why)
 }
 
 /* The smallest CL_DEVICE_MAX_MEM_ALLOC_SIZE of the context's devices (the spec: "greater than
- * ... for any device in context" fails). The window size bounds it in any case. */
+ * ... for any device in context" fails). The window size bounds it in any case. A device's
+ * limit never changes, so the first clSVMAlloc of a context asks the backend and caches the
+ * answer in the context (a backend query per allocation was a third of its cost). */
 static cl_ulong context_max_alloc(const clsvm_obj *c)
 {
-    cl_ulong lim = svm_window_size;
-    const clsvm_devlist *l = c->ext;
+    clsvm_devlist *l = c->ext;
+    cl_ulong lim = l ? atomic_load_explicit(&l->svm_max_alloc, memory_order_relaxed) : 0;
+    if (lim)
+        return lim;
+    lim = svm_window_size;
+    cl_bool complete = CL_TRUE;
     for (cl_uint i = 0; l && i < l->n; i++) {
         cl_ulong v = 0;
-        if (clsvm_svm_max_alloc(l->dev[i]->be, &v) == CL_SUCCESS && v < lim)
+        if (clsvm_svm_max_alloc(l->dev[i]->be, &v) != CL_SUCCESS)
+            complete = CL_FALSE; /* ask again next time */
+        else if (v < lim)
             lim = v;
     }
+    if (l && complete)
+        atomic_store_explicit(&l->svm_max_alloc, lim, memory_order_relaxed);
     return lim;
 }
 

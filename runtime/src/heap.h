@@ -21,8 +21,8 @@
 typedef struct heap heap;
 
 typedef struct heap_block_info {
-    uintptr_t addr;   /* base handed out */
-    size_t size;      /* size as requested */
+    uintptr_t addr; /* base handed out */
+    size_t size;    /* size as requested */
     uint32_t flags;
     void *tag;
 } heap_block_info;
@@ -46,7 +46,8 @@ int heap_add_range(heap *h, uintptr_t base, size_t size);
 /*
  * Carve size bytes aligned to align (a power of two >= min_align; any size up to the range).
  * Returns CLSVM_OK and *out, CLSVM_ERR_INVALID (size 0, bad align), CLSVM_ERR_NOMEM or
- * CLSVM_ERR_HOSTMEM (no memory for a block record); on error nothing changes. The block occupies [*out, *out + round_up(size, min_align)).
+ * CLSVM_ERR_HOSTMEM (no memory for a block record); on error nothing changes. The block occupies
+ * [*out, *out + round_up(size, min_align)).
  */
 int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, uintptr_t *out);
 
@@ -57,6 +58,11 @@ int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, ui
 int heap_free(heap *h, uintptr_t addr, heap_block_info *info);
 
 /* The used block containing p: [addr, addr + size) with size as requested. */
+/* Free addr only if it is the base of a live block whose tag is tag (any tag if tag is NULL):
+ * CLSVM_OK (freed), CLSVM_ERR_NOTFOUND (addr in no live block), CLSVM_ERR_MISMATCH (inside a
+ * live block but not its base, or another tag; nothing freed). *info describes the block found. */
+int heap_free_checked(heap *h, uintptr_t addr, const void *tag, heap_block_info *info);
+
 int heap_lookup(const heap *h, uintptr_t p, heap_block_info *info);
 
 /* Visit used blocks in address order; stop when fn returns non-zero. */

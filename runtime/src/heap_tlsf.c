@@ -473,16 +473,10 @@ static void fill_info(const heap_block *b, heap_block_info *info)
         *info = (heap_block_info){b->addr, (size_t)b->req_size, b->flags, b->tag};
 }
 
-int heap_free(heap *h, uintptr_t addr, heap_block_info *info)
+/* Return used block b to the free lists, merging with free neighbours. */
+static void release_block(heap *h, heap_block *b)
 {
-    if (!h)
-        return CLSVM_ERR_INVALID;
-    heap_index_node *n = addr ? heap_index_find(&h->index, addr) : NULL;
-    if (!n)
-        return CLSVM_ERR_NOTFOUND;
-    heap_block *b = block_of(n);
-    fill_info(b, info);
-    heap_index_remove(&h->index, n);
+    heap_index_remove(&h->index, &b->node);
     h->used_bytes -= b->req_size;
     h->live--;
     h->free_bytes += b->size;
@@ -503,10 +497,37 @@ int heap_free(heap *h, uintptr_t addr, heap_block_info *info)
         h->free_blocks--;
     }
     free_list_insert(h, b);
+}
+
+int heap_free(heap *h, uintptr_t addr, heap_block_info *info)
+{
+    if (!h)
+        return CLSVM_ERR_INVALID;
+    heap_index_node *n = addr ? heap_index_find(&h->index, addr) : NULL;
+    if (!n)
+        return CLSVM_ERR_NOTFOUND;
+    heap_block *b = block_of(n);
+    fill_info(b, info);
+    release_block(h, b);
     return CLSVM_OK;
 }
 
-/* ---- queries ----------------------------------------------------------------------------- */
+int heap_free_checked(heap *h, uintptr_t addr, const void *tag, heap_block_info *info)
+{
+    if (!h)
+        return CLSVM_ERR_INVALID;
+    heap_index_node *n = addr ? heap_index_find_le(&h->index, addr) : NULL;
+    if (!n)
+        return CLSVM_ERR_NOTFOUND;
+    heap_block *b = block_of(n);
+    if (addr - b->addr >= b->req_size)
+        return CLSVM_ERR_NOTFOUND;
+    fill_info(b, info);
+    if (b->addr != addr || (tag && b->tag != tag))
+        return CLSVM_ERR_MISMATCH;
+    release_block(h, b);
+    return CLSVM_OK;
+}
 
 int heap_lookup(const heap *h, uintptr_t p, heap_block_info *info)
 {

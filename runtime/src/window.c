@@ -53,6 +53,8 @@ const char *clsvm_status_str(int status)
         return "no window could be reserved";
     case CLSVM_ERR_HOSTMEM:
         return "out of host memory for metadata";
+    case CLSVM_ERR_MISMATCH:
+        return "not the base of the allocation, or another owner's";
     default:
         return "unknown status";
     }
@@ -335,6 +337,19 @@ static void pin_chunk_of(clsvm_window *w, uintptr_t addr, size_t size)
     w->pinned_chunk = chunk;
 }
 
+/* Release what a freed block held (caller holds the lock). */
+static void after_free(clsvm_window *w, const heap_block_info *bi)
+{
+    pin_chunk_of(w, bi->addr, bi->size);
+    commit_map_release(w->commits, bi->addr, bi->size);
+    w->allocated -= bi->size;
+}
+
+static int inside(const clsvm_window *w, uintptr_t a)
+{
+    return a >= w->region.base && a - w->region.base < w->region.size;
+}
+
 int clsvm_free(clsvm_window *w, void *p)
 {
     if (!p)
@@ -342,17 +357,34 @@ int clsvm_free(clsvm_window *w, void *p)
     if (!w)
         return CLSVM_ERR_INVALID;
     uintptr_t a = (uintptr_t)p;
-    if (a < w->region.base || a - w->region.base >= w->region.size)
+    if (!inside(w, a))
         return CLSVM_ERR_NOTFOUND;
     heap_block_info bi;
     pthread_mutex_lock(&w->lock);
     int rc = heap_free(w->heap, a, &bi);
-    if (!rc) {
-        pin_chunk_of(w, bi.addr, bi.size);
-        commit_map_release(w->commits, bi.addr, bi.size);
-        w->allocated -= bi.size;
-    }
+    if (!rc)
+        after_free(w, &bi);
     pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+static void to_alloc_info(const heap_block_info *b, clsvm_alloc_info *info);
+
+int clsvm_free_checked(clsvm_window *w, void *p, const void *tag, clsvm_alloc_info *info)
+{
+    if (!w)
+        return CLSVM_ERR_INVALID;
+    uintptr_t a = (uintptr_t)p;
+    if (!p || !inside(w, a))
+        return CLSVM_ERR_NOTFOUND;
+    heap_block_info bi;
+    pthread_mutex_lock(&w->lock);
+    int rc = heap_free_checked(w->heap, a, tag, &bi);
+    if (!rc)
+        after_free(w, &bi);
+    pthread_mutex_unlock(&w->lock);
+    if ((rc == CLSVM_OK || rc == CLSVM_ERR_MISMATCH) && info)
+        to_alloc_info(&bi, info);
     return rc;
 }
 
@@ -369,7 +401,7 @@ int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info)
     if (!w)
         return CLSVM_ERR_INVALID;
     uintptr_t a = (uintptr_t)p;
-    if (a < w->region.base || a - w->region.base >= w->region.size)
+    if (!inside(w, a))
         return CLSVM_ERR_NOTFOUND; /* cheap reject without the lock */
     heap_block_info b;
     pthread_mutex_lock(&w->lock);

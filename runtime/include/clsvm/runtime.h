@@ -31,6 +31,7 @@ typedef enum clsvm_status {
     CLSVM_ERR_COMMIT = -4,   /* the OS refused to commit pages */
     CLSVM_ERR_RESERVE = -5,  /* no window could be reserved or mapped */
     CLSVM_ERR_HOSTMEM = -6,  /* out of host memory for metadata */
+    CLSVM_ERR_MISMATCH = -7, /* clsvm_free_checked: not the base, or another owner's tag */
 } clsvm_status;
 
 /* Short English text for a status ("window exhausted", ...). Never NULL. */
@@ -42,12 +43,12 @@ CLSVM_API const char *clsvm_status_str(int status);
  * Fields may be changed afterwards, before clsvm_window_open().
  */
 typedef struct clsvm_config {
-    unsigned va_bits;     /* device-addressable bits, 32..48; >= 47 means all of user space */
-    uint64_t window_size; /* bytes wanted; the reservation may shrink (halving) to fit */
+    unsigned va_bits;         /* device-addressable bits, 32..48; >= 47 means all of user space */
+    uint64_t window_size;     /* bytes wanted; the reservation may shrink (halving) to fit */
     uint64_t min_window_size; /* give up below this size */
-    size_t default_align; /* alignment used when clsvm_alloc() gets align == 0 */
-    const char *provider; /* "auto" (devsvm if usable, else reserve), "reserve", "devsvm" */
-    const char *device;   /* /dev/svm path for the devsvm provider */
+    size_t default_align;     /* alignment used when clsvm_alloc() gets align == 0 */
+    const char *provider;     /* "auto" (devsvm if usable, else reserve), "reserve", "devsvm" */
+    const char *device;       /* /dev/svm path for the devsvm provider */
 } clsvm_config;
 
 CLSVM_API void clsvm_config_init(clsvm_config *cfg);
@@ -82,7 +83,7 @@ CLSVM_API void clsvm_window_get_info(const clsvm_window *w, clsvm_window_info *i
  * Cost: O(log n) in the number of live allocations, plus commit work for newly used chunks.
  */
 CLSVM_API int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
-                void **out);
+                          void **out);
 
 /*
  * Free the allocation whose base is p. Pages of chunks left without any allocation are
@@ -93,12 +94,24 @@ CLSVM_API int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t f
  */
 CLSVM_API int clsvm_free(clsvm_window *w, void *p);
 
-typedef struct clsvm_alloc_info {
+typedef struct clsvm_alloc_info clsvm_alloc_info;
+
+/*
+ * Free p only if it is the base of a live allocation whose tag is tag (any tag when tag is
+ * NULL), checked and freed under one lock: no other thread can free or reuse p in between, so
+ * two racing frees of one pointer free it once. Returns CLSVM_OK (freed), CLSVM_ERR_NOTFOUND
+ * (p lies in no live allocation; also p NULL) or CLSVM_ERR_MISMATCH (p lies inside a live
+ * allocation but is not its base, or its tag differs; nothing is freed). On CLSVM_OK and
+ * CLSVM_ERR_MISMATCH *info (if not NULL) describes the allocation found. Thread-safe, O(log n).
+ */
+CLSVM_API int clsvm_free_checked(clsvm_window *w, void *p, const void *tag, clsvm_alloc_info *info);
+
+struct clsvm_alloc_info {
     void *base;
     size_t size; /* as requested */
     uint32_t flags;
     void *tag;
-} clsvm_alloc_info;
+};
 
 /*
  * Find the live allocation containing p (any byte in [base, base + size)).
