@@ -36,7 +36,8 @@ typedef struct heap_stats {
     uint64_t largest_free;
 } heap_stats;
 
-/* Create an empty heap (no ranges). min_align: smallest granule, a power of two >= 16. */
+/* Create an empty heap (no ranges). min_align: smallest granule, a power of two from 16 to
+ * 16 MiB (the rounding slack is kept in 24 bits). */
 int heap_create(size_t min_align, heap **out);
 void heap_destroy(heap *h);
 

@@ -16,7 +16,7 @@ static int height(const heap_index_node *n)
 static void update_height(heap_index_node *n)
 {
     int l = height(n->left), r = height(n->right);
-    n->height = 1 + (l > r ? l : r);
+    n->height = (uint32_t)(1 + (l > r ? l : r)) & 0xff;
 }
 
 /* Make new take old's place under parent (or as root); new may be NULL. */
@@ -87,7 +87,7 @@ static heap_index_node *rebalance(heap_index *ix, heap_index_node *n)
 static void retrace(heap_index *ix, heap_index_node *n)
 {
     while (n) {
-        int before = n->height;
+        unsigned before = n->height;
         n = rebalance(ix, n);
         if (n->height == before)
             return;
@@ -99,6 +99,13 @@ static heap_index_node *leftmost(heap_index_node *n)
 {
     while (n->left)
         n = n->left;
+    return n;
+}
+
+static heap_index_node *rightmost(heap_index_node *n)
+{
+    while (n->right)
+        n = n->right;
     return n;
 }
 
@@ -192,6 +199,15 @@ heap_index_node *heap_index_next(const heap_index_node *n)
     return n->parent;
 }
 
+heap_index_node *heap_index_prev(const heap_index_node *n)
+{
+    if (n->left)
+        return rightmost(n->left);
+    while (n->parent && n->parent->left == n)
+        n = n->parent;
+    return n->parent;
+}
+
 typedef struct check {
     size_t visited, limit;
     uintptr_t bad_key;
@@ -225,7 +241,7 @@ static int check_subtree(const heap_index_node *n, const heap_index_node *parent
         return -1;
     c->bad_key = n->key;
     int h = 1 + (l > r ? l : r);
-    if (n->height != h) {
+    if ((int)n->height != h) {
         *why = "stored height is wrong";
         return -1;
     }

@@ -8,7 +8,7 @@
  * Invariants (checked by heap_index_validate): binary-search order on strictly increasing
  * keys, parent links consistent, stored heights exact, |height(left) - height(right)| <= 1,
  * count equals the number of reachable nodes.
- * Cost: insert, remove, find, find_le O(log n); first O(log n); next O(1) amortised.
+ * Cost: insert, remove, find, find_le O(log n); first O(log n); next/prev O(1) amortised.
  */
 #ifndef CLSVM_HEAP_INDEX_H
 #define CLSVM_HEAP_INDEX_H
@@ -18,8 +18,10 @@
 
 typedef struct heap_index_node {
     struct heap_index_node *left, *right, *parent;
-    uintptr_t key; /* set by the caller before insert; must not change while inserted */
-    int height;    /* leaf = 1 */
+    uintptr_t key;          /* set by the caller before insert; must not change while inserted */
+    uint32_t height : 8;    /* leaf = 1; 0 when not in a tree (AVL depth < 1.45 log2 n < 256) */
+    uint32_t owner_24 : 24; /* never read or written by the index: the embedding record's */
+    uint32_t owner_32;      /* likewise (the record packs its fields into the node's padding) */
 } heap_index_node;
 
 typedef struct heap_index {
@@ -44,6 +46,8 @@ heap_index_node *heap_index_find_le(const heap_index *ix, uintptr_t key);
 /* In-order iteration: smallest key, then the next larger; NULL at the end. */
 heap_index_node *heap_index_first(const heap_index *ix);
 heap_index_node *heap_index_next(const heap_index_node *n);
+/* The next smaller key's node, or NULL. O(1) amortised. */
+heap_index_node *heap_index_prev(const heap_index_node *n);
 
 /*
  * Check every invariant. Returns NULL when the tree is sound, otherwise a short description of

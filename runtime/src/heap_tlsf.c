@@ -11,9 +11,22 @@
  * uncommitted PROT_NONE memory or scribbled over by a device). Each block (free or used) is a
  * host record from a slab pool (records_grow: RECORDS_PER_SLAB at a time, recycled through a
  * spare list, returned to malloc only by heap_destroy), so the common path does no malloc.
- * Records form, per range, a doubly linked list in address order ("physical" list). A split
- * keeps the original record for the lowest-address part and a merge keeps the lower record,
- * so a range's first record never changes.
+ * Records form, per range, a singly linked list in address order ("physical" list) ending in
+ * a sentinel record at the range's end address. A split keeps the original record for the
+ * lowest-address part and a merge keeps the lower record, so a range's first record never
+ * changes.
+ *
+ * A record is 56 bytes (issue 7: metadata <= 64 bytes per allocation), because it stores
+ * only what cannot be derived: the address (the index key), the physical successor, the tag,
+ * and, in the index node's padding, the flags and the slack (block size minus requested size,
+ * < min_align). A block's size is its successor's address minus its own (hence the sentinel);
+ * it is free iff it is not in the index (height 0) and not a sentinel. The physical
+ * predecessor, needed only to coalesce on free, is found through the index: the used block
+ * before b in address order is u, and between u and b lies at most one free block
+ * (coalescing), u's successor (phys_prev_of_used).
+ *
+ * Because a free block's size is derived from its successor's address, a free block leaves
+ * its class list before anything changes its successor (split, merge) and re-enters after.
  *
  * Size classes, in granules (g = bytes / min_align, every block size a multiple of min_align):
  *   g < 16:  first level 0, second level g (exact classes);
@@ -80,29 +93,55 @@ enum {
  */
 typedef struct heap_block {
     union {
-        heap_index_node node; /* used blocks: in h->index, node.key == addr */
+        /* node.key is the block's address, for every record; node.owner_32 holds the flags and
+         * node.owner_24 the slack of a used block. In h->index iff used (node.height > 0). */
+        heap_index_node node;
         struct {
             struct heap_block *free_prev, *free_next; /* free: class list; spare: next spare */
         };
     };
-    uintptr_t addr;
-    uint64_t size;                            /* bytes, a multiple of min_align */
-    struct heap_block *phys_prev, *phys_next; /* neighbours in the same range, NULL at its ends */
-    uint64_t req_size;                        /* used: size as requested */
-    void *tag;
-    uint32_t flags;
-    uint32_t range; /* index into h->ranges */
-    bool is_free;
+    struct heap_block *phys_next; /* next record of the range; NULL only for its sentinel */
+    void *tag;                    /* used: the caller's */
 } heap_block;
 
 _Static_assert(offsetof(heap_block, free_next) + sizeof(heap_block *) <=
                    offsetof(heap_block, node.parent),
                "free-list links may overlay only the tree's child links");
+_Static_assert(sizeof(heap_block) <= 64, "a block record must stay within 64 bytes");
+
+#define MAX_MIN_ALIGN ((uint64_t)1 << 24) /* the slack must fit node.owner_24 */
+
+static uintptr_t addr_of(const heap_block *b)
+{
+    return b->node.key;
+}
+
+/* Bytes from b to its successor (b is not a sentinel). */
+static uint64_t size_of(const heap_block *b)
+{
+    return b->phys_next->node.key - b->node.key;
+}
+
+static bool is_used(const heap_block *b)
+{
+    return b->node.height != 0;
+}
+
+static bool is_free(const heap_block *b)
+{
+    return !is_used(b) && b->phys_next;
+}
+
+static uint64_t req_size_of(const heap_block *b)
+{
+    return size_of(b) - b->node.owner_24;
+}
 
 typedef struct heap_range {
     uintptr_t base;
     uint64_t size;
     heap_block *first; /* lowest-address record; stable for the heap's lifetime */
+    heap_block *end;   /* sentinel: address base + size, never free, never in the index */
 } heap_range;
 
 typedef struct heap_slab {
@@ -194,7 +233,7 @@ static bool class_find_nonempty(const heap *h, unsigned *fl, unsigned *sl)
 static void free_list_insert(heap *h, heap_block *b)
 {
     unsigned fl, sl;
-    class_of(b->size >> h->align_shift, &fl, &sl);
+    class_of(size_of(b) >> h->align_shift, &fl, &sl);
     heap_block *head = h->free_lists[fl][sl];
     b->free_prev = NULL;
     b->free_next = head;
@@ -208,7 +247,7 @@ static void free_list_insert(heap *h, heap_block *b)
 static void free_list_remove(heap *h, heap_block *b)
 {
     unsigned fl, sl;
-    class_of(b->size >> h->align_shift, &fl, &sl);
+    class_of(size_of(b) >> h->align_shift, &fl, &sl);
     if (b->free_prev)
         b->free_prev->free_next = b->free_next;
     else
@@ -265,17 +304,12 @@ static void record_release(heap *h, heap_block *b)
     h->spare_count++;
 }
 
-/* Insert a new record for [addr, addr + size) after b in b's physical list. */
-static heap_block *split_after(heap *h, heap_block *b, uintptr_t addr, uint64_t size)
+/* Cut b at addr (inside b): a new record for [addr, end of b) follows b, which shrinks. */
+static heap_block *split_after(heap *h, heap_block *b, uintptr_t addr)
 {
     heap_block *n = record_take(h);
-    n->addr = addr;
-    n->size = size;
-    n->range = b->range;
-    n->phys_prev = b;
+    n->node.key = addr;
     n->phys_next = b->phys_next;
-    if (b->phys_next)
-        b->phys_next->phys_prev = n;
     b->phys_next = n;
     return n;
 }
@@ -284,11 +318,34 @@ static heap_block *split_after(heap *h, heap_block *b, uintptr_t addr, uint64_t 
 static void merge_next(heap *h, heap_block *b)
 {
     heap_block *n = b->phys_next;
-    b->size += n->size;
     b->phys_next = n->phys_next;
-    if (n->phys_next)
-        n->phys_next->phys_prev = b;
     record_release(h, n);
+}
+
+/* The range holding addr (ranges are few: a window has one). */
+static const heap_range *range_of(const heap *h, uintptr_t addr)
+{
+    for (size_t i = 0; i < h->range_count; i++)
+        if (addr - h->ranges[i].base < h->ranges[i].size)
+            return &h->ranges[i];
+    return NULL;
+}
+
+/* The record physically before used block b (still in the index), or NULL if b is first. */
+static heap_block *phys_prev_of_used(const heap *h, heap_block *b)
+{
+    heap_index_node *pn = heap_index_prev(&b->node);
+    if (pn) {
+        heap_block *u = (heap_block *)((char *)pn - offsetof(heap_block, node));
+        heap_block *c = u->phys_next; /* b, or the one free block between u and b */
+        if (c == b)
+            return u;
+        if (c->phys_next == b)
+            return c;
+        /* u lies in a lower range: b's predecessor, if any, is its range's first block. */
+    }
+    heap_block *f = range_of(h, addr_of(b))->first;
+    return f == b ? NULL : f;
 }
 
 /* ---- create / destroy / ranges ----------------------------------------------------------- */
@@ -303,7 +360,7 @@ int heap_create(size_t min_align, heap **out)
     if (!out)
         return CLSVM_ERR_INVALID;
     *out = NULL;
-    if (min_align < 16 || !is_pow2(min_align))
+    if (min_align < 16 || min_align > MAX_MIN_ALIGN || !is_pow2(min_align))
         return CLSVM_ERR_INVALID;
     heap *h = calloc(1, sizeof *h);
     if (!h)
@@ -340,7 +397,7 @@ int heap_add_range(heap *h, uintptr_t base, size_t size)
     }
     if (h->range_count == UINT32_MAX)
         return CLSVM_ERR_INVALID;
-    if (records_reserve(h, 1) != CLSVM_OK)
+    if (records_reserve(h, 2) != CLSVM_OK)
         return CLSVM_ERR_HOSTMEM;
     if (h->range_count == h->range_cap) {
         size_t cap = h->range_cap ? 2 * h->range_cap : 4;
@@ -350,13 +407,12 @@ int heap_add_range(heap *h, uintptr_t base, size_t size)
         h->ranges = ranges;
         h->range_cap = cap;
     }
-    heap_block *b = record_take(h);
-    b->addr = base;
-    b->size = size;
-    b->range = (uint32_t)h->range_count;
-    b->is_free = true;
+    heap_block *b = record_take(h), *end = record_take(h);
+    b->node.key = base;
+    b->phys_next = end;
+    end->node.key = base + size;
     free_list_insert(h, b);
-    h->ranges[h->range_count++] = (heap_range){base, size, b};
+    h->ranges[h->range_count++] = (heap_range){base, size, b, end};
     h->range_bytes += size;
     h->free_bytes += size;
     h->free_blocks++;
@@ -368,10 +424,10 @@ int heap_add_range(heap *h, uintptr_t base, size_t size)
 /* Aligned start for r bytes inside free block b, or 0 if it does not fit (0 is never a base). */
 static uintptr_t fit_in_block(const heap_block *b, uint64_t r, uint64_t align)
 {
-    uint64_t gap = (align - (b->addr & (align - 1))) & (align - 1);
-    if (gap > b->size || b->size - gap < r)
+    uint64_t gap = (align - (addr_of(b) & (align - 1))) & (align - 1), size = size_of(b);
+    if (gap > size || size - gap < r)
         return 0;
-    return b->addr + gap;
+    return addr_of(b) + gap;
 }
 
 /*
@@ -405,7 +461,7 @@ static heap_block *find_free(const heap *h, uint64_t r, uint64_t align, uintptr_
     if (r <= UINT64_MAX - slack && class_round_up((r + slack) >> h->align_shift, &fl, &sl) &&
         class_find_nonempty(h, &fl, &sl)) {
         heap_block *b = h->free_lists[fl][sl];
-        *at = fit_in_block(b, r, align); /* cannot fail: b->size >= r + slack */
+        *at = fit_in_block(b, r, align); /* cannot fail: size_of(b) >= r + slack */
         return b;
     }
     return find_fallback(h, r, align, at);
@@ -433,27 +489,22 @@ int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, ui
 
     free_list_remove(h, b);
     h->free_blocks--;
-    uint64_t tail = b->size - (at - b->addr) - r;
-    if (at != b->addr) {
+    bool tail = size_of(b) - (at - addr_of(b)) > r;
+    if (at != addr_of(b)) {
         /* b keeps the front gap (still free, now in a smaller class). */
-        b->size = at - b->addr;
-        free_list_insert(h, b);
+        heap_block *gap = b;
+        b = split_after(h, gap, at);
+        free_list_insert(h, gap);
         h->free_blocks++;
-        b = split_after(h, b, at, r);
-    } else {
-        b->size = r;
     }
     if (tail) {
-        heap_block *t = split_after(h, b, at + r, tail);
-        t->is_free = true;
+        heap_block *t = split_after(h, b, at + r);
         free_list_insert(h, t);
         h->free_blocks++;
     }
-    b->is_free = false;
-    b->req_size = size;
-    b->flags = flags;
+    b->node.owner_24 = (uint32_t)(r - size) & 0xffffff; /* < min_align <= 2^24 */
+    b->node.owner_32 = flags;
     b->tag = tag;
-    b->node.key = at;
     heap_index_insert(&h->index, &b->node); /* cannot collide: at was free */
     h->free_bytes -= r;
     h->used_bytes += size;
@@ -470,28 +521,28 @@ static heap_block *block_of(heap_index_node *n)
 static void fill_info(const heap_block *b, heap_block_info *info)
 {
     if (info)
-        *info = (heap_block_info){b->addr, (size_t)b->req_size, b->flags, b->tag};
+        *info = (heap_block_info){addr_of(b), (size_t)req_size_of(b), b->node.owner_32, b->tag};
 }
 
 /* Return used block b to the free lists, merging with free neighbours. */
 static void release_block(heap *h, heap_block *b)
 {
-    heap_index_remove(&h->index, &b->node);
-    h->used_bytes -= b->req_size;
+    heap_block *prev = phys_prev_of_used(h, b); /* while b is still in the index */
+    h->used_bytes -= req_size_of(b);
     h->live--;
-    h->free_bytes += b->size;
+    h->free_bytes += size_of(b);
     h->free_blocks++;
-    b->is_free = true;
-    b->req_size = 0;
-    b->flags = 0;
+    heap_index_remove(&h->index, &b->node); /* height 0: b is free from here on */
+    b->node.owner_24 = 0;
+    b->node.owner_32 = 0;
     b->tag = NULL;
-    if (b->phys_prev && b->phys_prev->is_free) {
-        b = b->phys_prev;
+    if (prev && is_free(prev)) {
+        b = prev;
         free_list_remove(h, b);
         merge_next(h, b);
         h->free_blocks--;
     }
-    if (b->phys_next && b->phys_next->is_free) {
+    if (is_free(b->phys_next)) {
         free_list_remove(h, b->phys_next);
         merge_next(h, b);
         h->free_blocks--;
@@ -520,10 +571,10 @@ int heap_free_checked(heap *h, uintptr_t addr, const void *tag, heap_block_info 
     if (!n)
         return CLSVM_ERR_NOTFOUND;
     heap_block *b = block_of(n);
-    if (addr - b->addr >= b->req_size)
+    if (addr - addr_of(b) >= req_size_of(b))
         return CLSVM_ERR_NOTFOUND;
     fill_info(b, info);
-    if (b->addr != addr || (tag && b->tag != tag))
+    if (addr_of(b) != addr || (tag && b->tag != tag))
         return CLSVM_ERR_MISMATCH;
     release_block(h, b);
     return CLSVM_OK;
@@ -537,7 +588,7 @@ int heap_lookup(const heap *h, uintptr_t p, heap_block_info *info)
     if (!n)
         return CLSVM_ERR_NOTFOUND;
     const heap_block *b = block_of(n);
-    if (p - b->addr >= b->req_size) /* p >= b->addr here */
+    if (p - addr_of(b) >= req_size_of(b)) /* p >= addr here */
         return CLSVM_ERR_NOTFOUND;
     fill_info(b, info);
     return CLSVM_OK;
@@ -572,8 +623,8 @@ void heap_get_stats(const heap *h, heap_stats *st)
         unsigned fl = floor_log2(h->fl_bitmap);
         unsigned sl = floor_log2(h->sl_bitmap[fl]);
         for (const heap_block *b = h->free_lists[fl][sl]; b; b = b->free_next)
-            if (b->size > st->largest_free)
-                st->largest_free = b->size;
+            if (size_of(b) > st->largest_free)
+                st->largest_free = size_of(b);
     }
 }
 
@@ -604,48 +655,45 @@ static int validate_ranges(const heap *h, uint64_t *free_seen, uint64_t *free_ha
         const heap_range *r = &h->ranges[i];
         range_bytes += r->size;
         const heap_block *b = r->first, *prev = NULL;
-        uintptr_t expect = r->base;
-        if (!b || b->addr != r->base)
-            FAIL("range %zu [0x%" PRIxPTR ", +0x%" PRIx64 ") does not start with its first block",
-                 i, r->base, r->size);
-        for (; b; prev = b, b = b->phys_next) {
+        uintptr_t end = r->base + r->size;
+        if (!b || addr_of(b) != r->base || !r->end || addr_of(r->end) != end || r->end->phys_next ||
+            is_used(r->end))
+            FAIL("range %zu [0x%" PRIxPTR ", +0x%" PRIx64 ") lacks its first block or its end", i,
+                 r->base, r->size);
+        for (; b != r->end; prev = b, b = b->phys_next) {
             if (++steps > h->records_total)
                 FAIL("range %zu: physical list longer than all records (cycle?)", i);
-            if (b->phys_prev != prev)
-                FAIL("block 0x%" PRIxPTR ": physical back link broken", b->addr);
-            if (b->range != i)
-                FAIL("block 0x%" PRIxPTR ": belongs to range %u, found in range %zu", b->addr,
-                     b->range, i);
-            if (b->addr != expect)
-                FAIL("block 0x%" PRIxPTR ": expected at 0x%" PRIxPTR " (gap or overlap)", b->addr,
-                     expect);
-            if (b->size == 0 || (b->size & (h->min_align - 1)) || ((b->addr & (h->min_align - 1))))
+            if (!b->phys_next)
+                FAIL("block 0x%" PRIxPTR ": list ends before the range's end", addr_of(b));
+            uintptr_t next = addr_of(b->phys_next);
+            if (next <= addr_of(b) || next > end)
+                FAIL("block 0x%" PRIxPTR ": successor at 0x%" PRIxPTR " (overlap or outside)",
+                     addr_of(b), next);
+            uint64_t size = size_of(b);
+            if ((size | addr_of(b)) & (h->min_align - 1))
                 FAIL("block 0x%" PRIxPTR ": size 0x%" PRIx64 " or address not min_align multiple",
-                     b->addr, b->size);
-            if (b->size > r->base + r->size - b->addr)
-                FAIL("block 0x%" PRIxPTR ": extends past its range", b->addr);
-            expect = b->addr + b->size;
-            if (b->is_free) {
-                if (prev && prev->is_free)
-                    FAIL("free blocks 0x%" PRIxPTR " and 0x%" PRIxPTR " are adjacent", prev->addr,
-                         b->addr);
-                free_bytes += b->size;
+                     addr_of(b), size);
+            if (is_free(b)) {
+                if (prev && is_free(prev))
+                    FAIL("free blocks 0x%" PRIxPTR " and 0x%" PRIxPTR " are adjacent",
+                         addr_of(prev), addr_of(b));
+                free_bytes += size;
                 free_blocks++;
-                hash += addr_hash(b->addr);
+                hash += addr_hash(addr_of(b));
                 continue;
             }
-            uint64_t rounded = (b->req_size + h->min_align - 1) & ~(h->min_align - 1);
-            if (b->req_size == 0 || rounded != b->size)
-                FAIL("used block 0x%" PRIxPTR ": size 0x%" PRIx64 " for request 0x%" PRIx64,
-                     b->addr, b->size, b->req_size);
-            if (b->node.key != b->addr || heap_index_find(&h->index, b->addr) != &b->node)
-                FAIL("used block 0x%" PRIxPTR ": not in the lookup index", b->addr);
-            used += b->req_size;
+            if (b->node.owner_24 >= h->min_align)
+                FAIL("used block 0x%" PRIxPTR ": size 0x%" PRIx64 " with slack 0x%x", addr_of(b),
+                     size, (unsigned)b->node.owner_24);
+            if (heap_index_find(&h->index, addr_of(b)) != &b->node)
+                FAIL("used block 0x%" PRIxPTR ": not in the lookup index", addr_of(b));
+            if (phys_prev_of_used(h, (heap_block *)b) != prev)
+                FAIL("used block 0x%" PRIxPTR ": predecessor through the index is wrong",
+                     addr_of(b));
+            used += req_size_of(b);
             live++;
         }
-        if (expect != r->base + r->size)
-            FAIL("range %zu: blocks end at 0x%" PRIxPTR ", range at 0x%" PRIxPTR, i, expect,
-                 r->base + r->size);
+        steps++; /* the sentinel */
     }
     if (range_bytes != h->range_bytes || used != h->used_bytes || live != h->live ||
         free_bytes != h->free_bytes || free_blocks != h->free_blocks)
@@ -677,16 +725,16 @@ static int validate_free_lists(const heap *h, uint64_t free_blocks, uint64_t fre
                 if (++listed > free_blocks)
                     FAIL("free lists hold more entries than free blocks (stale or cycle)");
                 unsigned bfl, bsl;
-                if (!b->is_free)
-                    FAIL("used block 0x%" PRIxPTR " in free list (%u, %u)", b->addr, fl, sl);
+                if (!is_free(b))
+                    FAIL("used block 0x%" PRIxPTR " in free list (%u, %u)", addr_of(b), fl, sl);
                 if (b->free_prev != prev)
-                    FAIL("free list (%u, %u): back link broken at 0x%" PRIxPTR, fl, sl, b->addr);
-                class_of(b->size >> h->align_shift, &bfl, &bsl);
+                    FAIL("free list (%u, %u): back link broken at 0x%" PRIxPTR, fl, sl, addr_of(b));
+                class_of(size_of(b) >> h->align_shift, &bfl, &bsl);
                 if (bfl != fl || bsl != sl)
                     FAIL("free block 0x%" PRIxPTR " size 0x%" PRIx64 " in list (%u, %u), "
                          "belongs in (%u, %u)",
-                         b->addr, b->size, fl, sl, bfl, bsl);
-                hash += addr_hash(b->addr);
+                         addr_of(b), size_of(b), fl, sl, bfl, bsl);
+                hash += addr_hash(addr_of(b));
             }
         }
     }

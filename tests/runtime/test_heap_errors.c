@@ -32,6 +32,7 @@ int main(void)
     CHECK(h == NULL);
     CHECK_EQ(heap_create(8, &h), CLSVM_ERR_INVALID);
     CHECK_EQ(heap_create(24, &h), CLSVM_ERR_INVALID);
+    CHECK_EQ(heap_create((size_t)1 << 25, &h), CLSVM_ERR_INVALID); /* slack field is 24 bits */
     CHECK_EQ(heap_create(16, NULL), CLSVM_ERR_INVALID);
     CHECK_EQ(heap_create(16, &h), CLSVM_OK);
 

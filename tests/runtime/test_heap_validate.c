@@ -58,24 +58,28 @@ int main(void)
     uintptr_t a[4];
     heap *h = make(a);
     heap_block *b0 = used(h, a[0]), *hole = b0->phys_next, *b2 = used(h, a[2]);
-    CHECK(hole->is_free && hole->phys_next == b2);
+    CHECK(is_free(hole) && hole->phys_next == b2 && !is_free(b0) && !is_free(b2));
+    heap_block *end1 = h->ranges[1].end;
 
     EXPECT_BROKEN("used counter", h->used_bytes++, h->used_bytes--);
     EXPECT_BROKEN("live counter", h->live++, h->live--);
     EXPECT_BROKEN("free bytes", h->free_bytes += 16, h->free_bytes -= 16);
     EXPECT_BROKEN("free blocks", h->free_blocks++, h->free_blocks--);
-    EXPECT_BROKEN("block size (tiling)", b0->size += 16, b0->size -= 16);
-    EXPECT_BROKEN("requested size", b0->req_size += 16, b0->req_size -= 16);
-    EXPECT_BROKEN("physical back link", b2->phys_prev = b0, b2->phys_prev = hole);
-    EXPECT_BROKEN("range id", b2->range ^= 1, b2->range ^= 1);
+    EXPECT_BROKEN("physical link (tiling)", b0->phys_next = b2, b0->phys_next = hole);
+    EXPECT_BROKEN("requested size (slack)", b0->node.owner_24 += 16, b0->node.owner_24 -= 16);
+    EXPECT_BROKEN("slack within the counters", (b0->node.owner_24 += 16, h->used_bytes -= 16),
+                  (b0->node.owner_24 -= 16, h->used_bytes += 16));
+    EXPECT_BROKEN("range end sentinel", end1->node.key += 16, end1->node.key -= 16);
+    EXPECT_BROKEN("sentinel link", end1->phys_next = b0, end1->phys_next = NULL);
     EXPECT_BROKEN("bitmap", h->fl_bitmap ^= 1u << 20, h->fl_bitmap ^= 1u << 20);
     EXPECT_BROKEN("index height", h->index.root->height++, h->index.root->height--);
     EXPECT_BROKEN("index key", b2->node.key++, b2->node.key--);
     EXPECT_BROKEN("index count", h->index.count++, h->index.count--);
     EXPECT_BROKEN("used block missing from index", heap_index_remove(&h->index, &b2->node),
                   heap_index_insert(&h->index, &b2->node));
-    /* Marking a used block free makes two free blocks adjacent (and breaks the counters). */
-    EXPECT_BROKEN("adjacent free", b0->is_free = true, b0->is_free = false);
+    /* A used block dropped from the index reads as free: two adjacent free blocks. */
+    EXPECT_BROKEN("adjacent free", heap_index_remove(&h->index, &b0->node),
+                  heap_index_insert(&h->index, &b0->node));
     /* A free block missing from its class list. */
     EXPECT_BROKEN("unlisted free block", free_list_remove(h, hole), free_list_insert(h, hole));
     /* A free block filed in the wrong class list. */
