@@ -5,13 +5,8 @@
  * Provider selection (clsvm_config.provider, CLSVM_WINDOW): reserve; devsvm, or failure with one
  * error line; auto = devsvm if usable, else reserve with one line saying why (docs/dev-svm.md).
  *
- * Retention (docs/runtime.md "commit/decommit"): the window holds one extra commit count on
- * at most one chunk, the chunk of the most recently freed allocation that lay inside a single
- * chunk. So a buffer allocated and freed in a loop does not decommit (mmap) and recommit
- * (mprotect) its chunk every time, while at most CLSVM_COMMIT_CHUNK bytes of freed memory stay
- * resident. Moving the pin never costs a syscall the free would not have cost anyway.
- * clsvm_window_get_stats() drops the pin first, so `committed` is exactly what live
- * allocations need; allocations spanning several chunks never pin (big frees return all).
+ * Retention (window_retain.c): chunks emptied by frees stay committed, up to 32 MiB, so
+ * alloc/free cycles do not decommit (mmap) and recommit (mprotect) their chunks every time.
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
  * held for one heap operation plus, rarely, one commit/decommit syscall. A per-thread cache
@@ -308,41 +303,14 @@ int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
     return rc;
 }
 
-/* Drop the retention pin (caller holds the lock); decommits its chunk if nothing else is there. */
-static void unpin_chunk(clsvm_window *w)
-{
-    if (w->pinned_chunk) {
-        commit_map_release(w->commits, w->pinned_chunk, 1);
-        w->pinned_chunk = 0;
-    }
-}
-
-/*
- * Before freeing a block that lies in one chunk, move the pin onto that chunk: the chunk is
- * committed (the block is live), so the extra count costs no syscall, and releasing the old
- * pin decommits only a chunk that the free of its last block would have decommitted anyway.
- */
-static void pin_chunk_of(clsvm_window *w, uintptr_t addr, size_t size)
-{
-    if (commit_map_span(w->commits, addr, size) != 1)
-        return;
-    /* Chunks are counted from the window base (commit_map), not from address 0. */
-    uintptr_t chunk =
-        w->region.base + ((addr - w->region.base) & ~(uintptr_t)(CLSVM_COMMIT_CHUNK - 1));
-    if (chunk == w->pinned_chunk)
-        return;
-    if (commit_map_acquire(w->commits, chunk, 1) != CLSVM_OK)
-        return; /* cannot happen for a committed chunk; without a pin we just decommit */
-    unpin_chunk(w);
-    w->pinned_chunk = chunk;
-}
-
 /* Release what a freed block held (caller holds the lock). */
 static void after_free(clsvm_window *w, const heap_block_info *bi)
 {
-    pin_chunk_of(w, bi->addr, bi->size);
+    retain_before_free(w, bi->addr, bi->size);
     commit_map_release(w->commits, bi->addr, bi->size);
     w->allocated -= bi->size;
+    if (w->allocated == 0)
+        retain_drop(w, 1); /* nothing live: keep one chunk for an alloc/free loop */
 }
 
 static int inside(const clsvm_window *w, uintptr_t a)
@@ -477,7 +445,7 @@ void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
     heap_stats hs;
     commit_stats cs;
     pthread_mutex_lock(&w->lock);
-    unpin_chunk(w); /* so `committed` reports exactly what live allocations need */
+    retain_drop(w, 0); /* so `committed` reports exactly what live allocations need */
     heap_get_stats(w->heap, &hs);
     commit_map_get_stats(w->commits, &cs);
     st->peak_allocated = w->peak_allocated;
@@ -548,15 +516,10 @@ int clsvm_window_validate(clsvm_window *w)
                   (unsigned long long)w->allocated, (unsigned long long)w->peak_allocated);
         rc = CLSVM_ERR_INVALID;
     }
-    if (!rc && w->pinned_chunk &&
-        (w->pinned_chunk < w->region.base || w->pinned_chunk - w->region.base >= w->region.size ||
-         commit_map_covers(w->commits, w->pinned_chunk, 1) != CLSVM_OK)) {
-        clsvm_log(CLSVM_LOG_ERROR, "window validate: pinned chunk %#lx is not committed",
-                  (unsigned long)w->pinned_chunk);
-        rc = CLSVM_ERR_INVALID;
-    }
     if (!rc)
-        rc = commit_map_validate(w->commits, s.span_sum + (w->pinned_chunk ? 1 : 0));
+        rc = retain_validate(w);
+    if (!rc)
+        rc = commit_map_validate(w->commits, s.span_sum + w->retained.count);
     pthread_mutex_unlock(&w->lock);
     return rc;
 }

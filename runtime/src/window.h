@@ -54,6 +54,17 @@ int commit_map_validate(const commit_map *cm, uint64_t expected_sum);
 /* Chunks [addr, addr + len) spans (len > 0), for callers computing expected_sum. */
 uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len);
 
+/* Allocations (and retention pins) overlapping the chunk holding addr; 0 outside the window. */
+uint32_t commit_map_count(const commit_map *cm, uintptr_t addr);
+
+/* Empty chunks the window keeps committed (window_retain.c): 16 chunks, 32 MiB at most. */
+#define RETAIN_CHUNKS 16
+
+typedef struct retained_chunks {
+    uintptr_t chunk[RETAIN_CHUNKS]; /* bases, oldest first; each holds one commit count */
+    unsigned count;
+} retained_chunks;
+
 struct clsvm_window {
     pthread_mutex_t lock; /* guards heap, commits and the counters below */
     const provider *prov;
@@ -65,7 +76,7 @@ struct clsvm_window {
     uint64_t allocated; /* requested bytes of live allocations (mirrors the heap's count) */
     uint64_t peak_allocated;
     uint64_t failed_allocs;
-    uintptr_t pinned_chunk; /* base of the chunk window.c keeps committed when empty, or 0 */
+    retained_chunks retained;           /* window_retain.c */
     struct clsvm_window *registry_next; /* stats.c's list of open windows */
 };
 
@@ -74,6 +85,14 @@ struct clsvm_window {
  * devsvm provider plugs in, and where tests inject a provider whose commits fail.
  */
 int window_open_with(const clsvm_config *cfg, const provider *prov, clsvm_window **out);
+
+/* window_retain.c (caller holds w->lock). Before the heap block [addr, addr + size) is freed
+ * and its chunks released: keep the chunks it empties committed, within the bound. */
+void retain_before_free(clsvm_window *w, uintptr_t addr, size_t size);
+/* Release all but the newest keep retained chunks (decommitting those now empty). */
+void retain_drop(clsvm_window *w, unsigned keep);
+/* CLSVM_OK if every retained chunk is inside the window and committed (logs otherwise). */
+int retain_validate(clsvm_window *w);
 
 /* Largest alignment clsvm_alloc() accepts. */
 #define CLSVM_MAX_ALIGN ((uint64_t)1 << 30)

@@ -136,6 +136,15 @@ uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len)
     return c1 - c0 + 1;
 }
 
+uint32_t commit_map_count(const commit_map *cm, uintptr_t addr)
+{
+    uint64_t c0, c1;
+    if (addr < cm->region->base)
+        return 0;
+    chunk_range(cm, addr, 1, &c0, &c1);
+    return c0 < cm->nchunks ? count_or_zero(cm, c0) : 0;
+}
+
 int commit_map_acquire(commit_map *cm, uintptr_t addr, size_t len)
 {
     uint64_t c0, c1;
