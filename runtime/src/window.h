@@ -57,8 +57,8 @@ uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len);
 /* Allocations (and retention pins) overlapping the chunk holding addr; 0 outside the window. */
 uint32_t commit_map_count(const commit_map *cm, uintptr_t addr);
 
-/* Empty chunks the window keeps committed (window_retain.c): 16 chunks, 32 MiB at most. */
-#define RETAIN_CHUNKS 16
+/* Empty chunks the window keeps committed (window_retain.c): 32 chunks, 64 MiB at most. */
+#define RETAIN_CHUNKS 32
 
 typedef struct retained_chunks {
     uintptr_t chunk[RETAIN_CHUNKS]; /* bases, oldest first; each holds one commit count */

@@ -5,11 +5,12 @@
  * Freeing the last allocation of a 2 MiB chunk would decommit it (an mmap or madvise), and the
  * next allocation there would commit it again (an mprotect): two syscalls and a page fault per
  * page, which made 1 MiB alloc/free pairs cost microseconds. So the window keeps the chunks
- * that frees empty committed, up to RETAIN_CHUNKS (32 MiB), each held by one extra commit
- * count, oldest released first. Only blocks spanning at most two chunks retain (a 1 MiB
- * buffer straddles two); a larger free returns all its memory at once, as before.
+ * that frees empty committed, up to RETAIN_CHUNKS (64 MiB: the ceiling glibc's malloc lets its
+ * trim threshold grow to on 64-bit), each held by one extra commit count, oldest released
+ * first. Only blocks spanning at most two chunks retain (a 1 MiB buffer often straddles two);
+ * a larger free returns all its memory at once, as before.
  *
- * Bounds on resident memory: at most 32 MiB beyond what live allocations need while any are
+ * Bounds on resident memory: at most 64 MiB beyond what live allocations need while any are
  * live; when the last live allocation is freed all but one chunk go back, so a process that
  * frees everything keeps at most 2 MiB (and an alloc/free loop of one buffer still costs no
  * syscall). clsvm_window_get_stats() releases all of them first, so `committed` is exactly
