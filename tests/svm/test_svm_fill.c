@@ -1,6 +1,6 @@
 /*
  * test_svm_fill: clEnqueueSVMMemFill writes exactly the pattern, for every pattern size
- * (1..128), uniform and mixed patterns, small and large (streamed, >= 1 MiB) fills, at
+ * (1..128), uniform and mixed patterns, small and large (streamed, >= 64 MiB) fills, at
  * destinations aligned to the pattern but not to 16 bytes; the bytes around the range stay
  * untouched. Compared against a reference fill computed byte by byte.
  */
@@ -47,8 +47,16 @@ int main(void)
                 cases += 2;
             }
     }
-    printf("%d fills checked\n", cases);
     clSVMFree(e.context, buf);
+    /* Fills of 64 MiB and more take the streaming path. */
+    const size_t big_cap = ((size_t)65 << 20) + 4096;
+    unsigned char *big = svm_alloc(&e, CL_MEM_READ_WRITE, big_cap, 0);
+    for (size_t psize = 2; psize <= 128; psize *= 8) {
+        check_fill(&e, big, big_cap, psize, ((size_t)64 << 20) + 9 * psize, mixed, psize);
+        cases++;
+    }
+    clSVMFree(e.context, big);
+    printf("%d fills checked\n", cases);
     svm_env_close(&e);
     return svm_exit_code();
 }
