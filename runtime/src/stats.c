@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "numa.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,32 +44,235 @@ __attribute__((format(printf, 2, 3))) static void put(out *o, const char *fmt, .
         o->len += (size_t)n;
 }
 
-static void put_window(out *o, clsvm_window *w, const char *state)
+/* JSON string body: quotes, backslashes and control characters escaped. */
+static void put_escaped(out *o, const char *s)
 {
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            put(o, "\\%c", c);
+        else if (c < 0x20)
+            put(o, "\\u%04x", c);
+        else
+            put(o, "%c", c);
+    }
+}
+
+/*
+ * The window map: committed runs and allocated ranges as [offset, length(, allocations)] from
+ * the window base, in address order. Each list is bounded by MAP_MAX entries: beyond that the
+ * smallest gaps between neighbours are merged away first (so the big free ranges, the ones that
+ * matter for fragmentation, survive), and "merged_gap" says the largest gap hidden inside a
+ * range (0: exact). While collecting, the list is coarsened to MAP_MAX * 2 whenever it reaches
+ * MAP_MAX * 4 entries, so its memory stays bounded however many allocations there are.
+ * "largest_gap" is exact: the largest range between allocations (by requested size, so it can
+ * be a little larger than the heap's largest_free, which counts alignment slack as used).
+ */
+#define MAP_MAX 1024
+
+typedef struct map_range {
+    uint64_t off, len, n; /* n: allocations (or 1 per committed run) merged into this range */
+} map_range;
+
+typedef struct map_list {
+    map_range *r;
+    size_t n;
+    uint64_t merged_gap; /* largest gap merged away so far */
+    uint64_t items;      /* ranges added */
+    int oom;
+} map_list;
+
+static int gap_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * Merge neighbours until keep ranges remain: every gap below a threshold, and as many of the
+ * gaps equal to it as needed, spread evenly along the window (a regular pattern, where all gaps
+ * tie, then keeps its shape instead of collapsing from one end). O(n log n).
+ */
+static void map_coarsen(map_list *l, size_t keep)
+{
+    if (l->n <= keep)
+        return;
+    size_t ngaps = l->n - 1, merges = l->n - keep;
+    uint64_t *gaps = malloc(ngaps * sizeof *gaps);
+    if (!gaps) {
+        l->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < ngaps; i++)
+        gaps[i] = l->r[i + 1].off - (l->r[i].off + l->r[i].len);
+    qsort(gaps, ngaps, sizeof *gaps, gap_cmp);
+    uint64_t limit = gaps[merges - 1];
+    size_t below = 0, tied = 0;
+    for (size_t i = 0; i < ngaps; i++) {
+        below += gaps[i] < limit;
+        tied += gaps[i] == limit;
+    }
+    free(gaps);
+    size_t tied_merges = merges - below, seen = 0;
+    if (limit > l->merged_gap)
+        l->merged_gap = limit;
+    size_t w = 0;
+    for (size_t i = 1; i < l->n; i++) {
+        map_range *last = &l->r[w];
+        uint64_t gap = l->r[i].off - (last->off + last->len);
+        int merge = gap < limit;
+        if (gap == limit) { /* the j-th tie merges when (j+1)*m/T steps past j*m/T */
+            merge = (seen + 1) * tied_merges / tied > seen * tied_merges / tied;
+            seen++;
+        }
+        if (merge) {
+            last->len = l->r[i].off + l->r[i].len - last->off;
+            last->n += l->r[i].n;
+        } else {
+            l->r[++w] = l->r[i];
+        }
+    }
+    l->n = w + 1;
+}
+
+static void map_add(map_list *l, uint64_t off, uint64_t len)
+{
+    l->items++;
+    if (l->oom)
+        return;
+    if (!l->r && !(l->r = malloc(MAP_MAX * 4 * sizeof *l->r))) {
+        l->oom = 1;
+        return;
+    }
+    if (l->n == MAP_MAX * 4)
+        map_coarsen(l, MAP_MAX * 2);
+    if (l->oom)
+        return;
+    l->r[l->n++] = (map_range){off, len, 1};
+}
+
+typedef struct window_map {
+    uintptr_t base;
+    uint64_t size;
+    map_list committed, allocated;
+    uint64_t prev_end;         /* end of the allocations seen so far (offset) */
+    uint64_t gap_off, gap_len; /* largest gap between allocations */
+} window_map;
+
+static void map_gap(window_map *m, uint64_t off)
+{
+    if (off > m->prev_end && off - m->prev_end > m->gap_len) {
+        m->gap_off = m->prev_end;
+        m->gap_len = off - m->prev_end;
+    }
+}
+
+static int map_alloc(const clsvm_alloc_info *a, void *user)
+{
+    window_map *m = user;
+    uint64_t off = (uintptr_t)a->base - m->base;
+    map_gap(m, off);
+    map_add(&m->allocated, off, a->size);
+    if (off + a->size > m->prev_end)
+        m->prev_end = off + a->size;
+    return 0;
+}
+
+static int map_run(uintptr_t addr, uint64_t len, void *user)
+{
+    window_map *m = user;
+    map_add(&m->committed, addr - m->base, len);
+    return 0;
+}
+
+/* Collect the map (w may be used concurrently: each list is a consistent snapshot). */
+static void map_collect(clsvm_window *w, window_map *m)
+{
+    memset(m, 0, sizeof *m);
+    m->base = w->region.base;
+    m->size = w->region.size;
+    pthread_mutex_lock(&w->lock);
+    commit_map_foreach_run(w->commits, map_run, m);
+    pthread_mutex_unlock(&w->lock);
+    clsvm_window_foreach(w, map_alloc, m);
+    map_gap(m, m->size);
+    map_coarsen(&m->committed, MAP_MAX);
+    map_coarsen(&m->allocated, MAP_MAX);
+}
+
+static void map_free(window_map *m)
+{
+    free(m->committed.r);
+    free(m->allocated.r);
+}
+
+static void put_list(out *o, const char *name, const char *what, const map_list *l, int counts)
+{
+    put(o, "\"%s\":{\"%s\":%llu,\"merged_gap\":%llu,%s\"ranges\":[", name, what,
+        (unsigned long long)l->items, (unsigned long long)l->merged_gap,
+        l->oom ? "\"incomplete\":true," : "");
+    for (size_t i = 0; i < l->n; i++) {
+        put(o, i ? "," : "");
+        if (counts)
+            put(o, "[%llu,%llu,%llu]", (unsigned long long)l->r[i].off,
+                (unsigned long long)l->r[i].len, (unsigned long long)l->r[i].n);
+        else
+            put(o, "[%llu,%llu]", (unsigned long long)l->r[i].off, (unsigned long long)l->r[i].len);
+    }
+    put(o, "]}");
+}
+
+/* Everything one window's JSON holds, read once, so the two rendering passes of window_text()
+ * (measure, then write) produce the same text. */
+typedef struct window_snapshot {
     clsvm_window_info wi;
     clsvm_stats st;
-    clsvm_window_get_info(w, &wi);
-    clsvm_window_get_stats(w, &st);
+    clsvm_numa_decision numa;
+    uint64_t numa_bound;
+    window_map map;
+} window_snapshot;
+
+static void snapshot_take(clsvm_window *w, window_snapshot *s)
+{
+    clsvm_window_get_info(w, &s->wi);
+    clsvm_window_get_stats(w, &s->st);
+    clsvm_numa_get(&s->numa, &s->numa_bound);
+    map_collect(w, &s->map);
+}
+
+static void put_window(out *o, const window_snapshot *s, const char *state)
+{
+    const clsvm_window_info *wi = &s->wi;
+    const clsvm_stats *st = &s->st;
     put(o, "{");
     if (state)
         put(o, "\"state\":\"%s\",", state);
     put(o,
         "\"window\":{\"base\":%llu,\"base_hex\":\"0x%llx\",\"size\":%llu,\"va_bits\":%u,"
         "\"provider\":\"%s\",\"commit_chunk\":%llu,\"max_align\":%llu},",
-        (unsigned long long)wi.base, (unsigned long long)wi.base, (unsigned long long)wi.size,
-        wi.va_bits, wi.provider, (unsigned long long)wi.commit_chunk,
-        (unsigned long long)wi.max_align);
+        (unsigned long long)wi->base, (unsigned long long)wi->base, (unsigned long long)wi->size,
+        wi->va_bits, wi->provider, (unsigned long long)wi->commit_chunk,
+        (unsigned long long)wi->max_align);
     put(o,
         "\"stats\":{\"reserved\":%llu,\"committed\":%llu,\"allocated\":%llu,"
         "\"live_allocations\":%llu,\"free_bytes\":%llu,\"free_ranges\":%llu,"
         "\"largest_free\":%llu,\"peak_allocated\":%llu,\"commits\":%llu,\"decommits\":%llu,"
-        "\"failed_allocs\":%llu}}",
-        (unsigned long long)st.reserved, (unsigned long long)st.committed,
-        (unsigned long long)st.allocated, (unsigned long long)st.live_allocations,
-        (unsigned long long)st.free_bytes, (unsigned long long)st.free_ranges,
-        (unsigned long long)st.largest_free, (unsigned long long)st.peak_allocated,
-        (unsigned long long)st.commits, (unsigned long long)st.decommits,
-        (unsigned long long)st.failed_allocs);
+        "\"failed_allocs\":%llu},",
+        (unsigned long long)st->reserved, (unsigned long long)st->committed,
+        (unsigned long long)st->allocated, (unsigned long long)st->live_allocations,
+        (unsigned long long)st->free_bytes, (unsigned long long)st->free_ranges,
+        (unsigned long long)st->largest_free, (unsigned long long)st->peak_allocated,
+        (unsigned long long)st->commits, (unsigned long long)st->decommits,
+        (unsigned long long)st->failed_allocs);
+    put(o, "\"numa\":{\"policy\":\"%s\",\"node\":%d,\"nodes\":%d,\"bound_bytes\":%llu,\"why\":\"",
+        s->numa.policy, s->numa.node, s->numa.nodes, (unsigned long long)s->numa_bound);
+    put_escaped(o, s->numa.why);
+    put(o, "\"},\"map\":{\"max_ranges\":%d,", MAP_MAX);
+    put_list(o, "committed", "runs", &s->map.committed, 0);
+    put(o, ",");
+    put_list(o, "allocated", "allocations", &s->map.allocated, 1);
+    put(o, ",\"largest_gap\":[%llu,%llu]}}", (unsigned long long)s->map.gap_off,
+        (unsigned long long)s->map.gap_len);
 }
 
 size_t clsvm_window_stats_json(clsvm_window *w, char *buf, size_t cap)
@@ -80,7 +284,10 @@ size_t clsvm_window_stats_json(clsvm_window *w, char *buf, size_t cap)
         put(&o, "{}");
         return o.len;
     }
-    put_window(&o, w, NULL);
+    window_snapshot snap;
+    snapshot_take(w, &snap);
+    put_window(&o, &snap, NULL);
+    map_free(&snap.map);
     return o.len;
 }
 
@@ -99,13 +306,16 @@ static const char *stats_path(void)
 /* Render one window into a fresh malloc'd string (NULL when out of memory). */
 static char *window_text(clsvm_window *w, const char *state)
 {
+    window_snapshot snap;
+    snapshot_take(w, &snap);
     out probe = {NULL, 0, 0};
-    put_window(&probe, w, state);
+    put_window(&probe, &snap, state);
     char *s = malloc(probe.len + 1);
-    if (!s)
-        return NULL;
-    out o = {s, probe.len + 1, 0};
-    put_window(&o, w, state);
+    if (s) {
+        out o = {s, probe.len + 1, 0};
+        put_window(&o, &snap, state);
+    }
+    map_free(&snap.map);
     return s;
 }
 

@@ -51,6 +51,11 @@ int commit_map_covers(const commit_map *cm, uintptr_t addr, size_t len);
  */
 int commit_map_validate(const commit_map *cm, uint64_t expected_sum);
 
+/* Visit each run of adjacent committed chunks in address order (stats.c's map); stop when fn
+ * returns non-zero. Caller holds the window lock. */
+typedef int (*commit_run_fn)(uintptr_t addr, uint64_t len, void *user);
+void commit_map_foreach_run(const commit_map *cm, commit_run_fn fn, void *user);
+
 /* Chunks [addr, addr + len) spans (len > 0), for callers computing expected_sum. */
 uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len);
 

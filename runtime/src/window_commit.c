@@ -280,3 +280,30 @@ int commit_map_validate(const commit_map *cm, uint64_t expected_sum)
     }
     return CLSVM_OK;
 }
+
+/* Runs of committed chunks (count > 0) in address order, for the stats map. Empty leaves are
+ * skipped, so the walk costs O(leaves + 4096 * present leaves). */
+void commit_map_foreach_run(const commit_map *cm, commit_run_fn fn, void *user)
+{
+    uint64_t run_first = 0, run_len = 0;
+    for (size_t i = 0; i < cm->nleaves; i++) {
+        const leaf *l = cm->leaves[i];
+        if (!l)
+            continue;
+        for (uint64_t j = 0; j < LEAF_CHUNKS; j++) {
+            uint64_t c = ((uint64_t)i << LEAF_BITS) + j;
+            if (!l->count[j])
+                continue;
+            if (run_len && run_first + run_len == c) {
+                run_len++;
+                continue;
+            }
+            if (run_len && fn(chunk_addr(cm, run_first), run_len << CHUNK_SHIFT, user))
+                return;
+            run_first = c;
+            run_len = 1;
+        }
+    }
+    if (run_len)
+        fn(chunk_addr(cm, run_first), run_len << CHUNK_SHIFT, user);
+}
