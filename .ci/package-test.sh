@@ -16,6 +16,12 @@ say() { echo "package-test: $*"; }
 fail() { echo "package-test: FAIL: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || fail "needs root (dpkg -i); run it in CI or a throw-away machine"
+# (`file` and dpkg-shlibdeps are wanted too, for computed dependencies, but cmake/packaging.cmake
+# falls back to listing them by hand without.)
+for tool in cpack dpkg-deb clinfo pkg-config cc; do
+    command -v "$tool" >/dev/null ||
+        fail "'$tool' is missing; apt-get install cmake dpkg-dev clinfo pkg-config build-essential"
+done
 if dpkg -s "$pkg" >/dev/null 2>&1; then
     fail "package $pkg is already installed; remove it first (dpkg -r $pkg)"
 fi
@@ -26,8 +32,14 @@ if [ -e "$icd" ]; then
     cp -p "$icd" "$work/clsvm.icd.saved"
     say "keeping the existing $icd (from cmake --install) aside"
 fi
+# cpack installs into its staging directory through the build's cmake_install.cmake, which
+# rewrites <build>/install_manifest.txt with the package's paths: keep the user's own manifest
+# (from `cmake --install`) so `--target uninstall` still removes what was really installed.
+manifest=$build/install_manifest.txt
+[ -f "$manifest" ] && cp -p "$manifest" "$work/manifest.saved"
 cleanup() {
     rc=$?
+    if [ -f "$work/manifest.saved" ]; then cp -p "$work/manifest.saved" "$manifest"; else rm -f "$manifest"; fi
     if dpkg -s "$pkg" >/dev/null 2>&1; then
         dpkg --purge "$pkg" >/dev/null 2>&1 || true
     fi
@@ -42,7 +54,7 @@ trap cleanup EXIT
 # 1. Build the package.
 (cd "$build" && cpack -G DEB -B "$work/out") > "$work/cpack.log" 2>&1 ||
     { cat "$work/cpack.log" >&2; fail "cpack -G DEB failed"; }
-deb=$(ls "$work"/out/${pkg}_*.deb 2>/dev/null | head -1)
+deb=$(ls "$work"/out/${pkg}_*.deb 2>/dev/null | head -1) || true
 [ -n "$deb" ] || fail "cpack made no ${pkg}_*.deb"
 say "built $(basename "$deb")"
 dpkg-deb -f "$deb" Depends | tee "$work/depends"
@@ -85,7 +97,8 @@ while read -r f; do
     if [ -e "$f" ] && [ ! -d "$f" ]; then left="$left $f"; fi
 done < "$work/files"
 [ -z "$left" ] || fail "dpkg -r left files:$left"
-dpkg --purge "$pkg" > /dev/null || fail "dpkg --purge failed"
+# Nothing is a conffile, so -r already removed everything; purge whatever state may remain.
+if dpkg -s "$pkg" >/dev/null 2>&1; then dpkg --purge "$pkg" > /dev/null || fail "dpkg --purge failed"; fi
 ! dpkg -s "$pkg" >/dev/null 2>&1 || fail "dpkg still knows $pkg after --purge"
 list=$(env -u OCL_ICD_VENDORS clinfo -l 2>&1) || true
 ! grep -q "^Platform #[0-9]*: clsvm" <<< "$list" || fail "clinfo still lists clsvm after removal"

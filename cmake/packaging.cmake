@@ -49,8 +49,23 @@ set(CPACK_DEBIAN_PACKAGE_SECTION libs)
 # loader that reads /etc/OpenCL/vendors. dpkg-shlibdeps adds libc6, libhwloc15, ... itself.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "ocl-icd-libopencl1, libpocl2")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "clinfo")
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# Adds the shlibs file and the ldconfig trigger for libclsvm-runtime.so.0.
-set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+# CPack's DEB generator needs `file` (package `file`) and dpkg-shlibdeps (dpkg-dev, part of
+# build-essential) to compute library dependencies, the shlibs file and the ldconfig calls.
+# Without them the package is still built, with those written by hand for Debian 12.
+find_program(CLSVM_FILE_TOOL file)
+find_program(CLSVM_DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(CLSVM_FILE_TOOL AND CLSVM_DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+  set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+else()
+  message(STATUS "cpack -G DEB: 'file' or dpkg-shlibdeps not found (apt-get install file "
+                 "dpkg-dev): library dependencies are listed by hand")
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libc6 (>= 2.34)")
+  get_target_property(_pkg_defs clsvm-runtime-static INTERFACE_COMPILE_DEFINITIONS)
+  if(_pkg_defs MATCHES "CLSVM_HAVE_HWLOC")
+    string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libhwloc15 (>= 2.9.0)")
+  endif()
+  set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_LIST_DIR}/deb/triggers)
+endif()
 set(CPACK_GENERATOR DEB)
 include(CPack)

@@ -3,7 +3,9 @@
  * It opens a window, allocates, writes and reads back, and checks the address lies in the window
  * below 2^va_bits. With argument DIR it also checks that libclsvm-runtime was loaded from DIR
  * (the installed copy, not the build tree). Exit 0 on success, 1 with a message otherwise. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dladdr */
+#endif
 #include <clsvm/runtime.h>
 
 #include <dlfcn.h>

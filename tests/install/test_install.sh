@@ -18,10 +18,11 @@ manifest=$build/install_manifest.txt
 [ -f "$manifest" ] && cp "$manifest" "$work/manifest.saved"
 restore() { if [ -f "$work/manifest.saved" ]; then cp "$work/manifest.saved" "$manifest"; else rm -f "$manifest"; fi; }
 
+trap restore EXIT
+
 out=$(cmake --install "$build" --prefix "$prefix" 2>&1)
 rc=$?
 [ -f "$manifest" ] && cp "$manifest" "$work/install_manifest.txt"
-restore
 [ $rc -eq 0 ] || fail "cmake --install exited $rc:
 $out"
 m=$work/install_manifest.txt
@@ -52,6 +53,14 @@ echo "$out" | grep -q "^clsvm-info: platform clsvm" || fail "clsvm-info did not 
 $out"
 echo "$out" | grep -q "below 2^40" || fail "clsvm-info did not place SVM below 2^40:
 $out"
+# CLSVM_LOG=info: the effective configuration once (from the ICD), the NUMA decision once.
+out=$(OCL_ICD_VENDORS=$icd CLSVM_LOG=info "$prefix/bin/clsvm-info" 16 2>&1) || fail "clsvm-info at CLSVM_LOG=info failed"
+[ "$(echo "$out" | grep -c '^clsvm: info: config CLSVM_NUMA=')" -eq 1 ] ||
+    fail "CLSVM_LOG=info should print the configuration once:
+$out"
+[ "$(echo "$out" | grep -c '^clsvm: [a-z]*: numa: ')" -eq 1 ] ||
+    fail "CLSVM_LOG=info should print the NUMA decision once:
+$out"
 echo "installed clsvm-info: ok"
 
 # pkg-config from the installed prefix, and a program built and run with it.
@@ -65,9 +74,29 @@ $cc $extra_cflags -o "$work/pkgconfig_demo" "$src/tests/install/pkgconfig_demo.c
     fail "could not build a program with the pkg-config flags"
 LD_LIBRARY_PATH=$prefix/lib "$work/pkgconfig_demo" "$prefix/lib/" || fail "pkgconfig_demo failed"
 
+# Where the vendor file goes for the system prefixes (staged with DESTDIR, nothing runs):
+# /etc/OpenCL/vendors for /usr and /usr/local (the only place ocl-icd reads), naming the
+# library by its final path, not the staging one.
+for sys in /usr /usr/local; do
+    stage=$work/stage$(echo "$sys" | tr / _)
+    DESTDIR=$stage cmake --install "$build" --prefix "$sys" > /dev/null 2>&1 ||
+        fail "DESTDIR=$stage cmake --install --prefix $sys failed"
+    f=$stage/etc/OpenCL/vendors/clsvm.icd
+    [ -f "$f" ] || fail "prefix $sys: no clsvm.icd in /etc/OpenCL/vendors"
+    lib=$(cat "$f")
+    case "$lib" in "$sys"/lib*/libclsvm.so) ;; *) fail "prefix $sys: clsvm.icd says '$lib'" ;; esac
+    [ -f "$stage$lib" ] || fail "prefix $sys: clsvm.icd names $lib, which was not installed"
+    grep -qx "/etc/OpenCL/vendors/clsvm.icd" "$manifest" || fail "prefix $sys: clsvm.icd not in the manifest"
+    grep -q "^prefix=$sys\$" "$stage$sys"/lib*/pkgconfig/clsvm-runtime.pc || fail "prefix $sys: clsvm-runtime.pc has the wrong prefix"
+    rm -rf "$stage"
+done
+echo "system prefixes: ok"
+
 # Uninstall from the manifest: nothing may be left (only empty directories).
 cmake -DMANIFEST="$m" -P "$src/cmake/uninstall.cmake" >/dev/null || fail "uninstall.cmake failed"
 left=$(find "$prefix" -type f -o -type l)
 [ -z "$left" ] || fail "uninstall left files: $left"
+restore
+trap - EXIT
 rm -rf "$work"
 echo "test_install: ok"

@@ -1,8 +1,8 @@
 /* test_numa_decide: clsvm_numa_decide() over synthetic topologies loaded from
- * the XML files of tests/data/hwloc/ (1, 2 and 4 NUMA nodes): auto picks the node local to all the device's
- * CPUs, does nothing when they span nodes or there is one node; an explicit node is honoured
- * only if it exists; off and bad text behave as documented.
- * usage: test_numa_decide <dir with numa1.xml numa2.xml numa4.xml> */
+ * the XML files of tests/data/hwloc/ (1, 2 and 4 NUMA nodes): auto picks the node local to all the
+ * device's CPUs, does nothing when they span nodes or there is one node; an explicit node is
+ * honoured only if it exists; off and bad text behave as documented. usage: test_numa_decide <dir
+ * with numa1.xml numa2.xml numa4.xml> */
 #include "check.h"
 
 #include "numa.h"

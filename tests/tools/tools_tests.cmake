@@ -17,4 +17,12 @@ if(TARGET clsvm-stat)
             $<TARGET_FILE:stat_pattern> ${CMAKE_BINARY_DIR}/tests/clsvm-stat-work ${_stat_sample})
   set_tests_properties(test_clsvm_stat PROPERTIES LABELS tools TIMEOUT 180
                        ENVIRONMENT "${_stat_env}")
+
+  # The map section of the stats JSON, read back with clsvm-stat's reader (exact, bounded,
+  # concurrent with allocation).
+  set(_stat_dir ${CMAKE_SOURCE_DIR}/tools/clsvm-stat)
+  clsvm_test(test_stats_map SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_stats_map.c
+             ${_stat_dir}/json.c ${_stat_dir}/stat_dump.c
+             LIBS clsvm-runtime-static LABELS tools runtime TIMEOUT 120)
+  target_include_directories(test_stats_map PRIVATE ${_stat_dir})
 endif()
