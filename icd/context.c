@@ -116,6 +116,14 @@ cl_context CL_API_CALL clsvm_clCreateContextFromType(const cl_context_properties
                                                      ctx_notify_fn pfn_notify, void *user_data,
                                                      cl_int *errcode_ret)
 {
+    /* pocl 3.1 makes a context for device_type 0 (and reports an error with it). */
+    const cl_device_type types = CL_DEVICE_TYPE_DEFAULT | CL_DEVICE_TYPE_CPU | CL_DEVICE_TYPE_GPU |
+                                 CL_DEVICE_TYPE_ACCELERATOR | CL_DEVICE_TYPE_CUSTOM;
+    if (device_type != CL_DEVICE_TYPE_ALL && (!device_type || (device_type & ~types))) {
+        if (errcode_ret)
+            *errcode_ret = CL_INVALID_DEVICE_TYPE;
+        return NULL;
+    }
     clsvm_obj *plat = NULL;
     cl_context_properties *props;
     cl_int err = translate_props(properties, &props, &plat);

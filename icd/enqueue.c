@@ -82,20 +82,25 @@ cl_int CL_API_CALL clsvm_clEnqueueMarker(cl_command_queue command_queue, cl_even
     return clsvm_event_out(err, command_queue, ev, event);
 }
 
+/* As clEnqueueBarrierWithWaitList, the call OpenCL 1.2 replaced it with: pocl 3.1 aborts the
+ * process in its own clEnqueueWaitForEvents ("unimplemented"). The barrier also waits for the
+ * queue's earlier commands, which an in-order queue does anyway. */
 cl_int CL_API_CALL clsvm_clEnqueueWaitForEvents(cl_command_queue command_queue, cl_uint num_events,
                                                 const cl_event *event_list)
 {
     clsvm_evlist wl;
     if (CLSVM_CHECK(command_queue) != CL_SUCCESS)
         return CL_INVALID_COMMAND_QUEUE;
-    if (!clsvm_be->clEnqueueWaitForEvents)
+    if (num_events == 0 || !event_list)
+        return CL_INVALID_VALUE;
+    if (!clsvm_be->clEnqueueBarrierWithWaitList)
         return CL_INVALID_OPERATION;
     cl_int err = clsvm_evlist_unwrap(num_events, event_list, &wl);
     if (err == CL_INVALID_EVENT_WAIT_LIST)
         return CL_INVALID_EVENT;
     if (err != CL_SUCCESS)
         return err;
-    err = clsvm_be->clEnqueueWaitForEvents(CLSVM_U(command_queue), num_events, wl.list);
+    err = clsvm_be->clEnqueueBarrierWithWaitList(CLSVM_U(command_queue), num_events, wl.list, NULL);
     clsvm_evlist_done(&wl);
-    return err;
+    return err == CL_INVALID_EVENT_WAIT_LIST ? CL_INVALID_EVENT : err;
 }

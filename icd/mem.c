@@ -94,6 +94,17 @@ static cl_mem create_image(cl_context context, const cl_mem_properties *properti
             *errcode_ret = err;
         return NULL;
     }
+    /* pocl 3.1 answers CL_INVALID_VALUE for a non-image type; the spec's error is this one. */
+    if (desc && desc->image_type != CL_MEM_OBJECT_IMAGE1D &&
+        desc->image_type != CL_MEM_OBJECT_IMAGE1D_BUFFER &&
+        desc->image_type != CL_MEM_OBJECT_IMAGE1D_ARRAY &&
+        desc->image_type != CL_MEM_OBJECT_IMAGE2D &&
+        desc->image_type != CL_MEM_OBJECT_IMAGE2D_ARRAY &&
+        desc->image_type != CL_MEM_OBJECT_IMAGE3D) {
+        if (errcode_ret)
+            *errcode_ret = CL_INVALID_IMAGE_DESCRIPTOR;
+        return NULL;
+    }
     err = CL_INVALID_OPERATION;
     if (desc && desc->buffer) {
         from = clsvm_obj_of(desc->buffer, CLSVM_MEM);
@@ -165,6 +176,11 @@ cl_int CL_API_CALL clsvm_clGetImageInfo(cl_mem image, cl_image_info param_name,
 {
     clsvm_obj *m = clsvm_obj_of(image, CLSVM_MEM);
     if (!m)
+        return CL_INVALID_MEM_OBJECT;
+    /* A buffer or pipe is not an image (pocl 3.1 answers for buffers too). */
+    cl_mem_object_type type = 0;
+    if (clsvm_be->clGetMemObjectInfo(m->be, CL_MEM_TYPE, sizeof type, &type, NULL) == CL_SUCCESS &&
+        (type == CL_MEM_OBJECT_BUFFER || type == CL_MEM_OBJECT_PIPE))
         return CL_INVALID_MEM_OBJECT;
     cl_int err = clsvm_be->clGetImageInfo(m->be, param_name, param_value_size, param_value,
                                           param_value_size_ret);

@@ -35,11 +35,50 @@ cl_command_queue CL_API_CALL clsvm_clCreateCommandQueue(cl_context context, cl_d
 {
     if (check_args(context, device, errcode_ret) != CL_SUCCESS)
         return NULL;
+    /* Only host-queue bits are valid here (pocl aborts on CL_QUEUE_ON_DEVICE, see below). */
+    if (properties & ~(cl_command_queue_properties)(CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE |
+                                                    CL_QUEUE_PROFILING_ENABLE)) {
+        if (errcode_ret)
+            *errcode_ret = CL_INVALID_VALUE;
+        return NULL;
+    }
     cl_int err = CL_INVALID_OPERATION;
     cl_command_queue be = NULL;
     if (clsvm_be->clCreateCommandQueue)
         be = clsvm_be->clCreateCommandQueue(CLSVM_U(context), CLSVM_U(device), properties, &err);
     return wrap_queue(be, err, context, device, errcode_ret);
+}
+
+/* The spec's checks of the queue properties that pocl 3.1 does not make: it aborts the process
+ * on CL_QUEUE_ON_DEVICE ("device side queue is unimplemented") instead of failing. Invalid
+ * combinations are CL_INVALID_VALUE; a device queue on a device without device-side enqueue is
+ * CL_INVALID_QUEUE_PROPERTIES. Other keys are left to the backend. */
+static cl_int check_queue_props(cl_device_id device, const cl_queue_properties *props)
+{
+    const cl_command_queue_properties known = CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE |
+                                              CL_QUEUE_PROFILING_ENABLE | CL_QUEUE_ON_DEVICE |
+                                              CL_QUEUE_ON_DEVICE_DEFAULT;
+    cl_command_queue_properties bits = 0;
+    int has_size = 0;
+    for (; props && props[0]; props += 2) {
+        if (props[0] == CL_QUEUE_PROPERTIES)
+            bits = (cl_command_queue_properties)props[1];
+        else if (props[0] == CL_QUEUE_SIZE)
+            has_size = 1;
+    }
+    if ((bits & ~known) ||
+        ((bits & CL_QUEUE_ON_DEVICE) && !(bits & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE)) ||
+        ((bits & CL_QUEUE_ON_DEVICE_DEFAULT) && !(bits & CL_QUEUE_ON_DEVICE)) ||
+        (has_size && !(bits & CL_QUEUE_ON_DEVICE)))
+        return CL_INVALID_VALUE;
+    if (bits & CL_QUEUE_ON_DEVICE) {
+        cl_device_device_enqueue_capabilities caps = 0;
+        if (clsvm_be->clGetDeviceInfo(CLSVM_U(device), CL_DEVICE_DEVICE_ENQUEUE_CAPABILITIES,
+                                      sizeof caps, &caps, NULL) != CL_SUCCESS ||
+            !caps)
+            return CL_INVALID_QUEUE_PROPERTIES;
+    }
+    return CL_SUCCESS;
 }
 
 cl_command_queue CL_API_CALL
@@ -48,7 +87,13 @@ clsvm_clCreateCommandQueueWithProperties(cl_context context, cl_device_id device
 {
     if (check_args(context, device, errcode_ret) != CL_SUCCESS)
         return NULL;
-    cl_int err = CL_INVALID_OPERATION;
+    cl_int err = check_queue_props(device, properties);
+    if (err != CL_SUCCESS) {
+        if (errcode_ret)
+            *errcode_ret = err;
+        return NULL;
+    }
+    err = CL_INVALID_OPERATION;
     cl_command_queue be = NULL;
     if (clsvm_be->clCreateCommandQueueWithProperties)
         be = clsvm_be->clCreateCommandQueueWithProperties(CLSVM_U(context), CLSVM_U(device),

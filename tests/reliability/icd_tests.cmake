@@ -1,0 +1,47 @@
+# Reliability tests through the OpenCL API (issue 8), included only when target `clsvm` exists.
+# Same environment as tests/svm/svm_tests.cmake: only clsvm visible to the loader, pocl's and
+# LLVM's process-lifetime allocations suppressed under the sanitizers, a private kernel cache.
+find_package(OpenCL REQUIRED)
+set(_rel_env
+    OCL_ICD_VENDORS=${CMAKE_BINARY_DIR}/clsvm.icd
+    LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0
+    TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/tsan.supp
+    POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache)
+
+# clsvm_rel_icd_exe(<name> SOURCE <file.c>): an ICD-level test program, linked against the
+# loader, registered by the caller (several runs with different arguments or environments).
+function(clsvm_rel_icd_exe name)
+  cmake_parse_arguments(R "" "SOURCE" "" ${ARGN})
+  add_executable(${name} reliability/${R_SOURCE})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE OpenCL::OpenCL Threads::Threads ${CMAKE_DL_LIBS})
+  target_compile_definitions(${name} PRIVATE CL_TARGET_OPENCL_VERSION=300)
+  add_dependencies(${name} clsvm)
+endfunction()
+
+# clsvm_rel_icd_run(<test name> <exe> [ARGS ...] [LABELS ...] [ENV ...] [TIMEOUT s])
+function(clsvm_rel_icd_run name exe)
+  cmake_parse_arguments(R "" "TIMEOUT" "ARGS;LABELS;ENV" ${ARGN})
+  if(NOT R_TIMEOUT)
+    set(R_TIMEOUT 120)
+  endif()
+  add_test(NAME ${name} COMMAND ${exe} ${R_ARGS})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${_rel_env};${R_ENV}"
+    LABELS "reliability;icd;${R_LABELS}" TIMEOUT ${R_TIMEOUT} SKIP_RETURN_CODE 77)
+endfunction()
+
+# Fault injection via CLSVM_FAULT (read once per process: one run per mode).
+clsvm_rel_icd_exe(test_fault_icd SOURCE test_fault_icd.c)
+foreach(_m "commit=commit:3" "commit+=commit:1+" "decommit=decommit:1+" "reserve=reserve:1")
+  string(REPLACE "=" ";" _mv ${_m})
+  list(GET _mv 0 _mode)
+  list(GET _mv 1 _spec)
+  string(REPLACE "+" "_all" _tname ${_mode})
+  clsvm_rel_icd_run(test_fault_icd.${_tname} test_fault_icd ARGS ${_mode} LABELS fault
+                    ENV CLSVM_FAULT=${_spec} CLSVM_LOG=error)
+endforeach()
+
+# Hostile input: a table of bad calls into every hand-written entry point (and handle checks of
+# the generated ones); the live SVM allocation is checked after each.
+clsvm_rel_icd_exe(test_hostile_icd SOURCE test_hostile_icd.c)
+clsvm_rel_icd_run(test_hostile_icd test_hostile_icd LABELS hostile ENV CLSVM_LOG=error)
