@@ -3,7 +3,7 @@
  * Device queries are the backend's, except identity (name), the handles (platform, parent),
  * the reference count, the extension lists, which only name extensions clsvm implements, and
  * what clsvm's SVM changes: SVM capabilities and the max allocation size come from the window
- * (svm.c), the OpenCL C features from opencl_c.c. */
+ * (svm.c), the OpenCL C features and versions from opencl_c.c. */
 #include "icd.h"
 #include "opencl_c.h"
 #include "svm.h"
@@ -130,6 +130,9 @@ cl_int CL_API_CALL clsvm_clGetDeviceInfo(cl_device_id device, cl_device_info par
     }
     case CL_DEVICE_OPENCL_C_FEATURES:
         return clsvm_opencl_c_features(d->be, param_value_size, param_value, param_value_size_ret);
+    case CL_DEVICE_OPENCL_C_ALL_VERSIONS:
+        return clsvm_opencl_c_all_versions(d->be, param_value_size, param_value,
+                                           param_value_size_ret);
     default:
         return clsvm_be->clGetDeviceInfo(d->be, param_name, param_value_size, param_value,
                                          param_value_size_ret);

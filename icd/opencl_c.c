@@ -19,9 +19,19 @@
  * 3. Kernel argument info. pocl 3.1 answers clGetKernelArgInfo only for programs built with no
  *    options at all or with -cl-kernel-arg-info; kernel.c needs the address qualifiers to tell
  *    memory-object arguments from scalars (foreign-handle checks), so clsvm adds
- *    -cl-kernel-arg-info to every build and compile that lacks it.
+ *    -cl-kernel-arg-info to every build and compile that lacks it. Programs built through the
+ *    SPIR path (fix 4) get their argument info from -cl-kernel-arg-info in both clang's and the
+ *    backend's options (oclc20/spir.c).
+ * 4. OpenCL C 2.0 through clang. When the backend lacks __opencl_c_generic_address_space, a
+ *    clBuildProgram asking for CL2.0/2.1/2.2 is compiled by clang-15 to SPIR with clsvm's
+ *    support library and the backend builds the bitcode (oclc20/, docs/opencl-c-2.0.md); fix 2
+ *    remains for clCompileProgram and for a machine without clang. The device then lists
+ *    OpenCL C 2.0 in CL_DEVICE_OPENCL_C_ALL_VERSIONS. The OpenCL C 3.0 feature list does not
+ *    gain __opencl_c_generic_address_space: OpenCL C 3.0 builds still go to the backend.
  */
 #include "opencl_c.h"
+
+#include "oclc20/clang_run.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +72,21 @@ static int has_feature(const cl_name_version *v, size_t n, const char *name)
     return 0;
 }
 
+int clsvm_opencl_c_backend_has(cl_device_id be_dev, const char *feature)
+{
+    size_t n;
+    cl_int err;
+    cl_name_version *v = be_features(be_dev, &n, &err);
+    int has = has_feature(v, n, feature);
+    free(v);
+    return has;
+}
+
+static int has_generic_as(cl_device_id be_dev)
+{
+    return clsvm_opencl_c_backend_has(be_dev, GENERIC_AS);
+}
+
 /* Fix 1 applies: the backend reports the all-devices scope but not its feature. */
 static int needs_all_devices(cl_device_id be_dev, const cl_name_version *v, size_t n)
 {
@@ -90,6 +115,38 @@ cl_int clsvm_opencl_c_features(cl_device_id be_dev, size_t size, void *value, si
         n++;
     }
     err = clsvm_info_return(v, n * sizeof *v, size, value, size_ret);
+    free(v);
+    return err;
+}
+
+cl_int clsvm_opencl_c_all_versions(cl_device_id be_dev, size_t size, void *value, size_t *size_ret)
+{
+    size_t bytes = 0;
+    cl_int err =
+        clsvm_be->clGetDeviceInfo(be_dev, CL_DEVICE_OPENCL_C_ALL_VERSIONS, 0, NULL, &bytes);
+    if (err != CL_SUCCESS)
+        return err;
+    cl_name_version *v = malloc(bytes + sizeof *v);
+    if (!v)
+        return CL_OUT_OF_HOST_MEMORY;
+    err = clsvm_be->clGetDeviceInfo(be_dev, CL_DEVICE_OPENCL_C_ALL_VERSIONS, bytes, v, NULL);
+    size_t n = bytes / sizeof *v, at = n;
+    int listed = 0;
+    for (size_t i = 0; i < n; i++) {
+        listed |= CL_VERSION_MAJOR(v[i].version) == 2;
+        if (at == n && v[i].version > CL_MAKE_VERSION(2, 0, 0))
+            at = i; /* keep the list ascending, as backends give it */
+    }
+    /* OpenCL C 2.0 through the SPIR path (fix 4): only when the backend lacks it and clang runs. */
+    if (err == CL_SUCCESS && !listed && !has_generic_as(be_dev) && oclc20_clang_version()) {
+        memmove(&v[at + 1], &v[at], (n - at) * sizeof *v);
+        memset(&v[at], 0, sizeof *v);
+        strcpy(v[at].name, "OpenCL C");
+        v[at].version = CL_MAKE_VERSION(2, 0, 0);
+        n++;
+    }
+    if (err == CL_SUCCESS)
+        err = clsvm_info_return(v, n * sizeof *v, size, value, size_ret);
     free(v);
     return err;
 }

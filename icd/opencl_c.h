@@ -25,4 +25,12 @@ void clsvm_opencl_c_options_done(const char *result, const char *opts);
  * backend without the generic address space: rebuilt as OpenCL C 3.0), else NULL. */
 const char *clsvm_opencl_c_retry_options(cl_device_id be_dev, const char *opts);
 
+/* clGetDeviceInfo(CL_DEVICE_OPENCL_C_ALL_VERSIONS): the backend's list plus OpenCL C 2.0 when
+ * clsvm's SPIR path provides it (the backend lacks the generic address space, clang runs). */
+cl_int clsvm_opencl_c_all_versions(cl_device_id be_dev, size_t size, void *value, size_t *size_ret);
+
+/* Does backend device be_dev list the OpenCL C feature (e.g. "__opencl_c_generic_address_space")
+ * itself? */
+int clsvm_opencl_c_backend_has(cl_device_id be_dev, const char *feature);
+
 #endif

@@ -1,8 +1,11 @@
 /* program.c: programs made from device lists or other programs, build/compile/link (whose
  * notifications go through callbacks.c so they receive clsvm's program), program queries.
  * A program holds a reference on its context. Build and compile options pass through
- * opencl_c.c's fixes, including one retry of a failed OpenCL C 2.0 build as 3.0. */
+ * opencl_c.c's fixes, including one retry of a failed OpenCL C 2.0 build as 3.0; OpenCL C 2.x
+ * builds the backend cannot do itself go through clsvm's SPIR path (oclc20/, which also answers
+ * the source and build queries of the programs it built). */
 #include "callbacks.h"
+#include "oclc20/program_state.h"
 #include "opencl_c.h"
 
 #include <stdlib.h>
@@ -117,13 +120,9 @@ static int build_failed(cl_int err)
 
 /* Build or compile with clsvm's option fixes. When a retry is possible, the attempts run without
  * a backend notification and the application's is called once, with the final result. */
-static cl_int build_fixed(const build_call *c, const char *options, clsvm_program_fn pfn,
-                          void *user_data)
+static cl_int build_backend(const build_call *c, cl_device_id dev, const char *options,
+                            clsvm_program_fn pfn, void *user_data)
 {
-    /* Checked here because the retry path calls the backend without the notification. */
-    if (!pfn && user_data)
-        return CL_INVALID_VALUE;
-    cl_device_id dev = fix_device(c);
     const char *opts = dev ? clsvm_opencl_c_options(dev, options) : options;
     if (dev && !opts)
         return CL_OUT_OF_HOST_MEMORY;
@@ -149,6 +148,45 @@ static cl_int build_fixed(const build_call *c, const char *options, clsvm_progra
     if (dev)
         clsvm_opencl_c_options_done(opts, options);
     return err;
+}
+
+/* An OpenCL C 2.x build or compile through clsvm's SPIR path (oclc20/). Without clang it goes to
+ * the backend as before (which may still succeed through the CL3.0 retry); if that fails too, the
+ * log starts with the line saying clang is missing. */
+static cl_int build_oclc20(const build_call *c, cl_device_id dev, const char *options,
+                           clsvm_program_fn pfn, void *user_data)
+{
+    char *why = NULL;
+    cl_int err = c->compile
+                     ? oclc20_compile_program(c->p, options, c->nhdr, c->hdrs, c->hdr_names, &why)
+                     : oclc20_build(c->p, c->ndev, c->devs, options, &why);
+    if (err == CL_COMPILER_NOT_AVAILABLE) {
+        err = build_backend(c, dev, options, NULL, NULL);
+        if (build_failed(err))
+            oclc20_failed(c->p, dev, options, why);
+    }
+    free(why);
+    if (pfn && (err == CL_SUCCESS || build_failed(err) || err == CL_INVALID_BUILD_OPTIONS ||
+                err == CL_INVALID_COMPILER_OPTIONS))
+        pfn((cl_program)c->p, user_data);
+    return err;
+}
+
+static cl_int build_fixed(const build_call *c, const char *options, clsvm_program_fn pfn,
+                          void *user_data)
+{
+    /* Checked here because the retry and OpenCL C 2.x paths call the backend without the
+     * notification. */
+    if (!pfn && user_data)
+        return CL_INVALID_VALUE;
+    /* A program the SPIR path built gets its source program back before anything else. */
+    cl_int err = oclc20_reset(c->p);
+    if (err != CL_SUCCESS)
+        return err;
+    cl_device_id dev = fix_device(c);
+    if (oclc20_applies(c->p, dev, options))
+        return build_oclc20(c, dev, options, pfn, user_data);
+    return build_backend(c, dev, options, pfn, user_data);
 }
 
 cl_int CL_API_CALL clsvm_clBuildProgram(cl_program program, cl_uint num_devices,
@@ -206,6 +244,34 @@ cl_int CL_API_CALL clsvm_clCompileProgram(cl_program program, cl_uint num_device
     return err;
 }
 
+/* clLinkProgram of objects the SPIR path compiled (oclc20_link); releases the arrays. */
+static cl_program link_oclc20(clsvm_obj *c, cl_uint ndev, cl_device_id *devs, const char *options,
+                              cl_uint nin, const cl_program *inputs, clsvm_program_fn pfn,
+                              void *user_data, cl_int *errcode_ret, handle_array *devs_a,
+                              handle_array *progs_a)
+{
+    cl_int err = !pfn && user_data ? CL_INVALID_VALUE : CL_SUCCESS;
+    clsvm_obj *w = NULL;
+    if (err == CL_SUCCESS) {
+        w = clsvm_obj_new(CLSVM_PROGRAM, NULL, c, NULL);
+        if (!w)
+            err = CL_OUT_OF_HOST_MEMORY;
+    }
+    if (err == CL_SUCCESS)
+        err = oclc20_link(w, ndev, devs, options, nin, (clsvm_obj *const *)inputs);
+    array_done(progs_a);
+    array_done(devs_a);
+    if (w && !w->be) {
+        clsvm_obj_release(w);
+        w = NULL;
+    }
+    if (w && pfn)
+        pfn((cl_program)w, user_data);
+    if (errcode_ret)
+        *errcode_ret = err;
+    return (cl_program)w;
+}
+
 cl_program CL_API_CALL clsvm_clLinkProgram(cl_context context, cl_uint num_devices,
                                            const cl_device_id *device_list, const char *options,
                                            cl_uint num_input_programs,
@@ -223,6 +289,15 @@ cl_program CL_API_CALL clsvm_clLinkProgram(cl_context context, cl_uint num_devic
     if (err == CL_SUCCESS)
         err = unwrap_array(&progs, num_input_programs, input_programs, CLSVM_PROGRAM,
                            CL_INVALID_PROGRAM);
+    /* Objects compiled through the SPIR path link through it too, all or none. */
+    int spir_objects = 0;
+    for (cl_uint i = 0; err == CL_SUCCESS && i < num_input_programs; i++)
+        spir_objects += oclc20_is_object(clsvm_obj_of(input_programs[i], CLSVM_PROGRAM));
+    if (err == CL_SUCCESS && spir_objects && spir_objects != (int)num_input_programs)
+        err = CL_LINK_PROGRAM_FAILURE;
+    if (err == CL_SUCCESS && spir_objects)
+        return link_oclc20(c, num_devices, (cl_device_id *)devs.v, options, num_input_programs,
+                           input_programs, pfn_notify, user_data, errcode_ret, &devs, &progs);
     /* The wrapper exists before the call: the notification may run before clLinkProgram
      * returns and must already receive clsvm's handle (it fills in be). */
     clsvm_obj *w = NULL;
@@ -265,9 +340,13 @@ cl_int CL_API_CALL clsvm_clGetProgramInfo(cl_program program, cl_program_info pa
         return clsvm_info_uint((cl_uint)atomic_load(&p->refs), param_value_size, param_value,
                                param_value_size_ret);
     default: {
+        int handled;
+        cl_int err = oclc20_program_info(p, param_name, param_value_size, param_value,
+                                         param_value_size_ret, &handled);
+        if (handled)
+            return err;
         size_t got = 0;
-        cl_int err =
-            clsvm_be->clGetProgramInfo(p->be, param_name, param_value_size, param_value, &got);
+        err = clsvm_be->clGetProgramInfo(p->be, param_name, param_value_size, param_value, &got);
         if (param_value_size_ret)
             *param_value_size_ret = got;
         if (err == CL_SUCCESS && param_name == CL_PROGRAM_DEVICES)
@@ -275,4 +354,24 @@ cl_int CL_API_CALL clsvm_clGetProgramInfo(cl_program program, cl_program_info pa
         return err;
     }
     }
+}
+
+cl_int CL_API_CALL clsvm_clGetProgramBuildInfo(cl_program program, cl_device_id device,
+                                               cl_program_build_info param_name,
+                                               size_t param_value_size, void *param_value,
+                                               size_t *param_value_size_ret)
+{
+    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
+    if (!p)
+        return CL_INVALID_PROGRAM;
+    void *dev = clsvm_unwrap(device, CLSVM_DEVICE);
+    if (!dev)
+        return CL_INVALID_DEVICE;
+    int handled;
+    cl_int err = oclc20_build_info(p, dev, param_name, param_value_size, param_value,
+                                   param_value_size_ret, &handled);
+    if (handled)
+        return err;
+    return clsvm_be->clGetProgramBuildInfo(p->be, dev, param_name, param_value_size, param_value,
+                                           param_value_size_ret);
 }

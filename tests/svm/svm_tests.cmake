@@ -23,7 +23,8 @@ endif()
 list(APPEND _svm_env
      LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0
      TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/tsan.supp
-     POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache)
+     POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache
+     CLSVM_OCLC20_CACHE_DIR=${CMAKE_BINARY_DIR}/oclc20-cache)
 
 function(clsvm_svm_test name)
   cmake_parse_arguments(S "" "TIMEOUT;SOURCE" "ENV" ${ARGN})

@@ -1,0 +1,175 @@
+/* clang_run.c: run clang as a child process and capture what it prints (clang_run.h). */
+#include "clang_run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+const char *oclc20_clang(void)
+{
+    const char *c = getenv("CLSVM_OCLC20_CLANG");
+    return c && *c ? c : "clang-15";
+}
+
+char *oclc20_read_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        if (n == cap) {
+            char *b = realloc(buf, cap * 2 + 1);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (buf) {
+        buf[n] = '\0';
+        if (len)
+            *len = n;
+    }
+    return buf;
+}
+
+int oclc20_write_file(const char *path, const void *data, size_t len)
+{
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 16);
+    if (!tmp)
+        return -1;
+    /* A unique temporary name: threads and processes may write the same entry at once. */
+    memcpy(tmp, path, pl);
+    strcpy(tmp + pl, ".tmp-XXXXXX");
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    int ok = fd >= 0 && fchmod(fd, 0644) == 0;
+    const char *p = data;
+    while (ok && len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        ok = w > 0;
+        if (ok) {
+            p += w;
+            len -= (size_t)w;
+        }
+    }
+    if (fd >= 0 && close(fd) != 0)
+        ok = 0;
+    /* rename: a concurrent reader (another process sharing the cache) sees all or nothing. */
+    if (ok && rename(tmp, path) != 0)
+        ok = 0;
+    if (!ok && fd >= 0)
+        unlink(tmp);
+    free(tmp);
+    return ok ? 0 : -1;
+}
+
+int oclc20_run(char *const argv[], const char *in_path, char **err_text)
+{
+    *err_text = NULL;
+    /* stderr goes to an unlinked temporary file: no pipe to drain while waiting, and nothing
+     * left behind whatever happens to the child. */
+    const char *tmpdir = getenv("TMPDIR");
+    char errpath[4096];
+    snprintf(errpath, sizeof errpath, "%s/clsvm-clang-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int errfd = mkostemp(errpath, O_CLOEXEC);
+    if (errfd < 0)
+        return -1;
+    unlink(errpath);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, in_path ? in_path : "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    int result = -1;
+    if (rc == 0) {
+        int st = 0;
+        pid_t w;
+        while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+            ;
+        if (w == pid)
+            result = WIFEXITED(st) ? WEXITSTATUS(st) : 256 + WTERMSIG(st);
+    }
+    /* posix_spawnp reports exec failure in the child's exit status 127 on glibc. */
+    if (result >= 0) {
+        off_t end = lseek(errfd, 0, SEEK_END);
+        char *t = malloc(end > 0 ? (size_t)end + 1 : 1);
+        if (t) {
+            ssize_t got = end > 0 ? pread(errfd, t, (size_t)end, 0) : 0;
+            t[got > 0 ? got : 0] = '\0';
+            *err_text = t;
+        }
+    }
+    close(errfd);
+    return result;
+}
+
+static char version[256];
+static int version_ok;
+static pthread_once_t version_once = PTHREAD_ONCE_INIT;
+
+/* Runs `clang --version` with stdout captured through the same helper: stdout to stderr. */
+static void probe_version(void)
+{
+    const char *clang = oclc20_clang();
+    char *argv[] = {"/bin/sh", "-c", "exec \"$0\" --version 1>&2", (char *)clang, NULL};
+    char *out = NULL;
+    int st = oclc20_run(argv, NULL, &out);
+    if (st == 0 && out && strstr(out, "clang version")) {
+        size_t n = strcspn(out, "\n");
+        if (n >= sizeof version)
+            n = sizeof version - 1;
+        memcpy(version, out, n);
+        version[n] = '\0';
+        version_ok = 1;
+    }
+    free(out);
+}
+
+const char *oclc20_clang_version(void)
+{
+    pthread_once(&version_once, probe_version);
+    return version_ok ? version : NULL;
+}
+
+void oclc20_clang_missing_notice(void)
+{
+    static atomic_flag said = ATOMIC_FLAG_INIT;
+    if (!atomic_flag_test_and_set(&said))
+        fprintf(stderr,
+                "clsvm: OpenCL C 2.x programs need clang-15, which cannot be run (%s); install "
+                "clang-15 (apt-get install clang-15) or set CLSVM_OCLC20_CLANG to its path\n",
+                oclc20_clang());
+}

@@ -1,0 +1,57 @@
+/*
+ * program_state.h: OpenCL C 2.x programs built through clsvm's SPIR path (docs/opencl-c-2.0.md).
+ *
+ * Such a program's backend handle becomes a program the backend built from SPIR bitcode, which
+ * knows neither the source nor the application's options nor clang's diagnostics. clsvm keeps
+ * those (the program's ext) and answers the queries that depend on them itself; every other
+ * query goes to the backend program as usual.
+ */
+#ifndef CLSVM_ICD_OCLC20_PROGRAM_STATE_H
+#define CLSVM_ICD_OCLC20_PROGRAM_STATE_H
+
+#include "../icd.h"
+
+/* Does a build of p with options go through the SPIR path? Yes when the options ask for
+ * OpenCL C 2.x, the backend device lacks the generic address space, and p has source. */
+int oclc20_applies(clsvm_obj *p, cl_device_id be_dev, const char *options);
+
+/* Build p through the SPIR path for the backend devices devs (ndev 0: all of p's devices).
+ * Returns CL_SUCCESS or the build's error, with p's state (status, log, options) set either
+ * way; after a failure p has no executable. CL_COMPILER_NOT_AVAILABLE: nothing was changed
+ * and *why holds the line explaining it (malloc'd) for oclc20_failed(). */
+cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *options,
+                    char **why);
+
+/* Record a failed build whose log is why followed by the backend's log for be_dev. */
+void oclc20_failed(clsvm_obj *p, cl_device_id be_dev, const char *options, const char *why);
+
+/* Before any other build or compile of p: give p back a backend program made from its source
+ * when the SPIR path replaced it, and forget the path's state. CL_SUCCESS or an error. */
+cl_int oclc20_reset(clsvm_obj *p);
+
+/* clCompileProgram of p through the SPIR path (oclc20_applies said yes): clang compiles the
+ * source with the backend header programs hdrs under their include names; p becomes a compiled
+ * object holding the bitcode (its backend program stays the unbuilt source program). Returns
+ * CL_SUCCESS, CL_COMPILE_PROGRAM_FAILURE, CL_INVALID_COMPILER_OPTIONS, CL_OUT_OF_HOST_MEMORY,
+ * or CL_COMPILER_NOT_AVAILABLE with *why as for oclc20_build. */
+cl_int oclc20_compile_program(clsvm_obj *p, const char *options, cl_uint nhdr,
+                              const cl_program *hdrs, const char **hdr_names, char **why);
+
+/* Is p an object oclc20_compile_program made (to be linked by oclc20_link)? */
+int oclc20_is_object(clsvm_obj *p);
+
+/* clLinkProgram of such objects into the new wrapper w (context w->owner): clang links the
+ * bitcode with the support library, the backend builds it for devs (ndev 0: the context's
+ * devices). On success w->be and w->ext are set. Errors: CL_LINK_PROGRAM_FAILURE,
+ * CL_INVALID_LINKER_OPTIONS, CL_LINKER_NOT_AVAILABLE, CL_INVALID_OPERATION (an input is not
+ * such an object), CL_OUT_OF_HOST_MEMORY. */
+cl_int oclc20_link(clsvm_obj *w, cl_uint ndev, cl_device_id *devs, const char *options, cl_uint nin,
+                   clsvm_obj *const *inputs);
+
+/* Queries the path answers: *handled is set when it did. */
+cl_int oclc20_build_info(clsvm_obj *p, cl_device_id be_dev, cl_program_build_info name, size_t size,
+                         void *value, size_t *size_ret, int *handled);
+cl_int oclc20_program_info(clsvm_obj *p, cl_program_info name, size_t size, void *value,
+                           size_t *size_ret, int *handled);
+
+#endif

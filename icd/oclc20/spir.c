@@ -1,0 +1,554 @@
+/*
+ * spir.c: OpenCL C 2.x source -> SPIR64 bitcode with clang-15 (spir.h).
+ *
+ * One clang run per job. A build compiles the source with -cl-std=CL2.0 for spir64 and links
+ * clsvm's support library into the module (-mlink-builtin-bitcode: only the functions the
+ * program calls, internalized, so nothing clashes with the backend's kernel library). A compile
+ * stops before the library. A link compiles an empty translation unit with the objects linked
+ * in (-mlink-bitcode-file) and then the library. The support library (support.cl, embedded at
+ * build time) is compiled once per clang version.
+ *
+ * Cache: clang's output and warnings are kept under a key hashed from the clang version, the
+ * support library, the job (kind, options, source, headers, objects). SPIR bitcode does not
+ * depend on the device, so the device is not in the key; the backend keeps its own per-device
+ * cache of the final compile (POCL_CACHE_DIR). Directory: $CLSVM_OCLC20_CACHE_DIR ("off"
+ * disables it), else $XDG_CACHE_HOME/clsvm/oclc20, else $HOME/.cache/clsvm/oclc20. Failed jobs
+ * are not cached.
+ */
+#include "spir.h"
+
+#include "clang_run.h"
+#include "support_cl.h" /* oclc20_support_cl: support.cl as a string (generated) */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STD_OPT "-cl-std="
+
+/* The value of the last -cl-std= option of opts, length in *len; NULL when there is none. */
+static const char *last_std(const char *opts, size_t *len)
+{
+    const char *found = NULL;
+    for (const char *p = opts; p && (p = strstr(p, STD_OPT)) != NULL; p += strlen(STD_OPT))
+        if (p == opts || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n')
+            found = p + strlen(STD_OPT);
+    if (found)
+        *len = strcspn(found, " \t\n");
+    return found;
+}
+
+int oclc20_std_requested(const char *opts)
+{
+    size_t len = 0;
+    const char *s = last_std(opts, &len);
+    return s && len == 5 &&
+           (!strncmp(s, "CL2.0", 5) || !strncmp(s, "CL2.1", 5) || !strncmp(s, "CL2.2", 5));
+}
+
+void oclc20_result_free(oclc20_result *r)
+{
+    free(r->bc);
+    free(r->log);
+    r->bc = NULL;
+    r->log = NULL;
+    r->bc_len = 0;
+}
+
+/* ---- options ---- */
+
+typedef struct argv_buf {
+    char **v;
+    size_t n, cap;
+    char *store; /* the tokens of the application's options, NUL-separated */
+} argv_buf;
+
+static int push(argv_buf *a, const char *s)
+{
+    if (a->n + 2 > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 32;
+        char **v = realloc(a->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = (char *)s;
+    a->v[a->n] = NULL;
+    return 0;
+}
+
+/* Options of the OpenCL build-option grammar that mean the same to clang: -D and -I (with the
+ * value attached or as the next word), -cl-* math/optimization/info options, -w, -Werror, -g.
+ * Anything else is refused: the path runs a compiler, and options such as -o or -Xclang must
+ * not reach it from a build-option string. */
+static int allowed(const char *t, int *takes_next)
+{
+    *takes_next = 0;
+    if (!strcmp(t, "-D") || !strcmp(t, "-I")) {
+        *takes_next = 1;
+        return 1;
+    }
+    return !strncmp(t, "-D", 2) || !strncmp(t, "-I", 2) ||
+           (!strncmp(t, "-cl-", 4) && strncmp(t, STD_OPT, strlen(STD_OPT))) || !strcmp(t, "-w") ||
+           !strcmp(t, "-Werror") || !strcmp(t, "-g");
+}
+
+/* Split the application's options into a (words, double quotes group) and check each; *bad
+ * gets a malloc'd message for the first refused option. Drops -cl-std= (clsvm adds CL2.0:
+ * clang knows no CL2.1/CL2.2, whose OpenCL C is 2.0). */
+static int user_options(argv_buf *a, const char *opts, oclc20_mode mode, char **bad)
+{
+    *bad = NULL;
+    size_t n = opts ? strlen(opts) : 0;
+    a->store = malloc(n + 1);
+    if (!a->store)
+        return -1;
+    char *out = a->store;
+    const char *p = opts;
+    int want_value = 0;
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        if (!*p)
+            break;
+        char *tok = out;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
+            if (*p == '"') {
+                for (p++; *p && *p != '"'; p++)
+                    *out++ = *p;
+                if (*p)
+                    p++;
+            } else {
+                *out++ = *p++;
+            }
+        }
+        *out++ = '\0';
+        int next = 0;
+        if (mode == OCLC20_LINK) {
+            /* Link options (-cl-denorms-are-zero & co., -enable-link-options) were applied
+             * when the objects were compiled; -create-library is not supported. */
+            if (!strncmp(tok, "-cl-", 4) || !strcmp(tok, "-enable-link-options"))
+                continue;
+            if (asprintf(bad,
+                         "clsvm: link option '%s' is not supported for OpenCL C 2.x programs "
+                         "(docs/opencl-c-2.0.md)\n",
+                         tok) < 0)
+                *bad = NULL;
+            return -2;
+        }
+        if (want_value) {
+            want_value = 0;
+        } else if (!strncmp(tok, STD_OPT, strlen(STD_OPT))) {
+            continue;
+        } else if (!allowed(tok, &next)) {
+            if (asprintf(bad,
+                         "clsvm: build option '%s' is not supported for OpenCL C 2.x programs "
+                         "(docs/opencl-c-2.0.md)\n",
+                         tok) < 0)
+                *bad = NULL;
+            return -2;
+        }
+        want_value = next;
+        if (push(a, tok))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- cache ---- */
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* A 128-bit key being hashed: every part goes in with its length, so parts cannot run into
+ * each other ("ab","c" differs from "a","bc"). */
+typedef struct key_hash {
+    uint64_t a, b;
+} key_hash;
+
+static void key_init(key_hash *k)
+{
+    k->a = 0xcbf29ce484222325ull;
+    k->b = 0x84222325cbf29ce4ull;
+}
+
+static void key_add(key_hash *k, const void *data, size_t n)
+{
+    uint64_t len = n;
+    k->a = fnv(fnv(k->a, &len, sizeof len), data, n);
+    k->b = fnv(fnv(k->b, &len, sizeof len), data, n);
+}
+
+static void key_str(key_hash *k, const char *s)
+{
+    key_add(k, s ? s : "", s ? strlen(s) : 0);
+}
+
+static void key_done(const key_hash *k, char out[33])
+{
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)k->a, (unsigned long long)k->b);
+}
+
+static int mkdirs(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int r = mkdir(path, 0755);
+        *p = '/';
+        if (r != 0 && errno != EEXIST)
+            return -1;
+    }
+    return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static char cache_path[2048];
+static int cache_ok;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void find_cache_dir(void)
+{
+    const char *env = getenv("CLSVM_OCLC20_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
+               *home = getenv("HOME");
+    int n = -1;
+    if (env && !strcmp(env, "off"))
+        n = -1;
+    else if (env && *env)
+        n = snprintf(cache_path, sizeof cache_path, "%s", env);
+    else if (xdg && *xdg)
+        n = snprintf(cache_path, sizeof cache_path, "%s/clsvm/oclc20", xdg);
+    else if (home && *home)
+        n = snprintf(cache_path, sizeof cache_path, "%s/.cache/clsvm/oclc20", home);
+    cache_ok = n > 0 && (size_t)n < sizeof cache_path && mkdirs(cache_path) == 0;
+    /* An explicit directory that does not work is worth one line; the default failing (no
+     * writable $HOME) only means no cache. */
+    if (!cache_ok && env && *env && strcmp(env, "off"))
+        fprintf(stderr,
+                "clsvm: CLSVM_OCLC20_CACHE_DIR=%s cannot be used (%s); OpenCL C 2.x builds are not "
+                "cached: set it to a writable directory or to \"off\"\n",
+                env, n > 0 && (size_t)n < sizeof cache_path ? strerror(errno) : "path too long");
+}
+
+/* The cache directory (created), or NULL when caching is off or impossible. Decided once per
+ * process. */
+static const char *cache_dir(void)
+{
+    pthread_once(&cache_once, find_cache_dir);
+    return cache_ok ? cache_path : NULL;
+}
+
+/* ---- compiling ---- */
+
+/* Append clsvm's explanation for a clang that did not finish normally. */
+static char *status_log(int st, char *log)
+{
+    if (st < 256)
+        return log;
+    char *s = NULL;
+    if (asprintf(&s, "%sclsvm: %s was killed by signal %d\n", log ? log : "", oclc20_clang(),
+                 st - 256) < 0)
+        s = NULL;
+    free(log);
+    return s;
+}
+
+/* Compile the support library into lib_path unless it is there (per clang version: its name
+ * carries the hash). 0 on success; else *log says why. */
+/* work is at most 2047 characters long (mkdtemp template, checked). */
+static int support_library(const char *lib_path, const char *work, char **log)
+{
+    if (access(lib_path, R_OK) == 0)
+        return 0;
+    char src[2200], out[2200];
+    snprintf(src, sizeof src, "%s/support.cl", work);
+    snprintf(out, sizeof out, "%s/support.bc", work);
+    if (oclc20_write_file(src, oclc20_support_cl, strlen(oclc20_support_cl))) {
+        *log = strdup("clsvm: cannot write the OpenCL C 2.0 support library source\n");
+        return -1;
+    }
+    char *argv[] = {(char *)oclc20_clang(),
+                    "-x",
+                    "cl",
+                    "-cl-std=CL2.0",
+                    "-target",
+                    "spir64-unknown-unknown",
+                    "-emit-llvm",
+                    "-c",
+                    "-O2",
+                    "-Xclang",
+                    "-finclude-default-header",
+                    "-o",
+                    out,
+                    "-",
+                    NULL};
+    char *err = NULL;
+    int st = oclc20_run(argv, src, &err);
+    unlink(src);
+    if (st != 0) {
+        char *s = NULL;
+        if (asprintf(&s, "clsvm: the OpenCL C 2.0 support library does not compile (%s):\n%s",
+                     oclc20_clang(), err ? err : "") < 0)
+            s = NULL;
+        *log = status_log(st, s);
+        free(err);
+        unlink(out);
+        return -1;
+    }
+    free(err);
+    size_t len = 0;
+    char *bc = oclc20_read_file(out, &len);
+    int r = bc && (!strcmp(out, lib_path) || oclc20_write_file(lib_path, bc, len) == 0) ? 0 : -1;
+    if (strcmp(out, lib_path))
+        unlink(out);
+    free(bc);
+    if (r)
+        *log = strdup("clsvm: cannot store the OpenCL C 2.0 support library\n");
+    return r;
+}
+
+/* Write the job's inputs into work: the source (program.cl), the headers under work/hdr/ by
+ * their include names, the objects (in<i>.bc). 0 on success. */
+static int write_inputs(const oclc20_job *j, const char *work, char **log)
+{
+    char path[2400];
+    if (j->mode != OCLC20_LINK) {
+        snprintf(path, sizeof path, "%s/program.cl", work);
+        if (oclc20_write_file(path, j->source, strlen(j->source)))
+            goto fail;
+    }
+    for (cl_uint i = 0; i < j->nhdr; i++) {
+        const char *name = j->hdr_names[i];
+        /* An include name is relative and stays inside the directory. */
+        if (!name || !*name || name[0] == '/' || strstr(name, "..") ||
+            strlen(name) + strlen(work) + 8 > sizeof path) {
+            if (asprintf(log, "clsvm: header include name '%s' is not usable\n", name ? name : "") <
+                0)
+                *log = NULL;
+            return -1;
+        }
+        if (snprintf(path, sizeof path, "%s/hdr/%s", work, name) >= (int)sizeof path)
+            goto fail;
+        char *slash = strrchr(path, '/');
+        *slash = '\0';
+        if (mkdirs(path))
+            goto fail;
+        *slash = '/';
+        if (oclc20_write_file(path, j->hdr_src[i], strlen(j->hdr_src[i])))
+            goto fail;
+    }
+    for (cl_uint i = 0; i < j->nin; i++) {
+        snprintf(path, sizeof path, "%s/in%u.bc", work, i);
+        if (oclc20_write_file(path, j->in_bc[i], j->in_len[i]))
+            goto fail;
+    }
+    return 0;
+fail:
+    *log = strdup("clsvm: cannot write clang's input files\n");
+    return -1;
+}
+
+/* Remove what write_inputs and clang left in work, then work itself. */
+static void clean_work(const oclc20_job *j, const char *work)
+{
+    char path[2400];
+    snprintf(path, sizeof path, "%s/program.cl", work);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/program.bc", work);
+    unlink(path);
+    for (cl_uint i = 0; i < j->nin; i++) {
+        snprintf(path, sizeof path, "%s/in%u.bc", work, i);
+        unlink(path);
+    }
+    for (cl_uint i = 0; i < j->nhdr; i++) {
+        const char *name = j->hdr_names[i];
+        if (!name || !*name || strlen(name) + strlen(work) + 8 > sizeof path)
+            continue;
+        if (snprintf(path, sizeof path, "%s/hdr/%s", work, name) >= (int)sizeof path)
+            continue;
+        unlink(path);
+        /* and the directories the name made, innermost first */
+        for (char *slash; (slash = strrchr(path, '/')) && (size_t)(slash - path) > strlen(work);) {
+            *slash = '\0';
+            rmdir(path);
+        }
+    }
+    rmdir(work);
+}
+
+/* The clang command line for the job (argv in c, strings owned by the caller or static). */
+static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, const char *lib_path,
+                    const char *work, char *hdr_dir, char *in_paths, size_t in_stride,
+                    const char *out_path)
+{
+    const char *fixed[] = {
+        oclc20_clang(),           "-x",         "cl", "-cl-std=CL2.0", "-target",
+        "spir64-unknown-unknown", "-emit-llvm", "-c", "-Xclang",       "-finclude-default-header",
+        "-cl-kernel-arg-info"};
+    int bad = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        bad |= push(c, fixed[i]);
+    /* A link compiles an empty translation unit and links the objects into it: clang links
+     * bitcode files only when it compiles source. The objects come first: clang links in
+     * order, and the library contributes only what the module needs by then. */
+    for (cl_uint i = 0; i < j->nin; i++) {
+        char *path = in_paths + i * in_stride;
+        snprintf(path, in_stride, "%s/in%u.bc", work, i);
+        bad |= push(c, "-Xclang");
+        bad |= push(c, "-mlink-bitcode-file");
+        bad |= push(c, "-Xclang");
+        bad |= push(c, path);
+    }
+    if (j->mode != OCLC20_COMPILE) {
+        bad |= push(c, "-Xclang");
+        bad |= push(c, "-mlink-builtin-bitcode");
+        bad |= push(c, "-Xclang");
+        bad |= push(c, lib_path);
+    }
+    for (size_t i = 0; i < user->n; i++)
+        bad |= push(c, user->v[i]);
+    if (j->nhdr) {
+        bad |= push(c, "-I");
+        bad |= push(c, hdr_dir);
+    }
+    bad |= push(c, "-o");
+    bad |= push(c, out_path);
+    bad |= push(c, "-");
+    return bad;
+}
+
+cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
+{
+    memset(r, 0, sizeof *r);
+    const char *version = oclc20_clang_version();
+    if (!version) {
+        oclc20_clang_missing_notice();
+        if (asprintf(&r->log,
+                     "clsvm: this program asks for OpenCL C 2.x, which clsvm compiles with "
+                     "clang-15, and %s cannot be run: install clang-15 or set "
+                     "CLSVM_OCLC20_CLANG (docs/opencl-c-2.0.md)\n",
+                     oclc20_clang()) < 0)
+            r->log = NULL;
+        return CL_COMPILER_NOT_AVAILABLE;
+    }
+    argv_buf a = {0};
+    char *bad = NULL;
+    int ur = user_options(&a, j->options, j->mode, &bad);
+    if (ur) {
+        free(a.v);
+        free(a.store);
+        r->log = bad;
+        return ur == -2 ? CL_INVALID_BUILD_OPTIONS : CL_OUT_OF_HOST_MEMORY;
+    }
+    char key[33], libkey[33];
+    key_hash k;
+    key_init(&k);
+    key_str(&k, "clsvm-oclc20-lib-1");
+    key_str(&k, version);
+    key_str(&k, oclc20_support_cl);
+    key_done(&k, libkey);
+    key_init(&k);
+    key_str(&k, "clsvm-oclc20-3"); /* bump when the command lines change */
+    key_add(&k, &j->mode, sizeof j->mode);
+    key_str(&k, libkey);
+    key_str(&k, j->options);
+    key_str(&k, j->source);
+    for (cl_uint i = 0; i < j->nhdr; i++) {
+        key_str(&k, j->hdr_names[i]);
+        key_str(&k, j->hdr_src[i]);
+    }
+    for (cl_uint i = 0; i < j->nin; i++)
+        key_add(&k, j->in_bc[i], j->in_len[i]);
+    key_done(&k, key);
+
+    const char *cdir = cache_dir();
+    char bc_path[2200], log_path[2200], lib_path[2200], work[2048], in_path[2200], out_path[2200],
+        hdr_dir[2200];
+    cl_int err = CL_OUT_OF_HOST_MEMORY;
+    if (cdir) {
+        snprintf(bc_path, sizeof bc_path, "%s/%s.bc", cdir, key);
+        snprintf(log_path, sizeof log_path, "%s/%s.log", cdir, key);
+        r->bc = (unsigned char *)oclc20_read_file(bc_path, &r->bc_len);
+        if (r->bc) {
+            r->log = oclc20_read_file(log_path, NULL);
+            if (!r->log)
+                r->log = strdup("");
+            err = CL_SUCCESS;
+            goto done;
+        }
+    }
+    /* A private work directory: inputs, clang's output, the library when not cached. */
+    const char *tmp = getenv("TMPDIR");
+    int wn = snprintf(work, sizeof work, "%s/clsvm-oclc20-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (wn <= 0 || (size_t)wn >= sizeof work || !mkdtemp(work)) {
+        r->log = strdup("clsvm: cannot create a temporary directory for clang\n");
+        err = CL_BUILD_PROGRAM_FAILURE;
+        goto done;
+    }
+    snprintf(lib_path, sizeof lib_path, "%s/support-%s.bc", cdir ? cdir : work, libkey);
+    snprintf(in_path, sizeof in_path, "%s/program.cl", work);
+    snprintf(out_path, sizeof out_path, "%s/program.bc", work);
+    snprintf(hdr_dir, sizeof hdr_dir, "%s/hdr", work);
+    enum { STRIDE = 2200 };
+    char *in_paths = malloc((size_t)(j->nin ? j->nin : 1) * STRIDE);
+    if (!in_paths) {
+        err = CL_OUT_OF_HOST_MEMORY;
+    } else if ((j->mode != OCLC20_COMPILE && support_library(lib_path, work, &r->log)) ||
+               write_inputs(j, work, &r->log)) {
+        err = CL_BUILD_PROGRAM_FAILURE;
+    } else {
+        /* Source on stdin: diagnostics name "<stdin>:line:col", with the application's line
+         * numbers, and relative -I paths stay relative to the application's directory. A
+         * link reads an empty stdin. */
+        argv_buf c = {0};
+        int bad_push = job_argv(j, &c, &a, lib_path, work, hdr_dir, in_paths, STRIDE, out_path);
+        char *log = NULL;
+        int st = bad_push ? -1 : oclc20_run(c.v, j->mode == OCLC20_LINK ? NULL : in_path, &log);
+        free(c.v);
+        if (st == 0) {
+            r->bc = (unsigned char *)oclc20_read_file(out_path, &r->bc_len);
+            r->log = log ? log : strdup("");
+            err = r->bc ? CL_SUCCESS : CL_BUILD_PROGRAM_FAILURE;
+            if (r->bc && cdir) {
+                /* The log first: a .bc in the cache means its .log is complete. */
+                if (oclc20_write_file(log_path, r->log, strlen(r->log)) == 0)
+                    oclc20_write_file(bc_path, r->bc, r->bc_len);
+            }
+        } else if (st < 0) {
+            free(log);
+            if (asprintf(&r->log, "clsvm: cannot run %s\n", oclc20_clang()) < 0)
+                r->log = NULL;
+            err = CL_COMPILER_NOT_AVAILABLE;
+        } else {
+            r->log = status_log(st, log);
+            err = r->log && strstr(r->log, "unknown argument") ? CL_INVALID_BUILD_OPTIONS
+                                                               : CL_BUILD_PROGRAM_FAILURE;
+        }
+    }
+    free(in_paths);
+    if (!cdir)
+        unlink(lib_path);
+    clean_work(j, work);
+done:
+    free(a.v);
+    free(a.store);
+    if (err != CL_SUCCESS) {
+        free(r->bc);
+        r->bc = NULL;
+        r->bc_len = 0;
+    }
+    return err;
+}

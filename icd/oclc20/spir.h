@@ -1,0 +1,47 @@
+/*
+ * spir.h: compile OpenCL C 2.x source to SPIR bitcode the backend accepts, with clsvm's support
+ * library linked in (docs/opencl-c-2.0.md). program.c hands the result to the backend with
+ * clCreateProgramWithBinary and the build options OCLC20_BACKEND_OPTIONS.
+ */
+#ifndef CLSVM_ICD_OCLC20_SPIR_H
+#define CLSVM_ICD_OCLC20_SPIR_H
+
+#include <CL/cl.h>
+#include <stddef.h>
+
+/* pocl's options for a SPIR binary (SPIR 1.2 is the only version it names). */
+#define OCLC20_BACKEND_OPTIONS "-x spir -spir-std=1.2 -cl-kernel-arg-info"
+
+/* Does opts ask for OpenCL C 2.x (its last -cl-std= is CL2.0, CL2.1 or CL2.2)? */
+int oclc20_std_requested(const char *opts);
+
+typedef struct oclc20_result {
+    unsigned char *bc; /* linked SPIR64 bitcode (malloc'd), NULL on failure */
+    size_t bc_len;
+    char *log; /* clang's diagnostics or clsvm's reason, malloc'd, never NULL unless OOM */
+} oclc20_result;
+
+/* What clang makes: a build (source -> bitcode linked with the support library), a compile
+ * (source + headers -> an object's bitcode), a link (objects -> bitcode with the library). */
+typedef enum oclc20_mode { OCLC20_BUILD, OCLC20_COMPILE, OCLC20_LINK } oclc20_mode;
+
+typedef struct oclc20_job {
+    oclc20_mode mode;
+    const char *source;  /* BUILD, COMPILE */
+    const char *options; /* the application's */
+    cl_uint nhdr;        /* COMPILE: embedded headers (clCompileProgram's input_headers) */
+    const char *const *hdr_src;
+    const char *const *hdr_names;
+    cl_uint nin; /* LINK: the objects' bitcode */
+    const unsigned char *const *in_bc;
+    const size_t *in_len;
+} oclc20_job;
+
+/* Run the job. Returns CL_SUCCESS, CL_COMPILER_NOT_AVAILABLE (clang cannot be run),
+ * CL_INVALID_BUILD_OPTIONS (an option clang or the path does not take; the caller maps it to
+ * the compiler/linker variant), CL_BUILD_PROGRAM_FAILURE (clang failed; likewise) or
+ * CL_OUT_OF_HOST_MEMORY; r->log says why in every case but the last. Results are cached. */
+cl_int oclc20_run_job(const oclc20_job *job, oclc20_result *r);
+void oclc20_result_free(oclc20_result *r);
+
+#endif

@@ -1,0 +1,81 @@
+# oclc20_tests.cmake: OpenCL C 2.0 programs through clsvm's SPIR path (issue 10,
+# docs/opencl-c-2.0.md), run through the real ocl-icd loader like the SVM tests. Label oclc20.
+# Kernels come from kernels/cl20/*.cl, embedded with samples/cl2h.cmake.
+find_package(OpenCL REQUIRED)
+
+set(_oclc20_vendors ${CMAKE_BINARY_DIR}/clsvm.icd)
+if(CLSVM_ICD_TEST_VENDORS)
+  set(_oclc20_vendors ${CLSVM_ICD_TEST_VENDORS})
+endif()
+# A private clang-output cache and pocl kernel cache per build tree keep runs out of $HOME.
+set(_oclc20_env OCL_ICD_VENDORS=${_oclc20_vendors}
+    LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0:use_tls=0
+    TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/tsan.supp
+    POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache
+    CLSVM_OCLC20_CACHE_DIR=${CMAKE_BINARY_DIR}/oclc20-cache)
+if(CLSVM_ICD_TEST_PLATFORM)
+  list(APPEND _oclc20_env CLSVM_TEST_PLATFORM=${CLSVM_ICD_TEST_PLATFORM})
+endif()
+
+# kernels/cl20/<name>.cl -> <build>/tests/oclc20/kernels/<name>_cl.h (array <name>_cl).
+function(clsvm_oclc20_kernel name)
+  set(_cl ${CMAKE_SOURCE_DIR}/kernels/cl20/${name}.cl)
+  set(_h ${CMAKE_BINARY_DIR}/tests/oclc20/kernels/${name}_cl.h)
+  if(NOT TARGET oclc20-kernel-${name})
+    add_custom_command(OUTPUT ${_h}
+      COMMAND ${CMAKE_COMMAND} -DIN=${_cl} -DOUT=${_h} -DNAME=${name}_cl
+              -P ${CMAKE_SOURCE_DIR}/samples/cl2h.cmake
+      DEPENDS ${_cl} ${CMAKE_SOURCE_DIR}/samples/cl2h.cmake
+      COMMENT "Embedding kernels/cl20/${name}.cl")
+    add_custom_target(oclc20-kernel-${name} DEPENDS ${_h})
+  endif()
+endfunction()
+
+# clsvm_oclc20_test(<name> [KERNELS k...] [ENV ...]): tests/oclc20/<name>.c.
+function(clsvm_oclc20_test name)
+  cmake_parse_arguments(T "" "SOURCE" "KERNELS;ENV" ${ARGN})
+  if(NOT T_SOURCE)
+    set(T_SOURCE ${name})
+  endif()
+  clsvm_test(${name} SOURCES oclc20/${T_SOURCE}.c LIBS OpenCL::OpenCL LABELS oclc20
+             ENV ${_oclc20_env} ${T_ENV} TIMEOUT 300)
+  target_compile_definitions(${name} PRIVATE CL_TARGET_OPENCL_VERSION=300)
+  target_include_directories(${name} PRIVATE ${CMAKE_BINARY_DIR}/tests/oclc20/kernels)
+  foreach(k ${T_KERNELS})
+    clsvm_oclc20_kernel(${k})
+    add_dependencies(${name} oclc20-kernel-${k})
+  endforeach()
+  set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77)
+  add_dependencies(${name} clsvm)
+endfunction()
+
+clsvm_oclc20_test(test_oclc20_atomics KERNELS atomics_generic)
+clsvm_oclc20_test(test_oclc20_builtins KERNELS builtins_generic)
+clsvm_oclc20_test(test_oclc20_build KERNELS build_checks)
+clsvm_oclc20_test(test_oclc20_versions)
+# clang missing at run time: a path that does not exist.
+clsvm_oclc20_test(test_oclc20_noclang KERNELS build_checks atomics_generic
+                  ENV CLSVM_OCLC20_CLANG=${CMAKE_BINARY_DIR}/no-such-dir/clang-15)
+clsvm_oclc20_test(test_oclc20_link KERNELS link_counter link_main link_helper)
+# OpenCL 2.0 SVM sample-style programs: host and device at the same time on fine-grain SVM.
+clsvm_oclc20_test(test_oclc20_list KERNELS svm_list20)
+clsvm_oclc20_test(test_oclc20_flag KERNELS svm_flag20)
+clsvm_oclc20_test(test_oclc20_tree KERNELS svm_tree20)
+clsvm_oclc20_test(test_oclc20_fences KERNELS svm_fences20)
+# A clang that crashes, and one that writes garbage: one failed build each, nothing more. The
+# script is run through sh, so it needs no execute bit in the source tree.
+file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/tests/oclc20/fake-clang
+     CONTENT "#!/bin/sh\nexec /bin/sh ${CMAKE_CURRENT_LIST_DIR}/fake_clang.sh \"$@\"\n"
+     FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ
+                      WORLD_EXECUTE)
+clsvm_oclc20_test(test_oclc20_crash KERNELS atomics_generic build_checks
+                  ENV CLSVM_OCLC20_CLANG=${CMAKE_BINARY_DIR}/tests/oclc20/fake-clang
+                      CLSVM_OCLC20_CACHE_DIR=off)
+clsvm_oclc20_test(test_oclc20_crash_garbage SOURCE test_oclc20_crash
+                  KERNELS atomics_generic build_checks
+                  ENV CLSVM_OCLC20_CLANG=${CMAKE_BINARY_DIR}/tests/oclc20/fake-clang
+                      CLSVM_OCLC20_CACHE_DIR=off FAKE_CLANG_MODE=garbage)
+# The same OpenCL C 2.0 program with the cache off: every build runs clang.
+clsvm_oclc20_test(test_oclc20_atomics_nocache SOURCE test_oclc20_atomics KERNELS atomics_generic
+                  ENV CLSVM_OCLC20_CACHE_DIR=off)
+clsvm_oclc20_test(test_oclc20_threads KERNELS atomics_generic)

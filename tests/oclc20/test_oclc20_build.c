@@ -1,0 +1,184 @@
+/* test_oclc20_build: program semantics of OpenCL C 2.0 builds through clsvm's SPIR path
+ * (kernels/cl20/build_checks.cl):
+ *   - a compile error fails the build with CL_BUILD_PROGRAM_FAILURE, the log naming the line,
+ *     status CL_BUILD_ERROR, no executable, the notification called once with the program;
+ *   - -D and -I are honoured; a rebuild that fails after one that worked leaves no executable;
+ *   - an option the path refuses gives CL_INVALID_BUILD_OPTIONS;
+ *   - the same program object rebuilt without -cl-std goes to the backend as before;
+ *   - CL_PROGRAM_BINARIES of a SPIR-path program make a working program again. */
+#include "oclc20/oclc20_test.h"
+
+#include "build_checks_cl.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct notified {
+    int calls;
+    cl_program prog;
+} notified;
+
+static void CL_CALLBACK on_built(cl_program prog, void *user)
+{
+    notified *n = user;
+    n->calls++;
+    n->prog = prog;
+}
+
+/* Line (1-based) of the first line of s containing what. */
+static int line_of(const char *s, const char *what)
+{
+    const char *at = strstr(s, what);
+    CHECK(at != NULL);
+    int line = 1;
+    for (const char *p = s; p < at; p++)
+        line += *p == '\n';
+    return line;
+}
+
+/* Runs put(out) once and returns out[0]. */
+static int run_put(const svm_env *e, cl_program prog)
+{
+    cl_kernel k = icd_test_kernel(prog, "put");
+    cl_int v = -1;
+    cl_mem m = icd_test_buffer(e->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof v, &v);
+    CHECK_CL(clSetKernelArg(k, 0, sizeof m, &m));
+    size_t one = 1;
+    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &one, NULL, 0, NULL, NULL));
+    CHECK_CL(clEnqueueReadBuffer(e->queue, m, CL_TRUE, 0, sizeof v, &v, 0, NULL, NULL));
+    CHECK_CL(clReleaseMemObject(m));
+    CHECK_CL(clReleaseKernel(k));
+    return v;
+}
+
+static void expect_no_executable(const svm_env *e, cl_program prog)
+{
+    CHECK_EQ(oclc20_build_status(prog, e->device), CL_BUILD_ERROR);
+    cl_program_binary_type bt = 99;
+    CHECK_CL(clGetProgramBuildInfo(prog, e->device, CL_PROGRAM_BINARY_TYPE, sizeof bt, &bt, NULL));
+    CHECK_EQ(bt, CL_PROGRAM_BINARY_TYPE_NONE);
+    cl_int err = CL_SUCCESS;
+    cl_kernel k = clCreateKernel(prog, "put", &err);
+    CHECK(k == NULL);
+    CHECK_EQ(err, CL_INVALID_PROGRAM_EXECUTABLE);
+}
+
+static void check_error_line(const svm_env *e, cl_program prog)
+{
+    notified n = {0, NULL};
+    CHECK_CL_ERR(clBuildProgram(prog, 1, &e->device, "-cl-std=CL2.0", on_built, &n),
+                 CL_BUILD_PROGRAM_FAILURE);
+    CHECK_EQ(n.calls, 1);
+    CHECK(n.prog == prog);
+    expect_no_executable(e, prog);
+    char *log = oclc20_build_string(prog, e->device, CL_PROGRAM_BUILD_LOG);
+    char want[32];
+    snprintf(want, sizeof want, ":%d:", line_of(build_checks_cl, "the error line"));
+    CHECK_MSG(strstr(log, want) && strstr(log, "VALUE"), "log does not name line %s:\n%s", want,
+              log);
+    free(log);
+    char *opts = oclc20_build_string(prog, e->device, CL_PROGRAM_BUILD_OPTIONS);
+    CHECK_MSG(strcmp(opts, "-cl-std=CL2.0") == 0, "options '%s'", opts);
+    free(opts);
+}
+
+/* A directory with oclc20_inc.h defining OFFSET 10 (malloc'd path). */
+static char *include_dir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *dir = malloc(4096);
+    CHECK(dir != NULL);
+    snprintf(dir, 4096, "%s/oclc20-inc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    CHECK(mkdtemp(dir) != NULL);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/oclc20_inc.h", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs("#define OFFSET 10\n", f);
+    CHECK(fclose(f) == 0);
+    return dir;
+}
+
+static void remove_include_dir(char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/oclc20_inc.h", dir);
+    unlink(path);
+    rmdir(dir);
+    free(dir);
+}
+
+static void check_binaries(const svm_env *e, cl_program prog, int want)
+{
+    size_t size = 0;
+    CHECK_CL(clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL));
+    CHECK(size > 0);
+    unsigned char *bin = malloc(size);
+    CHECK(bin != NULL);
+    CHECK_CL(clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL));
+    cl_int st = CL_SUCCESS, err = CL_SUCCESS;
+    const unsigned char *bins[] = {bin};
+    cl_program again = clCreateProgramWithBinary(e->context, 1, &e->device, &size, bins, &st, &err);
+    CHECK_CL(err);
+    CHECK_CL(st);
+    CHECK_CL(clBuildProgram(again, 1, &e->device, NULL, NULL, NULL));
+    CHECK_EQ(run_put(e, again), want);
+    CHECK_CL(clReleaseProgram(again));
+    free(bin);
+}
+
+int main(void)
+{
+    svm_env e;
+    svm_env_open(&e);
+    oclc20_require_path(&e);
+    cl_int err = CL_SUCCESS;
+    const char *src = build_checks_cl;
+    cl_program prog = clCreateProgramWithSource(e.context, 1, &src, NULL, &err);
+    CHECK_CL(err);
+
+    check_error_line(&e, prog);
+
+    /* -D honoured; the program object recovers from its failed build. */
+    CHECK_CL(clBuildProgram(prog, 1, &e.device, "-cl-std=CL2.0 -DVALUE=3", NULL, NULL));
+    CHECK_EQ(oclc20_build_status(prog, e.device), CL_BUILD_SUCCESS);
+    CHECK_EQ(run_put(&e, prog), 3);
+    check_binaries(&e, prog, 3);
+
+    /* -I (as a separate word) and a quoted -D value. */
+    char *dir = include_dir();
+    char opts[4300];
+    snprintf(opts, sizeof opts, "-cl-std=CL2.0 -D \"VALUE=4\" -DWITH_INCLUDE -I %s", dir);
+    CHECK_CL(clBuildProgram(prog, 0, NULL, opts, NULL, NULL));
+    CHECK_EQ(run_put(&e, prog), 14);
+    remove_include_dir(dir);
+
+    /* A failed rebuild after a good one leaves no executable behind. */
+    CHECK_CL_ERR(clBuildProgram(prog, 1, &e.device, "-cl-std=CL2.0", NULL, NULL),
+                 CL_BUILD_PROGRAM_FAILURE);
+    expect_no_executable(&e, prog);
+
+    /* Options the path does not take. */
+    if (e.is_clsvm) {
+        CHECK_CL_ERR(
+            clBuildProgram(prog, 1, &e.device, "-cl-std=CL2.0 -DVALUE=1 -o /tmp/x", NULL, NULL),
+            CL_INVALID_BUILD_OPTIONS);
+        expect_no_executable(&e, prog);
+    }
+
+    /* Without -cl-std=CL2.x the backend builds the same program object as before. */
+    CHECK_CL(clBuildProgram(prog, 1, &e.device, "-DVALUE=5", NULL, NULL));
+    CHECK_EQ(oclc20_build_status(prog, e.device), CL_BUILD_SUCCESS);
+    CHECK_EQ(run_put(&e, prog), 1005);
+    char *s = oclc20_program_string(prog, CL_PROGRAM_SOURCE);
+    CHECK(strcmp(s, build_checks_cl) == 0);
+    free(s);
+
+    /* And back to 2.0. */
+    CHECK_CL(clBuildProgram(prog, 1, &e.device, "-cl-std=CL2.0 -DVALUE=6", NULL, NULL));
+    CHECK_EQ(run_put(&e, prog), 6);
+
+    CHECK_CL(clReleaseProgram(prog));
+    svm_env_close(&e);
+    return svm_exit_code();
+}
