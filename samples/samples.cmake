@@ -84,3 +84,24 @@ clsvm_sample_test(sample_svm_lockfree svm-lockfree ARGS 20000)
 clsvm_sample_test(sample_clsvm_info_va47 clsvm-info ENV CLSVM_VA_BITS=47)
 clsvm_sample_test(sample_svm_list_fine_va47 svm-list-fine ARGS 100000 ENV CLSVM_VA_BITS=47)
 clsvm_sample_test(sample_svm_lockfree_va47 svm-lockfree ARGS 20000 ENV CLSVM_VA_BITS=47)
+
+# OpenCL C 2.0 samples (issue 10): kernels from kernels/cl20/, built with -cl-std=CL2.0, which
+# pocl 3.1 cannot compile and clsvm compiles through clang-15 (docs/opencl-c-2.0.md). A private
+# clsvm clang-output cache keeps test runs out of $HOME.
+function(clsvm_sample_cl20 name)
+  cmake_parse_arguments(S "" "SOURCE;KERNEL" "" ${ARGN})
+  clsvm_sample(${name} SOURCE ${S_SOURCE})
+  set(_cl ${CMAKE_SOURCE_DIR}/kernels/cl20/${S_KERNEL}.cl)
+  set(_h ${CMAKE_CURRENT_BINARY_DIR}/kernels/${S_KERNEL}_cl.h)
+  add_custom_command(OUTPUT ${_h}
+    COMMAND ${CMAKE_COMMAND} -DIN=${_cl} -DOUT=${_h} -DNAME=${S_KERNEL}_cl
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/cl2h.cmake
+    DEPENDS ${_cl} ${CMAKE_CURRENT_SOURCE_DIR}/cl2h.cmake
+    COMMENT "Embedding kernels/cl20/${S_KERNEL}.cl")
+  add_custom_target(sample-kernel-cl20-${S_KERNEL} DEPENDS ${_h})
+  add_dependencies(${name} sample-kernel-cl20-${S_KERNEL})
+  target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/kernels)
+endfunction()
+clsvm_sample_cl20(svm-cl20-pingpong SOURCE svm_cl20_pingpong.c KERNEL svm_flag20)
+clsvm_sample_test(sample_svm_cl20_pingpong svm-cl20-pingpong ARGS 10
+                  ENV CLSVM_OCLC20_CACHE_DIR=${CMAKE_BINARY_DIR}/oclc20-cache)
