@@ -74,7 +74,7 @@ int clsvm_parse_size(const char *text, uint64_t *out)
     errno = 0;
     char *end;
     unsigned long long n = strtoull(text, &end, 10);
-    if (end == text || errno || text[0] == '-')
+    if (end == text || errno || text[0] < '0' || text[0] > '9') /* no sign, no space */
         return -1;
     unsigned shift = 0;
     switch (*end) {
@@ -127,6 +127,11 @@ static int parse_value(const option *o, const char *text, int64_t *num)
         return 0;
     }
     return -1;
+}
+
+int clsvm_option_parse(clsvm_option_id id, const char *text, int64_t *num)
+{
+    return (unsigned)id < CLSVM_OPT_COUNT && text ? parse_value(&options[id], text, num) : -1;
 }
 
 static void load(void)

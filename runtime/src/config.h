@@ -38,6 +38,10 @@ const char *clsvm_option_str(clsvm_option_id id);
 /* Log every option's effective value at info level (once per process). */
 void clsvm_options_log_once(void);
 
+/* Test-only (fuzz/fuzz_config.c): parse text as option id would be parsed from the environment;
+ * 0 and *num set (the number or choice index), or -1 for a value load() would reject. */
+int clsvm_option_parse(clsvm_option_id id, const char *text, int64_t *num);
+
 /* Parse "64G", "1073741824", "512M", "4K" (binary units); 0 on success, -1 on bad text. */
 int clsvm_parse_size(const char *text, uint64_t *out);
 
