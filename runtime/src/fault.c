@@ -113,15 +113,15 @@ static void load_env(void)
 
 bool clsvm_fault_hit(clsvm_fault_site site)
 {
-    int s = atomic_load_explicit(&state, memory_order_relaxed);
+    /* Acquire: the rules written before `state` was published are visible (on x86 this is a
+     * plain load; no fence, which GCC also refuses under -fsanitize=thread). */
+    int s = atomic_load_explicit(&state, memory_order_acquire);
     if (s == STATE_OFF)
         return false;
     if (s == STATE_UNLOADED) {
         pthread_once(&env_once, load_env);
         if (atomic_load_explicit(&state, memory_order_acquire) != STATE_ARMED)
             return false;
-    } else {
-        atomic_thread_fence(memory_order_acquire);
     }
     if ((unsigned)site >= CLSVM_FAULT_SITE_COUNT)
         return false;

@@ -1,7 +1,8 @@
 /*
  * fault: test-only fault injection (CLSVM_FAULT, docs/reliability.md). Each provider operation
  * asks clsvm_fault_hit() before doing the real work; when the hook says so the operation fails
- * as the OS would have made it fail. Unset CLSVM_FAULT costs one relaxed load per operation.
+ * as the OS would have made it fail. Unset CLSVM_FAULT costs one atomic (acquire) load per
+ * operation.
  *
  * Syntax of CLSVM_FAULT (and of clsvm_fault_arm()): a comma-separated list of rules
  *   site:N    fail only the N-th call at site (N >= 1, counted per site from process start

@@ -45,3 +45,35 @@ endforeach()
 # the generated ones); the live SVM allocation is checked after each.
 clsvm_rel_icd_exe(test_hostile_icd SOURCE test_hostile_icd.c)
 clsvm_rel_icd_run(test_hostile_icd test_hostile_icd LABELS hostile ENV CLSVM_LOG=error)
+
+# Stress: threads allocating, running kernels, copying, filling and freeing SVM at once for 10 s
+# (tests/reliability/test_stress_icd.c; run it by hand with --minutes N to soak).
+clsvm_rel_icd_exe(test_stress_icd SOURCE test_stress_icd.c)
+clsvm_rel_icd_run(test_stress_icd test_stress_icd ARGS --seconds 10 LABELS stress TIMEOUT 300)
+
+# Process life: fork after allocations, dlclose/re-dlopen of the loader, exit with live
+# allocations. The program dlopen()s libOpenCL.so.1 itself (it must not link it).
+add_executable(test_process_icd reliability/test_process_icd.c)
+target_include_directories(test_process_icd PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+target_include_directories(test_process_icd PRIVATE ${OpenCL_INCLUDE_DIRS})
+target_link_libraries(test_process_icd PRIVATE ${CMAKE_DL_LIBS})
+add_dependencies(test_process_icd clsvm)
+foreach(_mode fork dlclose exit-live)
+  clsvm_rel_icd_run(test_process_icd.${_mode} test_process_icd ARGS ${_mode} LABELS fork)
+endforeach()
+
+# The devsvm provider's ioctls failing under the ICD, on the /dev/svm emulation
+# (tools/devsvm-shim, variables from tests/runtime/devsvm_tests.cmake): every SVM_IOC_RELEASE
+# after the first ioctl fails, frees and clEnqueueSVMFree still succeed and memory is reused.
+if(TARGET clsvm-devsvm-shim AND DEFINED CLSVM_DEVSVM_PRELOAD AND NOT _devsvm_skip)
+  clsvm_rel_icd_run(test_fault_icd.ioctl test_fault_icd ARGS decommit LABELS fault devsvm
+                    ENV "LD_PRELOAD=${CLSVM_DEVSVM_PRELOAD}" CLSVM_WINDOW=devsvm
+                        ${CLSVM_DEVSVM_ENV} CLSVM_FAULT=ioctl:2+ CLSVM_LOG=error)
+endif()
+
+# fork() with a /dev/svm window (emulated): the child inherits no mapping (docs/dev-svm.md, 5).
+if(TARGET clsvm-devsvm-shim AND DEFINED CLSVM_DEVSVM_PRELOAD AND NOT _devsvm_skip)
+  clsvm_rel_icd_run(test_process_icd.fork_devsvm test_process_icd ARGS fork LABELS fork devsvm
+                    ENV "LD_PRELOAD=${CLSVM_DEVSVM_PRELOAD}" CLSVM_WINDOW=devsvm
+                        ${CLSVM_DEVSVM_ENV})
+endif()

@@ -848,6 +848,28 @@ static void extensions(fx *f)
     fn = clGetExtensionFunctionAddressForPlatform(f->e.platform, "");
     result(f, __LINE__, "clGetExtensionFunctionAddressForPlatform(\"\")", fn ? -9999 : 0, 0, 0);
     T(CL_SUCCESS, clUnloadCompiler());
+    /* Through the loader (it answers these itself) and clsvm's extension lookups. */
+    T(CL_INVALID_VALUE, clGetPlatformIDs(0, NULL, NULL));
+    fn = clGetExtensionFunctionAddress("clNoSuchFunctionKHR");
+    result(f, __LINE__, "clGetExtensionFunctionAddress(unknown)", fn ? -9999 : 0, 0, 0);
+    typedef cl_int (*dev_fn)(cl_device_id);
+    dev_fn retain = (dev_fn)(uintptr_t)clGetExtensionFunctionAddressForPlatform(
+        f->e.platform, "clRetainDeviceEXT");
+    dev_fn release = (dev_fn)(uintptr_t)clGetExtensionFunctionAddressForPlatform(
+        f->e.platform, "clReleaseDeviceEXT");
+    if (retain)
+        T(CL_INVALID_DEVICE, retain(AS(cl_device_id, f->e.context)));
+    if (release)
+        T(CL_INVALID_DEVICE, release(AS(cl_device_id, f->e.queue)));
+    typedef cl_int (*sg_fn)(cl_kernel, cl_device_id, cl_kernel_sub_group_info, size_t, const void *,
+                            size_t, void *, size_t *);
+    sg_fn sg = (sg_fn)(uintptr_t)clGetExtensionFunctionAddressForPlatform(
+        f->e.platform, "clGetKernelSubGroupInfoKHR");
+    size_t sz;
+    if (sg)
+        T(CL_INVALID_KERNEL,
+          sg(AS(cl_kernel, f->e.context), f->e.device, CL_KERNEL_MAX_SUB_GROUP_SIZE_FOR_NDRANGE_KHR,
+             0, NULL, 0, NULL, &sz));
 }
 
 int main(void)
