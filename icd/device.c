@@ -19,7 +19,12 @@ cl_int CL_API_CALL clsvm_clGetDeviceIDs(cl_platform_id platform, cl_device_type 
     clsvm_obj *p = clsvm_obj_of(platform, CLSVM_PLATFORM);
     if (!p)
         return CL_INVALID_PLATFORM;
-    if (!devices && !num_devices)
+    /* API spec, clGetDeviceIDs: CL_DEVICE_TYPE_ALL or a combination of the type bits. */
+    const cl_device_type types = CL_DEVICE_TYPE_DEFAULT | CL_DEVICE_TYPE_CPU | CL_DEVICE_TYPE_GPU |
+                                 CL_DEVICE_TYPE_ACCELERATOR | CL_DEVICE_TYPE_CUSTOM;
+    if (device_type != CL_DEVICE_TYPE_ALL && (!device_type || (device_type & ~types)))
+        return CL_INVALID_DEVICE_TYPE;
+    if ((!devices && !num_devices) || (devices && !num_entries))
         return CL_INVALID_VALUE;
     cl_uint found = 0;
     cl_int err = clsvm_be->clGetDeviceIDs(p->be, device_type, num_entries, devices, &found);

@@ -184,7 +184,13 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     uint64_t min =
         cfg->min_window_size < cfg->window_size ? cfg->min_window_size : cfg->window_size;
     provider_request req = {cfg->va_bits, cfg->window_size, min, cfg->device, failure};
-    rc = clsvm_fault_hit(CLSVM_FAULT_RESERVE) ? CLSVM_ERR_RESERVE : prov->map(&req, &w->region);
+    if (clsvm_fault_hit(CLSVM_FAULT_RESERVE)) {
+        clsvm_log(CLSVM_LOG_ERROR, "window: %s reservation failed: a fault injected for testing",
+                  prov->name);
+        rc = CLSVM_ERR_RESERVE;
+        goto fail;
+    }
+    rc = prov->map(&req, &w->region);
     if (rc && failure && failure->why[0])
         goto fail; /* the caller reports it */
     if (rc) {

@@ -100,8 +100,10 @@ static void decommit_run(commit_map *cm, uint64_t first, uint64_t n)
     size_t len = (size_t)(n << CHUNK_SHIFT);
     if (clsvm_fault_hit(CLSVM_FAULT_DECOMMIT) ||
         cm->prov->decommit(cm->region, chunk_addr(cm, first), len) != CLSVM_OK)
-        clsvm_log(CLSVM_LOG_WARN, "window: %zu bytes at %#lx could not be decommitted", len,
-                  (unsigned long)chunk_addr(cm, first));
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
+                       "window: %zu bytes at %#lx could not be decommitted: they stay resident "
+                       "and are not zero-filled when reused (logged once)",
+                       len, (unsigned long)chunk_addr(cm, first));
     cm->decommits++;
     cm->committed_chunks -= n;
 }

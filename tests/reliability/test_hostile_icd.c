@@ -244,8 +244,8 @@ static void platform_device_context(fx *f)
       clGetPlatformInfo(AS(cl_platform_id, d), CL_PLATFORM_NAME, 0, NULL, &sz));
 
     /* icd/device.c forwards the type to pocl, which answers CL_DEVICE_NOT_FOUND. */
-    K(CL_INVALID_DEVICE_TYPE, clGetDeviceIDs(p, 0, 1, devs, &n));
-    K(CL_INVALID_DEVICE_TYPE, clGetDeviceIDs(p, (cl_device_type)1 << 40, 1, devs, &n));
+    T(CL_INVALID_DEVICE_TYPE, clGetDeviceIDs(p, 0, 1, devs, &n));
+    T(CL_INVALID_DEVICE_TYPE, clGetDeviceIDs(p, (cl_device_type)1 << 40, 1, devs, &n));
     T(CL_INVALID_VALUE, clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, devs, &n));
     T(CL_INVALID_VALUE, clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, NULL, NULL));
     T(CL_INVALID_PLATFORM, clGetDeviceIDs(AS(cl_platform_id, c), CL_DEVICE_TYPE_ALL, 1, devs, &n));
