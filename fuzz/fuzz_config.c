@@ -67,9 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clsvm_option_id id = (clsvm_option_id)(data[0] % CLSVM_OPT_COUNT);
 
     int64_t num = -12345;
-    if (clsvm_option_parse(id, text, &num) == 0 && id != CLSVM_OPT_FAULT &&
-        id != CLSVM_OPT_DEVICE && id != CLSVM_OPT_BACKEND && id != CLSVM_OPT_STATS &&
-        id != CLSVM_OPT_NUMA) {
+    /* Free-text options (paths, names, rule lists) take any text; the rest are numbers or
+     * choices whose parsed value is checked below. */
+    int free_text = id == CLSVM_OPT_FAULT || id == CLSVM_OPT_DEVICE || id == CLSVM_OPT_BACKEND ||
+                    id == CLSVM_OPT_STATS || id == CLSVM_OPT_NUMA || id == CLSVM_OPT_OCLC20_CLANG ||
+                    id == CLSVM_OPT_OCLC20_CACHE_DIR;
+    if (clsvm_option_parse(id, text, &num) == 0 && !free_text) {
         /* A parsed number must survive a round trip through its decimal text. */
         char back[32];
         snprintf(back, sizeof back, "%" PRId64, num);

@@ -19,6 +19,8 @@ typedef enum clsvm_option_id {
     CLSVM_OPT_STATS,
     CLSVM_OPT_NUMA,
     CLSVM_OPT_FAULT,
+    CLSVM_OPT_OCLC20_CLANG,
+    CLSVM_OPT_OCLC20_CACHE_DIR,
     CLSVM_OPT_COUNT
 } clsvm_option_id;
 
