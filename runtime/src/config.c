@@ -25,89 +25,49 @@ static const char *const window_choices[] = {"auto", "devsvm", "reserve", NULL};
 
 #define GiB (INT64_C(1) << 30)
 
+/* One row per option; the layout is kept by hand (clang-format would give each field a line). */
+/* clang-format off */
 static const option options[CLSVM_OPT_COUNT] = {
     [CLSVM_OPT_LOG] = {{"CLSVM_LOG", "warn", "Log level on stderr: error, warn, info or debug."},
-                       KIND_CHOICE,
-                       log_choices,
-                       0,
-                       0,
-                       "one of error, warn, info, debug"},
+                       KIND_CHOICE, log_choices, 0, 0, "one of error, warn, info, debug"},
     [CLSVM_OPT_VA_BITS] = {{"CLSVM_VA_BITS", "40",
                             "Device address bits: the window lies below 2^bits (47 or 48: all of "
                             "user space, which also enables fine-grain system SVM)."},
-                           KIND_UINT,
-                           NULL,
-                           32,
-                           48,
-                           "a whole number from 32 to 48"},
+                           KIND_UINT, NULL, 32, 48, "a whole number from 32 to 48"},
     [CLSVM_OPT_WINDOW_SIZE] = {{"CLSVM_WINDOW_SIZE", "64G",
                                 "Window size wanted (K/M/G/T suffixes); halved until a hole fits."},
-                               KIND_SIZE,
-                               NULL,
-                               64 << 20,
-                               INT64_C(1) << 47,
+                               KIND_SIZE, NULL, 64 << 20, INT64_C(1) << 47,
                                "a size from 64M to 128T, e.g. 64G"},
     [CLSVM_OPT_WINDOW] = {{"CLSVM_WINDOW", "auto",
                            "Window provider: auto (devsvm if usable, else reserve), devsvm or "
                            "reserve."},
-                          KIND_CHOICE,
-                          window_choices,
-                          0,
-                          0,
-                          "one of auto, devsvm, reserve"},
+                          KIND_CHOICE, window_choices, 0, 0, "one of auto, devsvm, reserve"},
     [CLSVM_OPT_DEVICE] = {{"CLSVM_DEVICE", "/dev/svm", "Device file of the devsvm provider."},
-                          KIND_TEXT,
-                          NULL,
-                          0,
-                          0,
-                          "a path"},
+                          KIND_TEXT, NULL, 0, 0, "a path"},
     [CLSVM_OPT_BACKEND] = {{"CLSVM_BACKEND", "libpocl.so.2",
                             "Backend OpenCL ICD library loaded privately by the clsvm ICD."},
-                           KIND_TEXT,
-                           NULL,
-                           0,
-                           0,
-                           "a library name or path"},
+                           KIND_TEXT, NULL, 0, 0, "a library name or path"},
     [CLSVM_OPT_STATS] = {{"CLSVM_STATS", "",
                           "If set, path where each window's stats JSON is written at exit."},
-                         KIND_TEXT,
-                         NULL,
-                         0,
-                         0,
-                         "a path"},
+                         KIND_TEXT, NULL, 0, 0, "a path"},
     [CLSVM_OPT_NUMA] = {{"CLSVM_NUMA", "auto",
                          "NUMA placement of committed chunks: auto (node nearest the backend "
                          "device), off, or a node number."},
-                        KIND_TEXT,
-                        NULL,
-                        0,
-                        0,
-                        "auto, off or a node number"},
+                        KIND_TEXT, NULL, 0, 0, "auto, off or a node number"},
     [CLSVM_OPT_FAULT] = {{"CLSVM_FAULT", "",
                           "Test hook: make the N-th reserve, commit, decommit or ioctl fail "
                           "(docs/reliability.md)."},
-                         KIND_TEXT,
-                         NULL,
-                         0,
-                         0,
-                         "site:N[,site:N...]"},
+                         KIND_TEXT, NULL, 0, 0, "site:N[,site:N...]"},
     [CLSVM_OPT_OCLC20_CLANG] = {{"CLSVM_OCLC20_CLANG", "clang-15",
                                  "The clang the ICD runs for OpenCL C 2.x programs "
                                  "(docs/opencl-c-2.0.md)."},
-                                KIND_TEXT,
-                                NULL,
-                                0,
-                                0,
-                                "a program name or path"},
+                                KIND_TEXT, NULL, 0, 0, "a program name or path"},
     [CLSVM_OPT_OCLC20_CACHE_DIR] = {{"CLSVM_OCLC20_CACHE_DIR", "",
                                      "Cache of compiled OpenCL C 2.x programs; off: none "
                                      "(unset: $XDG_CACHE_HOME or ~/.cache, clsvm/oclc20)."},
-                                    KIND_TEXT,
-                                    NULL,
-                                    0,
-                                    0,
-                                    "a directory or off"},
+                                    KIND_TEXT, NULL, 0, 0, "a directory or off"},
 };
+/* clang-format on */
 
 static struct {
     int64_t num[CLSVM_OPT_COUNT];
@@ -129,28 +89,11 @@ int clsvm_parse_size(const char *text, uint64_t *out)
         return -1;
     unsigned shift = 0;
     switch (*end) {
-    case 'k':
-    case 'K':
-        shift = 10;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        shift = 20;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        shift = 30;
-        end++;
-        break;
-    case 't':
-    case 'T':
-        shift = 40;
-        end++;
-        break;
-    default:
-        break;
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    default: break;
     }
     if (*end == 'i' && shift)
         end++;
