@@ -130,53 +130,32 @@ static int device_stat(struct stat *st)
     return 0;
 }
 
-EXPORT int stat(const char *path, struct stat *st)
-{
-    if (shim_is_device(AT_FDCWD, path))
-        return device_stat(st);
-    return shim.stat(path, st);
-}
-
-EXPORT int stat64(const char *path, struct stat64 *st)
-{
-    if (shim_is_device(AT_FDCWD, path))
-        return device_stat((struct stat *)st);
-    return shim.stat64(path, (struct stat *)st);
-}
-
-EXPORT int lstat(const char *path, struct stat *st)
-{
-    if (shim_is_device(AT_FDCWD, path))
-        return device_stat(st);
-    return shim.lstat(path, st);
-}
-
-EXPORT int lstat64(const char *path, struct stat64 *st)
-{
-    if (shim_is_device(AT_FDCWD, path))
-        return device_stat((struct stat *)st);
-    return shim.lstat64(path, (struct stat *)st);
-}
-
-EXPORT int fstat(int fd, struct stat *st)
-{
-    shim_init();
-    if (shim_ours(fd)) {
-        fill_stat(st);
-        return 0;
+/* The path and fd flavours of stat: the device answers for itself, anything else goes to libc.
+ * struct stat64 is struct stat on x86-64 (64-bit off_t/ino_t), so one answer serves both. */
+#define SHIM_STAT_BY_PATH(name, st_type)                                                           \
+    EXPORT int name(const char *path, st_type *st)                                                 \
+    {                                                                                              \
+        if (shim_is_device(AT_FDCWD, path))                                                        \
+            return device_stat((struct stat *)st);                                                 \
+        return shim.name(path, (struct stat *)st);                                                 \
     }
-    return shim.fstat(fd, st);
-}
-
-EXPORT int fstat64(int fd, struct stat64 *st)
-{
-    shim_init();
-    if (shim_ours(fd)) {
-        fill_stat((struct stat *)st);
-        return 0;
+#define SHIM_STAT_BY_FD(name, st_type)                                                             \
+    EXPORT int name(int fd, st_type *st)                                                           \
+    {                                                                                              \
+        shim_init();                                                                               \
+        if (shim_ours(fd)) {                                                                       \
+            fill_stat((struct stat *)st);                                                          \
+            return 0;                                                                              \
+        }                                                                                          \
+        return shim.name(fd, (struct stat *)st);                                                   \
     }
-    return shim.fstat64(fd, (struct stat *)st);
-}
+
+SHIM_STAT_BY_PATH(stat, struct stat)
+SHIM_STAT_BY_PATH(stat64, struct stat64)
+SHIM_STAT_BY_PATH(lstat, struct stat)
+SHIM_STAT_BY_PATH(lstat64, struct stat64)
+SHIM_STAT_BY_FD(fstat, struct stat)
+SHIM_STAT_BY_FD(fstat64, struct stat64)
 
 static int at_is_ours(int dirfd, const char *path, int flags)
 {
