@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -93,45 +94,114 @@ int oclc20_write_file(const char *path, const void *data, size_t len)
     return ok ? 0 : -1;
 }
 
+/* An unlinked temporary file under $TMPDIR (default /tmp); -1 on failure. */
+static int temp_fd(void)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/clsvm-clang-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+/* Is SIGCHLD ignored (SIG_IGN or SA_NOCLDWAIT)? Then the kernel reaps children itself and
+ * waitpid ends with ECHILD once the child is gone, without its status. */
+static int children_unwaitable(void)
+{
+    struct sigaction sa;
+    if (sigaction(SIGCHLD, NULL, &sa) != 0)
+        return 0;
+    return sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT);
+}
+
+/* A whole small file read from offset 0 of fd, NUL-terminated; NULL on failure. */
+static char *fd_text(int fd)
+{
+    off_t end = lseek(fd, 0, SEEK_END);
+    char *t = malloc(end > 0 ? (size_t)end + 1 : 1);
+    if (t) {
+        ssize_t got = end > 0 ? pread(fd, t, (size_t)end, 0) : 0;
+        t[got > 0 ? got : 0] = '\0';
+    }
+    return t;
+}
+
 int oclc20_run(char *const argv[], const char *in_path, char **err_text)
 {
     *err_text = NULL;
     /* stderr goes to an unlinked temporary file: no pipe to drain while waiting, and nothing
      * left behind whatever happens to the child. */
-    const char *tmpdir = getenv("TMPDIR");
-    char errpath[4096];
-    snprintf(errpath, sizeof errpath, "%s/clsvm-clang-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    int errfd = mkostemp(errpath, O_CLOEXEC);
+    int errfd = temp_fd();
     if (errfd < 0)
         return -1;
-    unlink(errpath);
+    /* When the application ignores SIGCHLD, waitpid cannot give clang's status: clang is run
+     * through a shell that writes the status ("$?", 128 + signal when killed) to a second
+     * temporary file, read once waitpid has returned (ECHILD after the child ended). */
+    int statfd = children_unwaitable() ? temp_fd() : -1;
+    char **run = (char **)argv;
+    char **wrapped = NULL;
+    if (statfd >= 0) {
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        wrapped = calloc(n + 4, sizeof *wrapped);
+        if (!wrapped) {
+            close(statfd);
+            close(errfd);
+            return -1;
+        }
+        wrapped[0] = "/bin/sh";
+        wrapped[1] = "-c";
+        wrapped[2] = "\"$0\" \"$@\"; s=$?; echo $s >&3; exit $s";
+        for (size_t i = 0; i < n; i++)
+            wrapped[3 + i] = argv[i];
+        run = wrapped;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, in_path ? in_path : "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+    if (statfd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, statfd, 3);
+    /* The child (and the shell waiting for clang) gets the default SIGCHLD disposition back. */
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t def;
+    sigemptyset(&def);
+    sigaddset(&def, SIGCHLD);
+    posix_spawnattr_setsigdefault(&attr, &def);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    int rc = posix_spawnp(&pid, run[0], &fa, &attr, run, environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
+    free(wrapped);
     int result = -1;
     if (rc == 0) {
         int st = 0;
         pid_t w;
         while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
             ;
-        if (w == pid)
+        if (w == pid && statfd < 0)
             result = WIFEXITED(st) ? WEXITSTATUS(st) : 256 + WTERMSIG(st);
-    }
-    /* posix_spawnp reports exec failure in the child's exit status 127 on glibc. */
-    if (result >= 0) {
-        off_t end = lseek(errfd, 0, SEEK_END);
-        char *t = malloc(end > 0 ? (size_t)end + 1 : 1);
-        if (t) {
-            ssize_t got = end > 0 ? pread(errfd, t, (size_t)end, 0) : 0;
-            t[got > 0 ? got : 0] = '\0';
-            *err_text = t;
+        else if ((w == pid || errno == ECHILD) && statfd >= 0) {
+            /* The shell's record; none (the shell itself was killed) leaves -1. */
+            char *t = fd_text(statfd);
+            char *end = NULL;
+            long s = t && *t ? strtol(t, &end, 10) : -1;
+            if (end && end != t && s >= 0 && s <= 255)
+                result = s > 128 ? 256 + (int)(s - 128) : (int)s;
+            free(t);
         }
     }
+    /* posix_spawnp reports exec failure in the child's exit status 127 on glibc. */
+    if (result >= 0)
+        *err_text = fd_text(errfd);
+    if (statfd >= 0)
+        close(statfd);
     close(errfd);
     return result;
 }
