@@ -219,6 +219,11 @@ cl_int CL_API_CALL clsvm_clCompileProgram(cl_program program, cl_uint num_device
     clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
     if (!p)
         return CL_INVALID_PROGRAM;
+    /* API spec: the header count and both header arrays agree; user_data needs a callback.
+     * (pocl 3.1 dereferences a NULL header array and crashes.) */
+    if ((num_input_headers == 0) != (input_headers == NULL) ||
+        (num_input_headers == 0) != (header_include_names == NULL) || (!pfn_notify && user_data))
+        return CL_INVALID_VALUE;
     if (!clsvm_be->clCompileProgram)
         return CL_INVALID_OPERATION;
     handle_array devs, hdrs;
@@ -281,6 +286,12 @@ cl_program CL_API_CALL clsvm_clLinkProgram(cl_context context, cl_uint num_devic
 {
     clsvm_obj *c = clsvm_obj_of(context, CLSVM_CONTEXT);
     cl_int err = c ? CL_SUCCESS : CL_INVALID_CONTEXT;
+    /* API spec: at least one input program, in an array; device count and list agree;
+     * user_data needs a callback. */
+    if (err == CL_SUCCESS &&
+        (num_input_programs == 0 || !input_programs ||
+         (num_devices == 0) != (device_list == NULL) || (!pfn_notify && user_data)))
+        err = CL_INVALID_VALUE;
     if (err == CL_SUCCESS && !clsvm_be->clLinkProgram)
         err = CL_INVALID_OPERATION;
     handle_array devs = {0}, progs = {0};
