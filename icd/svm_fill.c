@@ -60,7 +60,6 @@ void clsvm_fill_pattern(void *dst, size_t size, const void *pattern, size_t psiz
     unsigned char rep[COPY_BLOCK + BLOCK];
     for (size_t i = 0; i < sizeof rep; i += psize)
         memcpy(rep + i, pattern, psize);
-    const unsigned char *twice = rep; /* the streaming path needs 2 * BLOCK of it */
 #if defined(__SSE2__)
     if (size >= STREAM_MIN) {
         size_t head = (size_t)(-(uintptr_t)d & 15); /* bytes up to 16-byte alignment */
@@ -68,7 +67,7 @@ void clsvm_fill_pattern(void *dst, size_t size, const void *pattern, size_t psiz
         size_t phase = head % BLOCK, body = (size - head) & ~(size_t)(BLOCK - 1);
         __m128i v[BLOCK / 16];
         for (int i = 0; i < BLOCK / 16; i++)
-            v[i] = _mm_loadu_si128((const __m128i *)(twice + phase + 16 * i));
+            v[i] = _mm_loadu_si128((const __m128i *)(rep + phase + 16 * i));
         __m128i *out = (__m128i *)(d + head);
         for (size_t done = 0; done < body; done += BLOCK, out += BLOCK / 16)
             for (int i = 0; i < BLOCK / 16; i++)

@@ -205,53 +205,30 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct s
  * runtimes built against old glibc implement their stat interceptors with them, so under
  * TSan an fstat() of the device arrives here.
  */
-EXPORT int __xstat(int ver, const char *path, struct stat *st)
-{
-    if (shim_is_device(AT_FDCWD, path))
-        return device_stat(st);
-    return shim.xstat(ver, path, st);
-}
-
-EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
-{
-    if (shim_is_device(AT_FDCWD, path))
-        return device_stat((struct stat *)st);
-    return shim.xstat64(ver, path, (struct stat *)st);
-}
-
-EXPORT int __lxstat(int ver, const char *path, struct stat *st)
-{
-    if (shim_is_device(AT_FDCWD, path))
-        return device_stat(st);
-    return shim.lxstat(ver, path, st);
-}
-
-EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
-{
-    if (shim_is_device(AT_FDCWD, path))
-        return device_stat((struct stat *)st);
-    return shim.lxstat64(ver, path, (struct stat *)st);
-}
-
-EXPORT int __fxstat(int ver, int fd, struct stat *st)
-{
-    shim_init();
-    if (shim_ours(fd)) {
-        fill_stat(st);
-        return 0;
+#define SHIM_XSTAT_BY_PATH(name, field, st_type)                                                   \
+    EXPORT int name(int ver, const char *path, st_type *st)                                        \
+    {                                                                                              \
+        if (shim_is_device(AT_FDCWD, path))                                                        \
+            return device_stat((struct stat *)st);                                                 \
+        return shim.field(ver, path, (struct stat *)st);                                           \
     }
-    return shim.fxstat(ver, fd, st);
-}
-
-EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
-{
-    shim_init();
-    if (shim_ours(fd)) {
-        fill_stat((struct stat *)st);
-        return 0;
+#define SHIM_XSTAT_BY_FD(name, field, st_type)                                                     \
+    EXPORT int name(int ver, int fd, st_type *st)                                                  \
+    {                                                                                              \
+        shim_init();                                                                               \
+        if (shim_ours(fd)) {                                                                       \
+            fill_stat((struct stat *)st);                                                          \
+            return 0;                                                                              \
+        }                                                                                          \
+        return shim.field(ver, fd, (struct stat *)st);                                             \
     }
-    return shim.fxstat64(ver, fd, (struct stat *)st);
-}
+
+SHIM_XSTAT_BY_PATH(__xstat, xstat, struct stat)
+SHIM_XSTAT_BY_PATH(__xstat64, xstat64, struct stat64)
+SHIM_XSTAT_BY_PATH(__lxstat, lxstat, struct stat)
+SHIM_XSTAT_BY_PATH(__lxstat64, lxstat64, struct stat64)
+SHIM_XSTAT_BY_FD(__fxstat, fxstat, struct stat)
+SHIM_XSTAT_BY_FD(__fxstat64, fxstat64, struct stat64)
 
 EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
 {
