@@ -143,6 +143,8 @@ int clsvm_objects_init(void);
 clsvm_obj *clsvm_obj_new(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj *parent);
 void clsvm_obj_retain(clsvm_obj *o);
 void clsvm_obj_release(clsvm_obj *o);
+/* Is there a live object of that kind whose parent is parent (e.g. a kernel of a program)? */
+int clsvm_obj_has_child(const clsvm_obj *parent, clsvm_kind kind);
 /* Release one backend reference of the given kind (used when wrapping fails). */
 void clsvm_be_release(clsvm_kind kind, void *be);
 /* Entry-point helpers: CL_SUCCESS or err when h is not a live object of that kind. */

@@ -253,6 +253,23 @@ void clsvm_obj_release(clsvm_obj *o)
         clsvm_obj_release(owner);
 }
 
+int clsvm_obj_has_child(const clsvm_obj *parent, clsvm_kind kind)
+{
+    /* A scan of the slab: builds are rare and slow, and a counter in every program would need a
+     * field the 64-byte slot does not have. A slot being freed or reused meanwhile gives a stale
+     * answer for a call the specification leaves undefined (a build racing clCreateKernel). */
+    uint32_t end = atomic_load_explicit(&slab_bump, memory_order_acquire);
+    if (end > SLAB_SLOTS)
+        end = SLAB_SLOTS;
+    for (uint32_t i = 1; i < end; i++) {
+        clsvm_obj *o = slot_at(i);
+        if (atomic_load_explicit(&o->tag, memory_order_acquire) == CLSVM_TAG(kind) &&
+            __atomic_load_n(&o->parent, __ATOMIC_RELAXED) == parent)
+            return 1;
+    }
+    return 0;
+}
+
 cl_int clsvm_retain_handle(const void *h, clsvm_kind kind, cl_int err)
 {
     clsvm_obj *o = clsvm_obj_of(h, kind);

@@ -45,6 +45,21 @@ cl_program CL_API_CALL clsvm_clCreateProgramWithBinary(cl_context context, cl_ui
     cl_int err_ctx = CLSVM_CHECK(context);
     if (err_ctx != CL_SUCCESS)
         err = err_ctx;
+    /* An object compiled through the SPIR path comes back as such an object. */
+    if (err == CL_SUCCESS && oclc20_binaries_are_objects(num_devices, lengths, binaries)) {
+        clsvm_obj *w = clsvm_obj_new(CLSVM_PROGRAM, NULL, (clsvm_obj *)context, NULL);
+        err = w ? oclc20_from_binaries(w, num_devices, (cl_device_id *)devs.v, lengths, binaries,
+                                       binary_status)
+                : CL_OUT_OF_HOST_MEMORY;
+        array_done(&devs);
+        if (w && err != CL_SUCCESS) {
+            clsvm_obj_release(w);
+            w = NULL;
+        }
+        if (errcode_ret)
+            *errcode_ret = err;
+        return (cl_program)w;
+    }
     if (err == CL_SUCCESS)
         be = clsvm_be->clCreateProgramWithBinary(CLSVM_U(context), num_devices,
                                                  (cl_device_id *)devs.v, lengths, binaries,
@@ -157,9 +172,9 @@ static cl_int build_oclc20(const build_call *c, cl_device_id dev, const char *op
                            clsvm_program_fn pfn, void *user_data)
 {
     char *why = NULL;
-    cl_int err = c->compile
-                     ? oclc20_compile_program(c->p, options, c->nhdr, c->hdrs, c->hdr_names, &why)
-                     : oclc20_build(c->p, c->ndev, c->devs, options, &why);
+    cl_int err = c->compile ? oclc20_compile_program(c->p, dev, options, c->nhdr, c->hdrs,
+                                                     c->hdr_names, &why)
+                            : oclc20_build(c->p, c->ndev, c->devs, options, &why);
     if (err == CL_COMPILER_NOT_AVAILABLE) {
         err = build_backend(c, dev, options, NULL, NULL);
         if (build_failed(err))
@@ -179,8 +194,21 @@ static cl_int build_fixed(const build_call *c, const char *options, clsvm_progra
      * notification. */
     if (!pfn && user_data)
         return CL_INVALID_VALUE;
+    /* Checked here for every path: the SPIR path and oclc20_reset swap the backend program, so
+     * the backend would not see the kernels attached to the old one. */
+    if (clsvm_obj_has_child(c->p, CLSVM_KERNEL))
+        return CL_INVALID_OPERATION;
+    cl_int err = oclc20_may_build(c->p, c->compile);
+    if (err != CL_SUCCESS)
+        return err;
+    if (!c->compile && oclc20_is_binary_object(c->p)) {
+        err = oclc20_build_object(c->p, c->ndev, c->devs, options);
+        if (pfn && (err == CL_SUCCESS || build_failed(err)))
+            pfn((cl_program)c->p, user_data);
+        return err;
+    }
     /* A program the SPIR path built gets its source program back before anything else. */
-    cl_int err = oclc20_reset(c->p);
+    err = oclc20_reset(c->p);
     if (err != CL_SUCCESS)
         return err;
     cl_device_id dev = fix_device(c);
@@ -266,6 +294,7 @@ static cl_program link_oclc20(clsvm_obj *c, cl_uint ndev, cl_device_id *devs, co
         err = oclc20_link(w, ndev, devs, options, nin, (clsvm_obj *const *)inputs);
     array_done(progs_a);
     array_done(devs_a);
+    /* A link that began has a program, also when it failed (status and log in it). */
     if (w && !w->be) {
         clsvm_obj_release(w);
         w = NULL;
@@ -300,12 +329,11 @@ cl_program CL_API_CALL clsvm_clLinkProgram(cl_context context, cl_uint num_devic
     if (err == CL_SUCCESS)
         err = unwrap_array(&progs, num_input_programs, input_programs, CLSVM_PROGRAM,
                            CL_INVALID_PROGRAM);
-    /* Objects compiled through the SPIR path link through it too, all or none. */
+    /* Objects compiled through the SPIR path link through it (which fails the link, with a
+     * program and a log, when some inputs are the backend's). */
     int spir_objects = 0;
     for (cl_uint i = 0; err == CL_SUCCESS && i < num_input_programs; i++)
         spir_objects += oclc20_is_object(clsvm_obj_of(input_programs[i], CLSVM_PROGRAM));
-    if (err == CL_SUCCESS && spir_objects && spir_objects != (int)num_input_programs)
-        err = CL_LINK_PROGRAM_FAILURE;
     if (err == CL_SUCCESS && spir_objects)
         return link_oclc20(c, num_devices, (cl_device_id *)devs.v, options, num_input_programs,
                            input_programs, pfn_notify, user_data, errcode_ret, &devs, &progs);

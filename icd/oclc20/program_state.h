@@ -29,28 +29,58 @@ void oclc20_failed(clsvm_obj *p, cl_device_id be_dev, const char *options, const
  * when the SPIR path replaced it, and forget the path's state. CL_SUCCESS or an error. */
 cl_int oclc20_reset(clsvm_obj *p);
 
-/* clCompileProgram of p through the SPIR path (oclc20_applies said yes): clang compiles the
- * source with the backend header programs hdrs under their include names; p becomes a compiled
- * object holding the bitcode (its backend program stays the unbuilt source program). Returns
- * CL_SUCCESS, CL_COMPILE_PROGRAM_FAILURE, CL_INVALID_COMPILER_OPTIONS, CL_OUT_OF_HOST_MEMORY,
- * or CL_COMPILER_NOT_AVAILABLE with *why as for oclc20_build. */
-cl_int oclc20_compile_program(clsvm_obj *p, const char *options, cl_uint nhdr,
+/* clCompileProgram of p through the SPIR path (oclc20_applies said yes for be_dev, whose
+ * extensions clang enables): clang compiles the source with the backend header programs hdrs under
+ * their include names; p becomes a compiled object holding the bitcode (its backend program stays
+ * the unbuilt source program). Returns CL_SUCCESS, CL_COMPILE_PROGRAM_FAILURE,
+ * CL_INVALID_COMPILER_OPTIONS, CL_OUT_OF_HOST_MEMORY, or CL_COMPILER_NOT_AVAILABLE with *why as for
+ * oclc20_build. */
+cl_int oclc20_compile_program(clsvm_obj *p, cl_device_id be_dev, const char *options, cl_uint nhdr,
                               const cl_program *hdrs, const char **hdr_names, char **why);
 
-/* Is p an object oclc20_compile_program made (to be linked by oclc20_link)? */
+/* Is p an object the path can link (compiled by oclc20_compile_program, or loaded from such an
+ * object's binary)? */
 int oclc20_is_object(clsvm_obj *p);
 
-/* clLinkProgram of such objects into the new wrapper w (context w->owner): clang links the
- * bitcode with the support library, the backend builds it for devs (ndev 0: the context's
- * devices). On success w->be and w->ext are set. Errors: CL_LINK_PROGRAM_FAILURE,
- * CL_INVALID_LINKER_OPTIONS, CL_LINKER_NOT_AVAILABLE, CL_INVALID_OPERATION (an input is not
- * such an object), CL_OUT_OF_HOST_MEMORY. */
+/* clLinkProgram into the new wrapper w (context w->owner) of inputs of which at least one is
+ * such an object: clang links the bitcode with the support library, the backend builds it for
+ * devs (ndev 0: the context's devices). w->be and w->ext are set on CL_SUCCESS and on
+ * CL_LINK_PROGRAM_FAILURE (the link began and failed, e.g. an unresolved function or an input
+ * the backend compiled: w's status is CL_BUILD_ERROR and its log says why). Other errors leave
+ * w empty: CL_INVALID_LINKER_OPTIONS, CL_LINKER_NOT_AVAILABLE, CL_OUT_OF_HOST_MEMORY, or the
+ * backend's error for the devices. */
 cl_int oclc20_link(clsvm_obj *w, cl_uint ndev, cl_device_id *devs, const char *options, cl_uint nin,
                    clsvm_obj *const *inputs);
+
+/* May p be built (compile 0) or compiled (compile 1)? CL_INVALID_OPERATION for a program a link
+ * made, and for compiling an object loaded from a binary (API spec: no source); else
+ * CL_SUCCESS. */
+cl_int oclc20_may_build(clsvm_obj *p, int compile);
+
+/* Is p an object loaded from a binary? Its clBuildProgram is oclc20_build_object. */
+int oclc20_is_binary_object(clsvm_obj *p);
+
+/* clBuildProgram of such a program: its object is linked on its own (as clLinkProgram would)
+ * and built by the backend for devs (ndev 0: all of p's devices); options are recorded, not
+ * applied (they were when the object was compiled). CL_SUCCESS, CL_BUILD_PROGRAM_FAILURE (log
+ * says why; no executable afterwards), CL_INVALID_DEVICE or CL_OUT_OF_HOST_MEMORY. */
+cl_int oclc20_build_object(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *options);
+
+/* Are any of these clCreateProgramWithBinary binaries a path object's (CL_PROGRAM_BINARIES of a
+ * compiled object: a magic, then SPIR bitcode)? */
+int oclc20_binaries_are_objects(cl_uint n, const size_t *lengths, const unsigned char **binaries);
+
+/* clCreateProgramWithBinary of such binaries into the new wrapper w for the backend devices devs:
+ * w becomes an object (binary type COMPILED_OBJECT, build status NONE) that clLinkProgram and
+ * clBuildProgram take. CL_SUCCESS (w->be, w->ext set), CL_INVALID_VALUE, CL_INVALID_BINARY
+ * (binary_status says which), or the backend's error for the context and devices. */
+cl_int oclc20_from_binaries(clsvm_obj *w, cl_uint n, cl_device_id *devs, const size_t *lengths,
+                            const unsigned char **binaries, cl_int *binary_status);
 
 /* Queries the path answers: *handled is set when it did. */
 cl_int oclc20_build_info(clsvm_obj *p, cl_device_id be_dev, cl_program_build_info name, size_t size,
                          void *value, size_t *size_ret, int *handled);
+/* CL_PROGRAM_SOURCE, and CL_PROGRAM_BINARY_SIZES / CL_PROGRAM_BINARIES of an object. */
 cl_int oclc20_program_info(clsvm_obj *p, cl_program_info name, size_t size, void *value,
                            size_t *size_ret, int *handled);
 

@@ -9,11 +9,12 @@
  * build time) is compiled once per clang version.
  *
  * Cache: clang's output and warnings are kept under a key hashed from the clang version, the
- * support library, the job (kind, options, source, headers, objects). SPIR bitcode does not
- * depend on the device, so the device is not in the key; the backend keeps its own per-device
- * cache of the final compile (POCL_CACHE_DIR). Directory: $CLSVM_OCLC20_CACHE_DIR ("off"
- * disables it), else $XDG_CACHE_HOME/clsvm/oclc20, else $HOME/.cache/clsvm/oclc20. Failed jobs
- * are not cached.
+ * support library, the job (kind, options, source, headers, objects, the device's extension
+ * list). SPIR bitcode depends on the device only through that list (clang gets -cl-ext with
+ * exactly the device's extensions, so cl_khr_fp16 & co. mean what the device says); the backend
+ * keeps its own per-device cache of the final compile (POCL_CACHE_DIR). Directory:
+ * $CLSVM_OCLC20_CACHE_DIR ("off" disables it), else $XDG_CACHE_HOME/clsvm/oclc20, else
+ * $HOME/.cache/clsvm/oclc20. Failed jobs are not cached.
  */
 #include "spir.h"
 
@@ -389,10 +390,30 @@ static void clean_work(const oclc20_job *j, const char *work)
     rmdir(work);
 }
 
+/* "-cl-ext=-all,+a,+b..." for the extension list exts (space-separated), malloc'd; NULL when
+ * out of memory. clang ignores names it does not know. */
+static char *cl_ext_option(const char *exts)
+{
+    char *o = malloc(strlen("-cl-ext=-all") + 2 * strlen(exts) + 1);
+    if (!o)
+        return NULL;
+    char *w = o + sprintf(o, "-cl-ext=-all");
+    for (const char *p = exts; *p;) {
+        size_t n = strcspn(p, " \t\n");
+        if (n) {
+            w += sprintf(w, ",+%.*s", (int)n, p);
+            p += n;
+        } else {
+            p++;
+        }
+    }
+    return o;
+}
+
 /* The clang command line for the job (argv in c, strings owned by the caller or static). */
 static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, const char *lib_path,
                     const char *work, char *hdr_dir, char *in_paths, size_t in_stride,
-                    const char *out_path)
+                    const char *out_path, const char *ext_opt)
 {
     const char *fixed[] = {
         oclc20_clang(),           "-x",         "cl", "-cl-std=CL2.0", "-target",
@@ -401,6 +422,10 @@ static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, cons
     int bad = 0;
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         bad |= push(c, fixed[i]);
+    if (ext_opt) {
+        bad |= push(c, "-Xclang");
+        bad |= push(c, ext_opt);
+    }
     /* A link compiles an empty translation unit and links the objects into it: clang links
      * bitcode files only when it compiles source. The objects come first: clang links in
      * order, and the library contributes only what the module needs by then. */
@@ -461,10 +486,11 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     key_str(&k, oclc20_support_cl);
     key_done(&k, libkey);
     key_init(&k);
-    key_str(&k, "clsvm-oclc20-3"); /* bump when the command lines change */
+    key_str(&k, "clsvm-oclc20-4"); /* bump when the command lines change */
     key_add(&k, &j->mode, sizeof j->mode);
     key_str(&k, libkey);
     key_str(&k, j->options);
+    key_str(&k, j->extensions ? j->extensions : "(clang's defaults)");
     key_str(&k, j->source);
     for (cl_uint i = 0; i < j->nhdr; i++) {
         key_str(&k, j->hdr_names[i]);
@@ -514,10 +540,13 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
          * numbers, and relative -I paths stay relative to the application's directory. A
          * link reads an empty stdin. */
         argv_buf c = {0};
-        int bad_push = job_argv(j, &c, &a, lib_path, work, hdr_dir, in_paths, STRIDE, out_path);
+        char *ext_opt = j->extensions ? cl_ext_option(j->extensions) : NULL;
+        int bad_push = (j->extensions && !ext_opt) || job_argv(j, &c, &a, lib_path, work, hdr_dir,
+                                                               in_paths, STRIDE, out_path, ext_opt);
         char *log = NULL;
         int st = bad_push ? -1 : oclc20_run(c.v, j->mode == OCLC20_LINK ? NULL : in_path, &log);
         free(c.v);
+        free(ext_opt);
         if (st == 0) {
             r->bc = (unsigned char *)oclc20_read_file(out_path, &r->bc_len);
             r->log = log ? log : strdup("");

@@ -35,6 +35,9 @@ typedef struct oclc20_job {
     cl_uint nin; /* LINK: the objects' bitcode */
     const unsigned char *const *in_bc;
     const size_t *in_len;
+    /* The backend device's CL_DEVICE_EXTENSIONS: clang enables exactly those (its SPIR target
+     * would otherwise claim every extension, cl_khr_fp16 included). NULL: clang's defaults. */
+    const char *extensions;
 } oclc20_job;
 
 /* Run the job. Returns CL_SUCCESS, CL_COMPILER_NOT_AVAILABLE (clang cannot be run),

@@ -57,6 +57,8 @@ clsvm_oclc20_test(test_oclc20_versions)
 clsvm_oclc20_test(test_oclc20_noclang KERNELS build_checks atomics_generic
                   ENV CLSVM_OCLC20_CLANG=${CMAKE_BINARY_DIR}/no-such-dir/clang-15)
 clsvm_oclc20_test(test_oclc20_link KERNELS link_counter link_main link_helper)
+# Compiled objects as binaries (reloaded, built, linked) and links that fail with a program.
+clsvm_oclc20_test(test_oclc20_objects KERNELS link_counter link_main link_helper)
 # OpenCL 2.0 SVM sample-style programs: host and device at the same time on fine-grain SVM.
 clsvm_oclc20_test(test_oclc20_list KERNELS svm_list20)
 clsvm_oclc20_test(test_oclc20_flag KERNELS svm_flag20)

@@ -3,8 +3,9 @@
  * program under the include name "counter/counter.h"; each compiles to a compiled object
  * (status, binary type, options), the link makes an executable whose kernel counts exactly.
  * A compile error fails with CL_COMPILE_PROGRAM_FAILURE and the line in the log; linking an
- * object with a backend-compiled one fails with CL_LINK_PROGRAM_FAILURE; -create-library is
- * refused with CL_INVALID_LINKER_OPTIONS. */
+ * object with a backend-compiled one fails with CL_LINK_PROGRAM_FAILURE and a program whose log
+ * says why; -create-library is refused with CL_INVALID_LINKER_OPTIONS. Objects as binaries and
+ * failed links: test_oclc20_objects. */
 #include "oclc20/oclc20_test.h"
 
 #include "link_counter_cl.h"
@@ -47,6 +48,7 @@ int main(void)
     expect_object(&e, helper, opts);
 
     cl_int err = CL_SUCCESS;
+    char *log = NULL;
     cl_program objs[] = {main_p, helper};
     cl_program prog = clLinkProgram(e.context, 1, &e.device, NULL, 2, objs, NULL, NULL, &err);
     CHECK_CL(err);
@@ -79,8 +81,13 @@ int main(void)
         CHECK_CL(clCompileProgram(plain, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL));
         cl_program mixed[] = {main_p, plain};
         prog = clLinkProgram(e.context, 0, NULL, NULL, 2, mixed, NULL, NULL, &err);
-        CHECK(prog == NULL);
         CHECK_EQ(err, CL_LINK_PROGRAM_FAILURE);
+        CHECK(prog != NULL); /* the link began: a program whose log says why it failed */
+        CHECK_EQ(oclc20_build_status(prog, e.device), CL_BUILD_ERROR);
+        log = oclc20_build_string(prog, e.device, CL_PROGRAM_BUILD_LOG);
+        CHECK_MSG(strstr(log, "-cl-std=CL2.0"), "log:\n%s", log);
+        free(log);
+        CHECK_CL(clReleaseProgram(prog));
         CHECK_CL(clReleaseProgram(plain));
     }
 
@@ -90,7 +97,7 @@ int main(void)
     CHECK_CL_ERR(clCompileProgram(broken, 0, NULL, opts, 0, NULL, NULL, NULL, NULL),
                  CL_COMPILE_PROGRAM_FAILURE);
     CHECK_EQ(oclc20_build_status(broken, e.device), CL_BUILD_ERROR);
-    char *log = oclc20_build_string(broken, e.device, CL_PROGRAM_BUILD_LOG);
+    log = oclc20_build_string(broken, e.device, CL_PROGRAM_BUILD_LOG);
     CHECK_MSG(strstr(log, ":3:") && strstr(log, "no_such_call"), "log:\n%s", log);
     free(log);
     CHECK_CL(clReleaseProgram(broken));

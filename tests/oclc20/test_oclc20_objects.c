@@ -1,0 +1,227 @@
+/* test_oclc20_objects: compiled objects of clsvm's SPIR path as binaries, and links that fail
+ * (docs/opencl-c-2.0.md, "Separate compilation"):
+ *   - CL_PROGRAM_BINARIES of a compiled object give a binary that clCreateProgramWithBinary
+ *     turns back into a compiled object (binary type COMPILED_OBJECT, status NONE, no source),
+ *     which clBuildProgram builds into a working executable and clLinkProgram links (two
+ *     objects reloaded from binaries, sharing a header, count exactly); compiling it is
+ *     CL_INVALID_OPERATION (no source); a damaged one is CL_INVALID_BINARY;
+ *   - a link that fails (an undefined function) returns CL_LINK_PROGRAM_FAILURE *and* a program
+ *     whose status is CL_BUILD_ERROR and whose log names the function; the notification gets
+ *     that program; it has no executable and cannot be built or compiled again. */
+#include "oclc20/oclc20_test.h"
+
+#include "link_counter_cl.h"
+#include "link_helper_cl.h"
+#include "link_main_cl.h"
+
+enum { N = 16, REPS = 10 };
+
+static const char *store_src =
+    "static void put(atomic_int *a, int v)\n"
+    "{\n"
+    "    atomic_store_explicit(a, v, memory_order_release, memory_scope_all_svm_devices);\n"
+    "}\n"
+    "kernel void store(global int *o) { put((atomic_int *)o, VALUE); }\n";
+
+static const char *undefined_src = "int missing_fn(int x);\n"
+                                   "kernel void k(global int *o)\n"
+                                   "{\n"
+                                   "    o[0] = missing_fn(atomic_load((atomic_int *)o));\n"
+                                   "}\n";
+
+typedef struct notified {
+    int calls;
+    cl_program prog;
+} notified;
+
+static void CL_CALLBACK on_done(cl_program prog, void *user)
+{
+    notified *n = user;
+    n->calls++;
+    n->prog = prog;
+}
+
+static cl_program compiled(const svm_env *e, const char *src, const char *opts, cl_uint nhdr,
+                           cl_program *hdr, const char **names)
+{
+    cl_int err = CL_SUCCESS;
+    cl_program p = clCreateProgramWithSource(e->context, 1, &src, NULL, &err);
+    CHECK_CL(err);
+    CHECK_CL(clCompileProgram(p, 1, &e->device, opts, nhdr, hdr, names, NULL, NULL));
+    return p;
+}
+
+static cl_program_binary_type binary_type(const svm_env *e, cl_program p)
+{
+    cl_program_binary_type bt = 99;
+    CHECK_CL(clGetProgramBuildInfo(p, e->device, CL_PROGRAM_BINARY_TYPE, sizeof bt, &bt, NULL));
+    return bt;
+}
+
+/* p's binary for the test's device (p has one device), malloc'd, *len. */
+static unsigned char *binary_of(cl_program p, size_t *len)
+{
+    cl_uint ndev = 0;
+    CHECK_CL(clGetProgramInfo(p, CL_PROGRAM_NUM_DEVICES, sizeof ndev, &ndev, NULL));
+    CHECK_EQ(ndev, 1u);
+    size_t ret = 0;
+    CHECK_CL(clGetProgramInfo(p, CL_PROGRAM_BINARY_SIZES, sizeof *len, len, &ret));
+    CHECK_EQ(ret, sizeof *len);
+    CHECK(*len > 16);
+    unsigned char *bin = malloc(*len);
+    CHECK(bin != NULL);
+    CHECK_CL(clGetProgramInfo(p, CL_PROGRAM_BINARIES, sizeof bin, &bin, &ret));
+    CHECK_EQ(ret, sizeof bin);
+    return bin;
+}
+
+/* A program from a binary; err and the device's binary status are returned through the args. */
+static cl_program from_binary(const svm_env *e, const unsigned char *bin, size_t len,
+                              cl_int *status, cl_int *err)
+{
+    *status = 12345;
+    return clCreateProgramWithBinary(e->context, 1, &e->device, &len, &bin, status, err);
+}
+
+/* The object reloaded from its binary: a compiled object again, with no source. */
+static cl_program reloaded(const svm_env *e, cl_program obj)
+{
+    size_t len = 0;
+    unsigned char *bin = binary_of(obj, &len);
+    cl_int st = 0, err = 0;
+    cl_program p = from_binary(e, bin, len, &st, &err);
+    CHECK_CL(err);
+    CHECK_CL(st);
+    CHECK(p != NULL);
+    CHECK_EQ(binary_type(e, p), CL_PROGRAM_BINARY_TYPE_COMPILED_OBJECT);
+    CHECK_EQ(oclc20_build_status(p, e->device), CL_BUILD_NONE);
+    char *src = oclc20_program_string(p, CL_PROGRAM_SOURCE);
+    CHECK_MSG(src[0] == '\0', "source of a program from a binary: '%s'", src);
+    free(src);
+    /* The same bytes come back out of it. */
+    size_t len2 = 0;
+    unsigned char *bin2 = binary_of(p, &len2);
+    CHECK_EQ(len2, len);
+    CHECK(memcmp(bin, bin2, len) == 0);
+    free(bin2);
+    free(bin);
+    return p;
+}
+
+static cl_int run_store(const svm_env *e, cl_program p)
+{
+    cl_kernel k = icd_test_kernel(p, "store");
+    cl_int v = -1;
+    cl_mem m = icd_test_buffer(e->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof v, &v);
+    CHECK_CL(clSetKernelArg(k, 0, sizeof m, &m));
+    size_t one = 1;
+    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &one, NULL, 0, NULL, NULL));
+    CHECK_CL(clEnqueueReadBuffer(e->queue, m, CL_TRUE, 0, sizeof v, &v, 0, NULL, NULL));
+    CHECK_CL(clReleaseMemObject(m));
+    CHECK_CL(clReleaseKernel(k));
+    return v;
+}
+
+static void check_build_from_binary(const svm_env *e)
+{
+    cl_program obj = compiled(e, store_src, "-cl-std=CL2.0 -DVALUE=42", 0, NULL, NULL);
+    cl_program p = reloaded(e, obj);
+    CHECK_CL_ERR(clCompileProgram(p, 0, NULL, "-cl-std=CL2.0", 0, NULL, NULL, NULL, NULL),
+                 CL_INVALID_OPERATION);
+    notified n = {0, NULL};
+    CHECK_CL(clBuildProgram(p, 1, &e->device, NULL, on_done, &n));
+    CHECK_EQ(n.calls, 1);
+    CHECK(n.prog == p);
+    CHECK_EQ(oclc20_build_status(p, e->device), CL_BUILD_SUCCESS);
+    CHECK_EQ(binary_type(e, p), CL_PROGRAM_BINARY_TYPE_EXECUTABLE);
+    CHECK_EQ(run_store(e, p), 42);
+    /* Built again (nothing attached): still the same executable. */
+    CHECK_CL(clBuildProgram(p, 0, NULL, NULL, NULL, NULL));
+    CHECK_EQ(run_store(e, p), 42);
+    CHECK_CL(clReleaseProgram(p));
+
+    /* A damaged object binary (its bitcode's magic broken) and an empty one. */
+    size_t len = 0;
+    unsigned char *bin = binary_of(obj, &len);
+    bin[16] ^= 0xff;
+    cl_int st = 0, err = 0;
+    CHECK(from_binary(e, bin, len, &st, &err) == NULL);
+    CHECK_EQ(err, CL_INVALID_BINARY);
+    CHECK_EQ(st, CL_INVALID_BINARY);
+    size_t zero = 0;
+    const unsigned char *bins[] = {bin};
+    CHECK(clCreateProgramWithBinary(e->context, 1, &e->device, &zero, bins, NULL, &err) == NULL);
+    CHECK_EQ(err, CL_INVALID_VALUE);
+    free(bin);
+    CHECK_CL(clReleaseProgram(obj));
+}
+
+static void check_link_from_binaries(const svm_env *e)
+{
+    cl_int err = CL_SUCCESS;
+    const char *src = link_counter_cl, *name = "counter/counter.h";
+    cl_program hdr = clCreateProgramWithSource(e->context, 1, &src, NULL, &err);
+    CHECK_CL(err);
+    cl_program main_o = compiled(e, link_main_cl, "-cl-std=CL2.0", 1, &hdr, &name);
+    cl_program helper_o = compiled(e, link_helper_cl, "-cl-std=CL2.0", 1, &hdr, &name);
+    cl_program objs[] = {reloaded(e, main_o), reloaded(e, helper_o)};
+    CHECK_CL(clReleaseProgram(main_o));
+    CHECK_CL(clReleaseProgram(helper_o));
+    cl_program prog = clLinkProgram(e->context, 0, NULL, NULL, 2, objs, NULL, NULL, &err);
+    CHECK_CL(err);
+    cl_kernel k = icd_test_kernel(prog, "bump_all");
+    cl_int zero = 0, reps = REPS, got = -1;
+    cl_mem m =
+        icd_test_buffer(e->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof zero, &zero);
+    CHECK_CL(clSetKernelArg(k, 0, sizeof m, &m));
+    CHECK_CL(clSetKernelArg(k, 1, sizeof reps, &reps));
+    size_t n = N;
+    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &n, NULL, 0, NULL, NULL));
+    CHECK_CL(clEnqueueReadBuffer(e->queue, m, CL_TRUE, 0, sizeof got, &got, 0, NULL, NULL));
+    CHECK_EQ(got, 3 * N * REPS);
+    CHECK_CL(clReleaseMemObject(m));
+    CHECK_CL(clReleaseKernel(k));
+    /* API spec: a program a link made was not created from source, IL or a binary. */
+    CHECK_CL_ERR(clBuildProgram(prog, 0, NULL, NULL, NULL, NULL), CL_INVALID_OPERATION);
+    CHECK_CL(clReleaseProgram(prog));
+    CHECK_CL(clReleaseProgram(objs[0]));
+    CHECK_CL(clReleaseProgram(objs[1]));
+    CHECK_CL(clReleaseProgram(hdr));
+}
+
+static void check_failed_link(const svm_env *e)
+{
+    cl_program obj = compiled(e, undefined_src, "-cl-std=CL2.0", 0, NULL, NULL);
+    notified n = {0, NULL};
+    cl_int err = CL_SUCCESS;
+    cl_program prog = clLinkProgram(e->context, 1, &e->device, NULL, 1, &obj, on_done, &n, &err);
+    CHECK_EQ(err, CL_LINK_PROGRAM_FAILURE);
+    CHECK(prog != NULL);
+    CHECK_EQ(n.calls, 1);
+    CHECK(n.prog == prog);
+    CHECK_EQ(oclc20_build_status(prog, e->device), CL_BUILD_ERROR);
+    CHECK_EQ(binary_type(e, prog), CL_PROGRAM_BINARY_TYPE_NONE);
+    char *log = oclc20_build_string(prog, e->device, CL_PROGRAM_BUILD_LOG);
+    CHECK_MSG(strstr(log, "missing_fn"), "log does not name the undefined function:\n%s", log);
+    free(log);
+    cl_kernel k = clCreateKernel(prog, "k", &err);
+    CHECK(k == NULL);
+    CHECK_EQ(err, CL_INVALID_PROGRAM_EXECUTABLE);
+    CHECK_CL_ERR(clBuildProgram(prog, 0, NULL, NULL, NULL, NULL), CL_INVALID_OPERATION);
+    CHECK_CL_ERR(clCompileProgram(prog, 0, NULL, "-cl-std=CL2.0", 0, NULL, NULL, NULL, NULL),
+                 CL_INVALID_OPERATION);
+    CHECK_CL(clReleaseProgram(prog));
+    CHECK_CL(clReleaseProgram(obj));
+}
+
+int main(void)
+{
+    svm_env e;
+    svm_env_open(&e);
+    oclc20_require_path(&e);
+    check_build_from_binary(&e);
+    check_link_from_binaries(&e);
+    check_failed_link(&e);
+    svm_env_close(&e);
+    return svm_exit_code();
+}
