@@ -25,9 +25,11 @@
  * 4. OpenCL C 2.0 through clang. When the backend lacks __opencl_c_generic_address_space, a
  *    clBuildProgram asking for CL2.0/2.1/2.2 is compiled by clang-15 to SPIR with clsvm's
  *    support library and the backend builds the bitcode (oclc20/, docs/opencl-c-2.0.md); fix 2
- *    remains for clCompileProgram and for a machine without clang. The device then lists
- *    OpenCL C 2.0 in CL_DEVICE_OPENCL_C_ALL_VERSIONS. The OpenCL C 3.0 feature list does not
- *    gain __opencl_c_generic_address_space: OpenCL C 3.0 builds still go to the backend.
+ *    remains for a machine without clang. The device then lists OpenCL C 2.0 in
+ *    CL_DEVICE_OPENCL_C_ALL_VERSIONS, __opencl_c_generic_address_space in
+ *    CL_DEVICE_OPENCL_C_FEATURES and CL_TRUE for CL_DEVICE_GENERIC_ADDRESS_SPACE_SUPPORT, and
+ *    CL3.0 builds take the same path (clang gets exactly the listed features), so that what a
+ *    3.0 program sees in those queries is what compiles.
  */
 #include "opencl_c.h"
 
@@ -87,6 +89,11 @@ static int has_generic_as(cl_device_id be_dev)
     return clsvm_opencl_c_backend_has(be_dev, GENERIC_AS);
 }
 
+int clsvm_opencl_c_generic_by_path(cl_device_id be_dev)
+{
+    return !has_generic_as(be_dev) && oclc20_clang_version();
+}
+
 /* Fix 1 applies: the backend reports the all-devices scope but not its feature. */
 static int needs_all_devices(cl_device_id be_dev, const cl_name_version *v, size_t n)
 {
@@ -108,9 +115,20 @@ cl_int clsvm_opencl_c_features(cl_device_id be_dev, size_t size, void *value, si
         v = calloc(1, sizeof *v);
     if (!v)
         return CL_OUT_OF_HOST_MEMORY;
-    if (needs_all_devices(be_dev, v, n)) {
+    int all_devices = needs_all_devices(be_dev, v, n);
+    int generic = clsvm_opencl_c_generic_by_path(be_dev);
+    cl_name_version *more = realloc(v, (n + 2) * sizeof *v);
+    if (!more) {
+        free(v);
+        return CL_OUT_OF_HOST_MEMORY;
+    }
+    v = more;
+    const char *add[] = {all_devices ? ALL_DEVICES : NULL, generic ? GENERIC_AS : NULL};
+    for (int i = 0; i < 2; i++) {
+        if (!add[i])
+            continue;
         memset(&v[n], 0, sizeof v[n]);
-        strcpy(v[n].name, ALL_DEVICES);
+        strcpy(v[n].name, add[i]);
         v[n].version = CL_MAKE_VERSION(3, 0, 0);
         n++;
     }
@@ -138,7 +156,7 @@ cl_int clsvm_opencl_c_all_versions(cl_device_id be_dev, size_t size, void *value
             at = i; /* keep the list ascending, as backends give it */
     }
     /* OpenCL C 2.0 through the SPIR path (fix 4): only when the backend lacks it and clang runs. */
-    if (err == CL_SUCCESS && !listed && !has_generic_as(be_dev) && oclc20_clang_version()) {
+    if (err == CL_SUCCESS && !listed && clsvm_opencl_c_generic_by_path(be_dev)) {
         memmove(&v[at + 1], &v[at], (n - at) * sizeof *v);
         memset(&v[at], 0, sizeof *v);
         strcpy(v[at].name, "OpenCL C");

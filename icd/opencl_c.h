@@ -32,5 +32,8 @@ cl_int clsvm_opencl_c_all_versions(cl_device_id be_dev, size_t size, void *value
 /* Does backend device be_dev list the OpenCL C feature (e.g. "__opencl_c_generic_address_space")
  * itself? */
 int clsvm_opencl_c_backend_has(cl_device_id be_dev, const char *feature);
+/* Does clsvm's SPIR path give be_dev the generic address space (the backend lacks it, clang
+ * runs)? Then OpenCL C 2.0 and __opencl_c_generic_address_space are listed. */
+int clsvm_opencl_c_generic_by_path(cl_device_id be_dev);
 
 #endif

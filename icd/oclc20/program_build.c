@@ -6,14 +6,19 @@
 #include "program_state.h"
 
 #include "../opencl_c.h"
+#include "clang_run.h"
 #include "state.h"
 
 #include <stdlib.h>
 
 int oclc20_applies(clsvm_obj *p, cl_device_id be_dev, const char *options)
 {
-    if (!be_dev || !oclc20_std_requested(options) ||
-        clsvm_opencl_c_backend_has(be_dev, "__opencl_c_generic_address_space"))
+    int std = oclc20_std_requested(options);
+    if (!be_dev || !std || clsvm_opencl_c_backend_has(be_dev, "__opencl_c_generic_address_space"))
+        return 0;
+    /* OpenCL C 3.0 goes through the path only when clang runs (the device then lists the generic
+     * address space); without clang it goes to the backend, silently, as it always did. */
+    if (std == 300 && !oclc20_clang_version())
         return 0;
     char *src = oclc20_source(p);
     int has = src && src[0];
@@ -90,7 +95,11 @@ cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *
     }
     oclc20_result r;
     char *exts = oclc20_device_extensions(ndev ? devs[0] : all[0]);
-    oclc20_job job = {OCLC20_BUILD, source, options, 0, NULL, NULL, 0, NULL, NULL, exts};
+    oclc20_job job = {.mode = OCLC20_BUILD,
+                      .std = oclc20_std_requested(options),
+                      .source = source,
+                      .options = options,
+                      .extensions = exts};
     cl_int err = oclc20_run_job(&job, &r);
     free(exts);
     if (err == CL_COMPILER_NOT_AVAILABLE) {
@@ -181,7 +190,8 @@ cl_int oclc20_build_object(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const
     const unsigned char *in_bc[] = {old->bc};
     size_t in_len[] = {old->bc_len};
     /* Build options are compile options, which a binary has already had applied: not passed. */
-    oclc20_job job = {OCLC20_LINK, NULL, NULL, 0, NULL, NULL, 1, in_bc, in_len, exts};
+    oclc20_job job = {
+        .mode = OCLC20_LINK, .nin = 1, .in_bc = in_bc, .in_len = in_len, .extensions = exts};
     oclc20_result r;
     err = oclc20_run_job(&job, &r);
     free(exts);

@@ -27,16 +27,14 @@ cl_int oclc20_compile_program(clsvm_obj *p, cl_device_id be_dev, const char *opt
     oclc20_result r = {0};
     if (err == CL_SUCCESS) {
         char *exts = oclc20_device_extensions(be_dev);
-        oclc20_job job = {OCLC20_COMPILE,
-                          source,
-                          options,
-                          nhdr,
-                          (const char *const *)hsrc,
-                          (const char *const *)hdr_names,
-                          0,
-                          NULL,
-                          NULL,
-                          exts};
+        oclc20_job job = {.mode = OCLC20_COMPILE,
+                          .std = oclc20_std_requested(options),
+                          .source = source,
+                          .options = options,
+                          .nhdr = nhdr,
+                          .hdr_src = (const char *const *)hsrc,
+                          .hdr_names = (const char *const *)hdr_names,
+                          .extensions = exts};
         err = oclc20_run_job(&job, &r);
         free(exts);
     }
@@ -115,7 +113,12 @@ static cl_int link_objects(clsvm_obj *w, cl_uint nall, cl_device_id *all, const 
                            const unsigned char *placeholder, size_t placeholder_len)
 {
     char *exts = oclc20_device_extensions(all[0]);
-    oclc20_job job = {OCLC20_LINK, NULL, options, 0, NULL, NULL, nin, bc, len, exts};
+    oclc20_job job = {.mode = OCLC20_LINK,
+                      .options = options,
+                      .nin = nin,
+                      .in_bc = bc,
+                      .in_len = len,
+                      .extensions = exts};
     oclc20_result r;
     cl_int err = oclc20_run_job(&job, &r);
     free(exts);

@@ -5,6 +5,7 @@
  */
 #include "program_state.h"
 
+#include "../opencl_c.h"
 #include "state.h"
 
 #include <stdio.h>
@@ -96,16 +97,26 @@ char *oclc20_source(clsvm_obj *p)
 
 char *oclc20_device_extensions(cl_device_id dev)
 {
-    size_t n = 0;
-    if (!dev || clsvm_be->clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, 0, NULL, &n) != CL_SUCCESS)
+    size_t n = 0, fbytes = 0;
+    if (!dev || clsvm_be->clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, 0, NULL, &n) != CL_SUCCESS ||
+        clsvm_opencl_c_features(dev, 0, NULL, &fbytes) != CL_SUCCESS)
         return NULL;
-    char *s = malloc(n + 1);
-    if (s && clsvm_be->clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, n, s, NULL) != CL_SUCCESS) {
+    /* The features as clsvm reports them (the path's generic address space included). */
+    size_t nf = fbytes / sizeof(cl_name_version);
+    cl_name_version *f = malloc(fbytes ? fbytes : 1);
+    char *s = malloc(n + 1 + nf * (CL_NAME_VERSION_MAX_NAME_SIZE + 1) + 1);
+    if (!f || !s ||
+        clsvm_be->clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, n, s, NULL) != CL_SUCCESS ||
+        clsvm_opencl_c_features(dev, fbytes, f, NULL) != CL_SUCCESS) {
+        free(f);
         free(s);
         return NULL;
     }
-    if (s)
-        s[n] = '\0';
+    s[n] = '\0';
+    size_t at = strlen(s);
+    for (size_t i = 0; i < nf; i++)
+        at += (size_t)sprintf(s + at, " %.*s", CL_NAME_VERSION_MAX_NAME_SIZE, f[i].name);
+    free(f);
     return s;
 }
 

@@ -48,8 +48,11 @@ int oclc20_std_requested(const char *opts)
 {
     size_t len = 0;
     const char *s = last_std(opts, &len);
-    return s && len == 5 &&
-           (!strncmp(s, "CL2.0", 5) || !strncmp(s, "CL2.1", 5) || !strncmp(s, "CL2.2", 5));
+    if (!s || len != 5)
+        return 0;
+    if (!strncmp(s, "CL2.0", 5) || !strncmp(s, "CL2.1", 5) || !strncmp(s, "CL2.2", 5))
+        return 200;
+    return strncmp(s, "CL3.0", 5) ? 0 : 300;
 }
 
 void oclc20_result_free(oclc20_result *r)
@@ -101,8 +104,8 @@ static int allowed(const char *t, int *takes_next)
 }
 
 /* Split the application's options into a (words, double quotes group) and check each; *bad
- * gets a malloc'd message for the first refused option. Drops -cl-std= (clsvm adds CL2.0:
- * clang knows no CL2.1/CL2.2, whose OpenCL C is 2.0). */
+ * gets a malloc'd message for the first refused option. Drops -cl-std= (clsvm adds CL2.0 or
+ * CL3.0: clang knows no CL2.1/CL2.2, whose OpenCL C is 2.0). */
 static int user_options(argv_buf *a, const char *opts, oclc20_mode mode, char **bad)
 {
     *bad = NULL;
@@ -323,12 +326,50 @@ static int support_library(const char *lib_path, const char *work, char **log)
 
 /* Write the job's inputs into work: the source (program.cl), the headers under work/hdr/ by
  * their include names, the objects (in<i>.bc). 0 on success. */
+/* clang's opencl-c-base.h defines these OpenCL C 3.0 feature macros for every SPIR compile,
+ * whatever -cl-ext says; a device that does not list one must not see it. */
+static const char *const header_features[] = {
+    "__opencl_c_work_group_collective_functions", "__opencl_c_atomic_order_seq_cst",
+    "__opencl_c_atomic_scope_device", "__opencl_c_atomic_scope_all_devices",
+    "__opencl_c_read_write_images"};
+#define N_HEADER_FEATURES (sizeof header_features / sizeof *header_features)
+
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* Does the job need undef.h (an OpenCL C 3.0 compile with a known feature list)? */
+static int needs_undef(const oclc20_job *j)
+{
+    return j->std == 300 && j->extensions && j->mode != OCLC20_LINK;
+}
+
+/* undef.h, included after clang's header: #undef of each header-defined feature not listed. */
+static int write_undef(const oclc20_job *j, const char *path)
+{
+    char text[N_HEADER_FEATURES * 64] = "";
+    for (size_t i = 0; i < N_HEADER_FEATURES; i++)
+        if (!listed(j->extensions, header_features[i]))
+            sprintf(text + strlen(text), "#undef %s\n", header_features[i]);
+    return oclc20_write_file(path, text, strlen(text));
+}
+
 static int write_inputs(const oclc20_job *j, const char *work, char **log)
 {
     char path[2400];
     if (j->mode != OCLC20_LINK) {
         snprintf(path, sizeof path, "%s/program.cl", work);
         if (oclc20_write_file(path, j->source, strlen(j->source)))
+            goto fail;
+    }
+    if (needs_undef(j)) {
+        snprintf(path, sizeof path, "%s/undef.h", work);
+        if (write_undef(j, path))
             goto fail;
     }
     for (cl_uint i = 0; i < j->nhdr; i++) {
@@ -369,6 +410,8 @@ static void clean_work(const oclc20_job *j, const char *work)
     snprintf(path, sizeof path, "%s/program.cl", work);
     unlink(path);
     snprintf(path, sizeof path, "%s/program.bc", work);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/undef.h", work);
     unlink(path);
     for (cl_uint i = 0; i < j->nin; i++) {
         snprintf(path, sizeof path, "%s/in%u.bc", work, i);
@@ -413,18 +456,29 @@ static char *cl_ext_option(const char *exts)
 /* The clang command line for the job (argv in c, strings owned by the caller or static). */
 static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, const char *lib_path,
                     const char *work, char *hdr_dir, char *in_paths, size_t in_stride,
-                    const char *out_path, const char *ext_opt)
+                    const char *out_path, const char *ext_opt, const char *undef_path)
 {
-    const char *fixed[] = {
-        oclc20_clang(),           "-x",         "cl", "-cl-std=CL2.0", "-target",
-        "spir64-unknown-unknown", "-emit-llvm", "-c", "-Xclang",       "-finclude-default-header",
-        "-cl-kernel-arg-info"};
+    const char *fixed[] = {oclc20_clang(),
+                           "-x",
+                           "cl",
+                           j->std == 300 ? "-cl-std=CL3.0" : "-cl-std=CL2.0",
+                           "-target",
+                           "spir64-unknown-unknown",
+                           "-emit-llvm",
+                           "-c",
+                           "-Xclang",
+                           "-finclude-default-header",
+                           "-cl-kernel-arg-info"};
     int bad = 0;
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         bad |= push(c, fixed[i]);
     if (ext_opt) {
         bad |= push(c, "-Xclang");
         bad |= push(c, ext_opt);
+    }
+    if (needs_undef(j)) {
+        bad |= push(c, "-include");
+        bad |= push(c, undef_path);
     }
     /* A link compiles an empty translation unit and links the objects into it: clang links
      * bitcode files only when it compiles source. The objects come first: clang links in
@@ -486,8 +540,9 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     key_str(&k, oclc20_support_cl);
     key_done(&k, libkey);
     key_init(&k);
-    key_str(&k, "clsvm-oclc20-4"); /* bump when the command lines change */
+    key_str(&k, "clsvm-oclc20-5"); /* bump when the command lines change */
     key_add(&k, &j->mode, sizeof j->mode);
+    key_add(&k, &j->std, sizeof j->std);
     key_str(&k, libkey);
     key_str(&k, j->options);
     key_str(&k, j->extensions ? j->extensions : "(clang's defaults)");
@@ -541,8 +596,11 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
          * link reads an empty stdin. */
         argv_buf c = {0};
         char *ext_opt = j->extensions ? cl_ext_option(j->extensions) : NULL;
-        int bad_push = (j->extensions && !ext_opt) || job_argv(j, &c, &a, lib_path, work, hdr_dir,
-                                                               in_paths, STRIDE, out_path, ext_opt);
+        char undef_path[2200];
+        snprintf(undef_path, sizeof undef_path, "%s/undef.h", work);
+        int bad_push =
+            (j->extensions && !ext_opt) || job_argv(j, &c, &a, lib_path, work, hdr_dir, in_paths,
+                                                    STRIDE, out_path, ext_opt, undef_path);
         char *log = NULL;
         int st = bad_push ? -1 : oclc20_run(c.v, j->mode == OCLC20_LINK ? NULL : in_path, &log);
         free(c.v);

@@ -12,7 +12,8 @@
 /* pocl's options for a SPIR binary (SPIR 1.2 is the only version it names). */
 #define OCLC20_BACKEND_OPTIONS "-x spir -spir-std=1.2 -cl-kernel-arg-info"
 
-/* Does opts ask for OpenCL C 2.x (its last -cl-std= is CL2.0, CL2.1 or CL2.2)? */
+/* The OpenCL C version opts ask for through their last -cl-std=: 200 for CL2.0, CL2.1 and CL2.2
+ * (all OpenCL C 2.0), 300 for CL3.0, 0 for anything else or none. */
 int oclc20_std_requested(const char *opts);
 
 typedef struct oclc20_result {
@@ -27,6 +28,7 @@ typedef enum oclc20_mode { OCLC20_BUILD, OCLC20_COMPILE, OCLC20_LINK } oclc20_mo
 
 typedef struct oclc20_job {
     oclc20_mode mode;
+    int std;             /* 300: clang compiles OpenCL C 3.0, else 2.0 */
     const char *source;  /* BUILD, COMPILE */
     const char *options; /* the application's */
     cl_uint nhdr;        /* COMPILE: embedded headers (clCompileProgram's input_headers) */
@@ -35,8 +37,9 @@ typedef struct oclc20_job {
     cl_uint nin; /* LINK: the objects' bitcode */
     const unsigned char *const *in_bc;
     const size_t *in_len;
-    /* The backend device's CL_DEVICE_EXTENSIONS: clang enables exactly those (its SPIR target
-     * would otherwise claim every extension, cl_khr_fp16 included). NULL: clang's defaults. */
+    /* The device's extensions and OpenCL C features (oclc20_device_extensions): clang enables
+     * exactly those (its SPIR target would otherwise claim every extension, cl_khr_fp16
+     * included). NULL: clang's defaults. */
     const char *extensions;
 } oclc20_job;
 

@@ -53,7 +53,8 @@ void oclc20_state_set(clsvm_obj *p, void *be, oclc20_state *s);
 char *oclc20_be_string(void *be, cl_device_id dev, cl_uint what);
 /* p's source: the record's copy, else the backend's (malloc'd; NULL when out of memory). */
 char *oclc20_source(clsvm_obj *p);
-/* A backend device's CL_DEVICE_EXTENSIONS (malloc'd) for clang's -cl-ext; NULL when unknown. */
+/* A backend device's CL_DEVICE_EXTENSIONS and OpenCL C feature names as clsvm reports them,
+ * space-separated (malloc'd), for clang's -cl-ext; NULL when unknown. */
 char *oclc20_device_extensions(cl_device_id dev);
 /* The backend program's devices, or the backend context's (malloc'd, *n); NULL on failure. */
 cl_device_id *oclc20_program_devices(void *be, cl_uint *n);

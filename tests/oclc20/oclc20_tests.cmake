@@ -59,6 +59,8 @@ clsvm_oclc20_test(test_oclc20_noclang KERNELS build_checks atomics_generic
 clsvm_oclc20_test(test_oclc20_link KERNELS link_counter link_main link_helper)
 # Compiled objects as binaries (reloaded, built, linked) and links that fail with a program.
 clsvm_oclc20_test(test_oclc20_objects KERNELS link_counter link_main link_helper)
+# OpenCL C 3.0 with the generic address space (listed when the path works) takes the path too.
+clsvm_oclc20_test(test_oclc20_cl30 KERNELS generic30)
 # OpenCL 2.0 SVM sample-style programs: host and device at the same time on fine-grain SVM.
 clsvm_oclc20_test(test_oclc20_list KERNELS svm_list20)
 clsvm_oclc20_test(test_oclc20_flag KERNELS svm_flag20)

@@ -1,8 +1,8 @@
 /* test_oclc20_noclang: clsvm with its clang unavailable (CLSVM_OCLC20_CLANG points at a file
  * that does not exist, set by oclc20_tests.cmake). An OpenCL C 2.0 program that the backend
  * cannot build fails with CL_BUILD_PROGRAM_FAILURE and a log whose first line says clang is
- * missing and what to do; nothing crashes; programs of other versions build as before; the
- * device does not claim OpenCL C 2.0. */
+ * missing and what to do; nothing crashes; programs of other versions (OpenCL C 3.0 included)
+ * build as before; the device claims neither OpenCL C 2.0 nor the generic address space. */
 #include "oclc20/oclc20_test.h"
 
 #include "atomics_generic_cl.h"
@@ -49,6 +49,25 @@ int main(void)
     for (size_t i = 0; i < n / sizeof *v; i++)
         CHECK_MSG(CL_VERSION_MAJOR(v[i].version) != 2, "OpenCL C 2.x listed without clang");
     free(v);
+    /* Nor the generic address space; OpenCL C 3.0 goes to the backend as it always did. */
+    CHECK_CL(clGetDeviceInfo(e.device, CL_DEVICE_OPENCL_C_FEATURES, 0, NULL, &n));
+    v = malloc(n ? n : 1);
+    CHECK(v != NULL);
+    CHECK_CL(clGetDeviceInfo(e.device, CL_DEVICE_OPENCL_C_FEATURES, n, v, NULL));
+    for (size_t i = 0; i < n / sizeof *v; i++)
+        CHECK_MSG(strcmp(v[i].name, "__opencl_c_generic_address_space") != 0,
+                  "generic address space listed without clang");
+    free(v);
+    cl_bool generic = CL_TRUE;
+    CHECK_CL(clGetDeviceInfo(e.device, CL_DEVICE_GENERIC_ADDRESS_SPACE_SUPPORT, sizeof generic,
+                             &generic, NULL));
+    CHECK_EQ(generic, CL_FALSE);
+    src = build_checks_cl;
+    prog = clCreateProgramWithSource(e.context, 1, &src, NULL, &err);
+    CHECK_CL(err);
+    CHECK_CL(clBuildProgram(prog, 1, &e.device, "-cl-std=CL3.0 -DVALUE=2", NULL, NULL));
+    CHECK_EQ(oclc20_build_status(prog, e.device), CL_BUILD_SUCCESS);
+    CHECK_CL(clReleaseProgram(prog));
     svm_env_close(&e);
     return svm_exit_code();
 }

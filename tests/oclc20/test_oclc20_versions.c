@@ -1,7 +1,8 @@
 /* test_oclc20_versions: with clang-15 runnable (checked here independently of clsvm), the device
  * lists OpenCL C 2.0 in CL_DEVICE_OPENCL_C_ALL_VERSIONS exactly once, the list stays ascending,
- * and the OpenCL C 3.0 features do not claim the generic address space (OpenCL C 3.0 builds go
- * to the backend). Without clang-15 the test is skipped, as are the other path tests. */
+ * and the OpenCL C 3.0 features list the generic address space once, with
+ * CL_DEVICE_GENERIC_ADDRESS_SPACE_SUPPORT true (OpenCL C 3.0 builds take the path too). Without
+ * clang-15 the test is skipped, as are the other path tests. */
 #include "oclc20/oclc20_test.h"
 
 int main(void)
@@ -33,9 +34,15 @@ int main(void)
     v = malloc(n);
     CHECK(v != NULL);
     CHECK_CL(clGetDeviceInfo(e.device, CL_DEVICE_OPENCL_C_FEATURES, n, v, NULL));
+    int generic = 0;
     for (size_t i = 0; i < n / sizeof *v; i++)
-        CHECK(strcmp(v[i].name, "__opencl_c_generic_address_space") != 0);
+        generic += strcmp(v[i].name, "__opencl_c_generic_address_space") == 0;
+    CHECK_EQ(generic, 1);
     free(v);
+    cl_bool support = CL_FALSE;
+    CHECK_CL(clGetDeviceInfo(e.device, CL_DEVICE_GENERIC_ADDRESS_SPACE_SUPPORT, sizeof support,
+                             &support, NULL));
+    CHECK_EQ(support, CL_TRUE);
     svm_env_close(&e);
     return svm_exit_code();
 }
