@@ -148,6 +148,24 @@ static void check_build_from_binary(const svm_env *e)
     CHECK(from_binary(e, bin, len, &st, &err) == NULL);
     CHECK_EQ(err, CL_INVALID_BINARY);
     CHECK_EQ(st, CL_INVALID_BINARY);
+    /* Bitcode magic but garbage after it: refused at creation or at the build, with a log. */
+    bin[16] ^= 0xff;
+    memset(bin + 24, 0x5a, len - 24);
+    cl_program junk = from_binary(e, bin, len, &st, &err);
+    if (junk) {
+        CHECK_CL(err);
+        CHECK_CL_ERR(clBuildProgram(junk, 0, NULL, NULL, NULL, NULL), CL_BUILD_PROGRAM_FAILURE);
+        CHECK_EQ(oclc20_build_status(junk, e->device), CL_BUILD_ERROR);
+        char *log = oclc20_build_string(junk, e->device, CL_PROGRAM_BUILD_LOG);
+        CHECK_MSG(log[0] != '\0', "empty log for a garbage object");
+        free(log);
+        cl_kernel k = clCreateKernel(junk, "store", &err);
+        CHECK(k == NULL);
+        CHECK_EQ(err, CL_INVALID_PROGRAM_EXECUTABLE);
+        CHECK_CL(clReleaseProgram(junk));
+    } else {
+        CHECK_EQ(err, CL_INVALID_BINARY);
+    }
     size_t zero = 0;
     const unsigned char *bins[] = {bin};
     CHECK(clCreateProgramWithBinary(e->context, 1, &e->device, &zero, bins, NULL, &err) == NULL);
