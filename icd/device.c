@@ -143,6 +143,17 @@ cl_int CL_API_CALL clsvm_clGetDeviceInfo(cl_device_id device, cl_device_info par
         }
         return clsvm_be->clGetDeviceInfo(d->be, param_name, param_value_size, param_value,
                                          param_value_size_ret);
+    case CL_DEVICE_DEVICE_ENQUEUE_CAPABILITIES: {
+        /* A cl_bitfield (8 bytes); pocl 3.1 writes a 4-byte cl_uint, which would leave the upper
+         * half of the application's variable as it was. Asked into a zeroed 8-byte value,
+         * answered at the specification's size. */
+        cl_device_device_enqueue_capabilities caps = 0;
+        cl_int err = clsvm_be->clGetDeviceInfo(d->be, param_name, sizeof caps, &caps, NULL);
+        if (err != CL_SUCCESS)
+            return err;
+        return clsvm_info_return(&caps, sizeof caps, param_value_size, param_value,
+                                 param_value_size_ret);
+    }
     case CL_DEVICE_OPENCL_C_ALL_VERSIONS:
         return clsvm_opencl_c_all_versions(d->be, param_value_size, param_value,
                                            param_value_size_ret);
