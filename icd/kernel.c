@@ -9,6 +9,7 @@
  * a dereference) and rejected if it points into the slab at anything else.
  */
 #include "icd.h"
+#include "oclc20/program_state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,11 @@ cl_kernel CL_API_CALL clsvm_clCreateKernel(cl_program program, const char *kerne
 {
     clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
     cl_int err = CL_INVALID_PROGRAM;
-    cl_kernel be = p ? clsvm_be->clCreateKernel(p->be, kernel_name, &err) : NULL;
+    /* Held: a build on another thread may replace the program's backend program. */
+    void *be_prog = p ? oclc20_be_hold(p) : NULL;
+    cl_kernel be = be_prog ? clsvm_be->clCreateKernel(be_prog, kernel_name, &err) : NULL;
+    if (be_prog)
+        clsvm_be->clReleaseProgram(be_prog);
     clsvm_obj *k = NULL;
     if (be) {
         k = wrap_kernel(be, p);
@@ -85,7 +90,11 @@ cl_int CL_API_CALL clsvm_clCreateKernelsInProgram(cl_program program, cl_uint nu
     if (!p)
         return CL_INVALID_PROGRAM;
     cl_uint made = 0;
-    cl_int err = clsvm_be->clCreateKernelsInProgram(p->be, num_kernels, kernels, &made);
+    void *be_prog = oclc20_be_hold(p);
+    if (!be_prog)
+        return CL_INVALID_PROGRAM;
+    cl_int err = clsvm_be->clCreateKernelsInProgram(be_prog, num_kernels, kernels, &made);
+    clsvm_be->clReleaseProgram(be_prog);
     if (num_kernels_ret)
         *num_kernels_ret = made;
     if (err != CL_SUCCESS || !kernels)

@@ -187,13 +187,10 @@ static cl_int build_oclc20(const build_call *c, cl_device_id dev, const char *op
     return err;
 }
 
-static cl_int build_fixed(const build_call *c, const char *options, clsvm_program_fn pfn,
-                          void *user_data)
+/* build_fixed with p marked busy. */
+static cl_int build_busy(const build_call *c, const char *options, clsvm_program_fn pfn,
+                         void *user_data)
 {
-    /* Checked here because the retry and OpenCL C 2.x paths call the backend without the
-     * notification. */
-    if (!pfn && user_data)
-        return CL_INVALID_VALUE;
     /* Checked here for every path: the SPIR path and oclc20_reset swap the backend program, so
      * the backend would not see the kernels attached to the old one. */
     if (clsvm_obj_has_child(c->p, CLSVM_KERNEL))
@@ -207,6 +204,11 @@ static cl_int build_fixed(const build_call *c, const char *options, clsvm_progra
             pfn((cl_program)c->p, user_data);
         return err;
     }
+    /* A device the program is not for changes nothing (the reset below would drop an
+     * executable the SPIR path built). */
+    err = oclc20_check_devices(c->p, c->ndev, c->devs);
+    if (err != CL_SUCCESS)
+        return err;
     /* A program the SPIR path built gets its source program back before anything else. */
     err = oclc20_reset(c->p);
     if (err != CL_SUCCESS)
@@ -215,6 +217,23 @@ static cl_int build_fixed(const build_call *c, const char *options, clsvm_progra
     if (oclc20_applies(c->p, dev, options))
         return build_oclc20(c, dev, options, pfn, user_data);
     return build_backend(c, dev, options, pfn, user_data);
+}
+
+static cl_int build_fixed(const build_call *c, const char *options, clsvm_program_fn pfn,
+                          void *user_data)
+{
+    /* Checked here because the retry and OpenCL C 2.x paths call the backend without the
+     * notification. */
+    if (!pfn && user_data)
+        return CL_INVALID_VALUE;
+    /* API spec: CL_INVALID_OPERATION while an earlier build or compile of the program has not
+     * completed (e.g. on another thread). It also keeps the path's swaps to one builder. */
+    oclc20_busy node;
+    if (!oclc20_busy_begin(c->p, &node))
+        return CL_INVALID_OPERATION;
+    cl_int err = build_busy(c, options, pfn, user_data);
+    oclc20_busy_end(&node);
+    return err;
 }
 
 cl_int CL_API_CALL clsvm_clBuildProgram(cl_program program, cl_uint num_devices,
@@ -329,6 +348,23 @@ cl_program CL_API_CALL clsvm_clLinkProgram(cl_context context, cl_uint num_devic
     if (err == CL_SUCCESS)
         err = unwrap_array(&progs, num_input_programs, input_programs, CLSVM_PROGRAM,
                            CL_INVALID_PROGRAM);
+    /* API spec: devices of the link's context (as the application named them; pocl 3.1 does
+     * not check), inputs of that context, none still being built or compiled. */
+    const clsvm_devlist *l = c ? c->ext : NULL;
+    for (cl_uint i = 0; err == CL_SUCCESS && l && i < num_devices; i++) {
+        cl_uint j = 0;
+        while (j < l->n && (void *)l->dev[j] != (void *)device_list[i])
+            j++;
+        if (j == l->n)
+            err = CL_INVALID_DEVICE;
+    }
+    for (cl_uint i = 0; err == CL_SUCCESS && i < num_input_programs; i++) {
+        clsvm_obj *in = clsvm_obj_of(input_programs[i], CLSVM_PROGRAM);
+        if (in->owner != c)
+            err = CL_INVALID_CONTEXT;
+        else if (oclc20_is_busy(in))
+            err = CL_INVALID_OPERATION;
+    }
     /* Objects compiled through the SPIR path link through it (which fails the link, with a
      * program and a log, when some inputs are the backend's). */
     int spir_objects = 0;
@@ -379,17 +415,21 @@ cl_int CL_API_CALL clsvm_clGetProgramInfo(cl_program program, cl_program_info pa
         return clsvm_info_uint((cl_uint)atomic_load(&p->refs), param_value_size, param_value,
                                param_value_size_ret);
     default: {
+        void *be = oclc20_be_hold(p);
+        if (!be)
+            return CL_INVALID_PROGRAM;
         int handled;
-        cl_int err = oclc20_program_info(p, param_name, param_value_size, param_value,
+        cl_int err = oclc20_program_info(p, be, param_name, param_value_size, param_value,
                                          param_value_size_ret, &handled);
-        if (handled)
-            return err;
-        size_t got = 0;
-        err = clsvm_be->clGetProgramInfo(p->be, param_name, param_value_size, param_value, &got);
-        if (param_value_size_ret)
-            *param_value_size_ret = got;
-        if (err == CL_SUCCESS && param_name == CL_PROGRAM_DEVICES)
-            clsvm_info_map_handles(param_value, got, CLSVM_DEVICE);
+        if (!handled) {
+            size_t got = 0;
+            err = clsvm_be->clGetProgramInfo(be, param_name, param_value_size, param_value, &got);
+            if (param_value_size_ret)
+                *param_value_size_ret = got;
+            if (err == CL_SUCCESS && param_name == CL_PROGRAM_DEVICES)
+                clsvm_info_map_handles(param_value, got, CLSVM_DEVICE);
+        }
+        clsvm_be->clReleaseProgram(be);
         return err;
     }
     }
@@ -406,11 +446,15 @@ cl_int CL_API_CALL clsvm_clGetProgramBuildInfo(cl_program program, cl_device_id 
     void *dev = clsvm_unwrap(device, CLSVM_DEVICE);
     if (!dev)
         return CL_INVALID_DEVICE;
+    void *be = oclc20_be_hold(p);
+    if (!be)
+        return CL_INVALID_PROGRAM;
     int handled;
-    cl_int err = oclc20_build_info(p, dev, param_name, param_value_size, param_value,
+    cl_int err = oclc20_build_info(p, be, dev, param_name, param_value_size, param_value,
                                    param_value_size_ret, &handled);
-    if (handled)
-        return err;
-    return clsvm_be->clGetProgramBuildInfo(p->be, dev, param_name, param_value_size, param_value,
-                                           param_value_size_ret);
+    if (!handled)
+        err = clsvm_be->clGetProgramBuildInfo(be, dev, param_name, param_value_size, param_value,
+                                              param_value_size_ret);
+    clsvm_be->clReleaseProgram(be);
+    return err;
 }

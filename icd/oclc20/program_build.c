@@ -76,6 +76,19 @@ static cl_int devices_in(cl_uint ndev, const cl_device_id *devs, cl_uint nall,
     return CL_SUCCESS;
 }
 
+cl_int oclc20_check_devices(clsvm_obj *p, cl_uint ndev, const cl_device_id *devs)
+{
+    if (!ndev)
+        return CL_SUCCESS;
+    cl_uint nall = 0;
+    cl_device_id *all = oclc20_program_devices(p->be, &nall);
+    if (!all)
+        return CL_OUT_OF_HOST_MEMORY;
+    cl_int err = devices_in(ndev, devs, nall, all);
+    free(all);
+    return err;
+}
+
 cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *options, char **why)
 {
     *why = NULL;

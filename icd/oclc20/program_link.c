@@ -84,7 +84,8 @@ int oclc20_is_object(clsvm_obj *p)
 
 /* The linked program w when the link failed: status CL_BUILD_ERROR, the log, and an unbuilt
  * backend program from placeholder bitcode (the backend needs one for w's devices and queries).
- * Returns CL_LINK_PROGRAM_FAILURE, or CL_OUT_OF_HOST_MEMORY when w cannot be made. */
+ * Returns CL_LINK_PROGRAM_FAILURE, or the backend's error for the devices (no program), or
+ * CL_OUT_OF_HOST_MEMORY. */
 static cl_int link_failed(clsvm_obj *w, cl_uint nall, cl_device_id *all, const char *options,
                           const unsigned char *placeholder, size_t len, const char *log1,
                           const char *log2)
@@ -94,7 +95,9 @@ static cl_int link_failed(clsvm_obj *w, cl_uint nall, cl_device_id *all, const c
     void *be = oclc20_backend_program(w->owner->be, nall, all, 0, NULL, placeholder, len, 0, &err,
                                       &unused);
     free(unused);
-    oclc20_state *s = be ? oclc20_state_new(CL_BUILD_ERROR, 0, "", options, log1, log2) : NULL;
+    if (!be) /* the backend refuses the devices or context: the link could not begin */
+        return err;
+    oclc20_state *s = oclc20_state_new(CL_BUILD_ERROR, 0, "", options, log1, log2);
     if (!s) {
         if (be)
             clsvm_be->clReleaseProgram(be);
@@ -151,45 +154,67 @@ static cl_int link_objects(clsvm_obj *w, cl_uint nall, cl_device_id *all, const 
     return err;
 }
 
+/* Is the backend program be a compiled object or library (as the backend compiled it) for dev? */
+static int backend_object(void *be, cl_device_id dev)
+{
+    cl_program_binary_type t = CL_PROGRAM_BINARY_TYPE_NONE;
+    if (clsvm_be->clGetProgramBuildInfo(be, dev, CL_PROGRAM_BINARY_TYPE, sizeof t, &t, NULL) !=
+        CL_SUCCESS)
+        return 0;
+    return t == CL_PROGRAM_BINARY_TYPE_COMPILED_OBJECT || t == CL_PROGRAM_BINARY_TYPE_LIBRARY;
+}
+
 cl_int oclc20_link(clsvm_obj *w, cl_uint ndev, cl_device_id *devs, const char *options, cl_uint nin,
                    clsvm_obj *const *inputs)
 {
-    const unsigned char **bc = calloc(nin ? nin : 1, sizeof *bc);
+    unsigned char **bc = calloc(nin ? nin : 1, sizeof *bc);
     size_t *len = calloc(nin ? nin : 1, sizeof *len);
     cl_uint nall = ndev;
     cl_device_id *all = ndev ? devs : oclc20_context_devices(w->owner->be, &nall);
     cl_int err = bc && len && all ? CL_SUCCESS : CL_OUT_OF_HOST_MEMORY;
-    const unsigned char *placeholder = NULL;
-    size_t placeholder_len = 0;
+    int first = -1;
     cl_uint foreign = 0;
-    /* The inputs' records stay put: the application may not rebuild an input while it links. */
+    /* Copies, taken under the lock: the records are the inputs', not this link's. */
     pthread_mutex_lock(&oclc20_state_lock);
     for (cl_uint i = 0; err == CL_SUCCESS && i < nin; i++) {
         oclc20_state *s = inputs[i]->ext;
-        if (!linkable(s)) {
-            foreign++;
+        if (!linkable(s))
             continue;
+        if (!(bc[i] = malloc(s->bc_len))) {
+            err = CL_OUT_OF_HOST_MEMORY;
+            break;
         }
-        bc[i] = s->bc;
+        memcpy(bc[i], s->bc, s->bc_len);
         len[i] = s->bc_len;
-        if (!placeholder) {
-            placeholder = s->bc;
-            placeholder_len = s->bc_len;
-        }
+        if (first < 0)
+            first = (int)i;
     }
     pthread_mutex_unlock(&oclc20_state_lock);
-    if (err == CL_SUCCESS && !placeholder)
+    if (err == CL_SUCCESS && first < 0)
         err = CL_INVALID_OPERATION; /* program.c sends only links with path objects here */
+    /* API spec: every input must be a compiled object or library; the backend's ones cannot be
+     * linked with the path's (a failed link, with a log), anything else is no input at all. */
+    for (cl_uint i = 0; err == CL_SUCCESS && i < nin; i++) {
+        if (bc[i])
+            continue;
+        if (backend_object(inputs[i]->be, all[0]))
+            foreign++;
+        else
+            err = CL_INVALID_OPERATION;
+    }
     if (err == CL_SUCCESS && foreign)
-        err = link_failed(w, nall, all, options, placeholder, placeholder_len,
-                          "clsvm: objects compiled as OpenCL C 2.x (through clang) cannot be "
-                          "linked with objects the backend compiled: compile every input with "
-                          "-cl-std=CL2.0 (docs/opencl-c-2.0.md)\n",
+        err = link_failed(w, nall, all, options, bc[first], len[first],
+                          "clsvm: objects compiled as OpenCL C 2.x or 3.0 (through clang) cannot "
+                          "be linked with objects the backend compiled: compile every input with "
+                          "-cl-std=CL2.0 or -cl-std=CL3.0 (docs/opencl-c-2.0.md)\n",
                           NULL);
     else if (err == CL_SUCCESS)
-        err = link_objects(w, nall, all, options, nin, bc, len, placeholder, placeholder_len);
+        err = link_objects(w, nall, all, options, nin, (const unsigned char **)bc, len, bc[first],
+                           len[first]);
     if (all != devs)
         free(all);
+    for (cl_uint i = 0; bc && i < nin; i++)
+        free(bc[i]);
     free(bc);
     free(len);
     return err;
@@ -238,8 +263,11 @@ cl_int oclc20_from_binaries(clsvm_obj *w, cl_uint n, cl_device_id *devs, const s
     char *log = NULL;
     void *be = oclc20_backend_program(w->owner->be, n, devs, 0, NULL, bc, bc_len, 0, &err, &log);
     free(log);
+    /* API spec: binary_status says which binary was invalid; the backend refused them all. */
+    for (cl_uint i = 0; !be && err == CL_INVALID_BINARY && binary_status && i < n; i++)
+        binary_status[i] = CL_INVALID_BINARY;
     if (!be)
-        return err == CL_INVALID_BINARY ? CL_INVALID_BINARY : err;
+        return err;
     oclc20_state *s = oclc20_state_new(CL_BUILD_NONE, 0, "", "", NULL, NULL);
     if (s)
         s = oclc20_state_with_bc(s, bc, bc_len);

@@ -56,6 +56,55 @@ oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, siz
     return n;
 }
 
+void *oclc20_be_hold(clsvm_obj *p)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    void *be = p->be;
+    if (be)
+        clsvm_be->clRetainProgram(be);
+    pthread_mutex_unlock(&oclc20_state_lock);
+    return be;
+}
+
+/* Programs being built, compiled or linked from: a list of the builders' stack nodes. */
+static oclc20_busy *busy_list;
+
+int oclc20_busy_begin(clsvm_obj *p, oclc20_busy *node)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    int taken = 0;
+    for (oclc20_busy *b = busy_list; b && !taken; b = b->next)
+        taken = b->p == p;
+    if (!taken) {
+        node->p = p;
+        node->next = busy_list;
+        busy_list = node;
+    }
+    pthread_mutex_unlock(&oclc20_state_lock);
+    return !taken;
+}
+
+void oclc20_busy_end(oclc20_busy *node)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    oclc20_busy **at = &busy_list;
+    while (*at && *at != node)
+        at = &(*at)->next;
+    if (*at)
+        *at = node->next;
+    pthread_mutex_unlock(&oclc20_state_lock);
+}
+
+int oclc20_is_busy(clsvm_obj *p)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    int busy = 0;
+    for (oclc20_busy *b = busy_list; b && !busy; b = b->next)
+        busy = b->p == p;
+    pthread_mutex_unlock(&oclc20_state_lock);
+    return busy;
+}
+
 void oclc20_state_set(clsvm_obj *p, void *be, oclc20_state *s)
 {
     pthread_mutex_lock(&oclc20_state_lock);
@@ -194,8 +243,8 @@ static int has_object(const oclc20_state *s)
            s->status != CL_BUILD_ERROR;
 }
 
-cl_int oclc20_build_info(clsvm_obj *p, cl_device_id be_dev, cl_program_build_info name, size_t size,
-                         void *value, size_t *size_ret, int *handled)
+cl_int oclc20_build_info(clsvm_obj *p, void *be, cl_device_id be_dev, cl_program_build_info name,
+                         size_t size, void *value, size_t *size_ret, int *handled)
 {
     *handled = 0;
     if (name != CL_PROGRAM_BUILD_STATUS && name != CL_PROGRAM_BUILD_OPTIONS &&
@@ -203,8 +252,8 @@ cl_int oclc20_build_info(clsvm_obj *p, cl_device_id be_dev, cl_program_build_inf
         return CL_SUCCESS;
     /* The backend checks the device (in the program, valid); its answer is then replaced. */
     cl_build_status probe;
-    cl_int err = clsvm_be->clGetProgramBuildInfo(p->be, be_dev, CL_PROGRAM_BUILD_STATUS,
-                                                 sizeof probe, &probe, NULL);
+    cl_int err = clsvm_be->clGetProgramBuildInfo(be, be_dev, CL_PROGRAM_BUILD_STATUS, sizeof probe,
+                                                 &probe, NULL);
     pthread_mutex_lock(&oclc20_state_lock);
     oclc20_state *s = p->ext;
     if (s) {
@@ -254,7 +303,7 @@ static cl_int object_binaries(const oclc20_state *s, cl_uint ndev, cl_program_in
     return CL_SUCCESS;
 }
 
-cl_int oclc20_program_info(clsvm_obj *p, cl_program_info name, size_t size, void *value,
+cl_int oclc20_program_info(clsvm_obj *p, void *be, cl_program_info name, size_t size, void *value,
                            size_t *size_ret, int *handled)
 {
     *handled = 0;
@@ -262,7 +311,7 @@ cl_int oclc20_program_info(clsvm_obj *p, cl_program_info name, size_t size, void
         return CL_SUCCESS;
     cl_uint ndev = 0;
     if (name != CL_PROGRAM_SOURCE &&
-        clsvm_be->clGetProgramInfo(p->be, CL_PROGRAM_NUM_DEVICES, sizeof ndev, &ndev, NULL) !=
+        clsvm_be->clGetProgramInfo(be, CL_PROGRAM_NUM_DEVICES, sizeof ndev, &ndev, NULL) !=
             CL_SUCCESS)
         return CL_SUCCESS; /* the backend answers, with its error */
     cl_int err = CL_SUCCESS;

@@ -57,6 +57,10 @@ cl_int oclc20_link(clsvm_obj *w, cl_uint ndev, cl_device_id *devs, const char *o
  * CL_SUCCESS. */
 cl_int oclc20_may_build(clsvm_obj *p, int compile);
 
+/* CL_SUCCESS when each of the ndev backend devices is one of p's, else CL_INVALID_DEVICE (or
+ * CL_OUT_OF_HOST_MEMORY). */
+cl_int oclc20_check_devices(clsvm_obj *p, cl_uint ndev, const cl_device_id *devs);
+
 /* Is p an object loaded from a binary? Its clBuildProgram is oclc20_build_object. */
 int oclc20_is_binary_object(clsvm_obj *p);
 
@@ -77,11 +81,28 @@ int oclc20_binaries_are_objects(cl_uint n, const size_t *lengths, const unsigned
 cl_int oclc20_from_binaries(clsvm_obj *w, cl_uint n, cl_device_id *devs, const size_t *lengths,
                             const unsigned char **binaries, cl_int *binary_status);
 
-/* Queries the path answers: *handled is set when it did. */
-cl_int oclc20_build_info(clsvm_obj *p, cl_device_id be_dev, cl_program_build_info name, size_t size,
-                         void *value, size_t *size_ret, int *handled);
+/* p's backend program with a backend reference (drop it with clReleaseProgram): a build on
+ * another thread may swap p's backend program meanwhile, and every call must stay thread-safe
+ * (API spec, appendix A), queries during a build included. */
+void *oclc20_be_hold(clsvm_obj *p);
+
+/* A build, compile or link in progress on p: the API spec wants CL_INVALID_OPERATION for a
+ * second one (and for linking p meanwhile). The node lives on the builder's stack. */
+typedef struct oclc20_busy {
+    clsvm_obj *p;
+    struct oclc20_busy *next;
+} oclc20_busy;
+/* 1 and p marked busy, or 0 when p already is. */
+int oclc20_busy_begin(clsvm_obj *p, oclc20_busy *node);
+void oclc20_busy_end(oclc20_busy *node);
+int oclc20_is_busy(clsvm_obj *p);
+
+/* Queries the path answers, for p whose backend program the caller holds as be: *handled is set
+ * when it did. */
+cl_int oclc20_build_info(clsvm_obj *p, void *be, cl_device_id be_dev, cl_program_build_info name,
+                         size_t size, void *value, size_t *size_ret, int *handled);
 /* CL_PROGRAM_SOURCE, and CL_PROGRAM_BINARY_SIZES / CL_PROGRAM_BINARIES of an object. */
-cl_int oclc20_program_info(clsvm_obj *p, cl_program_info name, size_t size, void *value,
+cl_int oclc20_program_info(clsvm_obj *p, void *be, cl_program_info name, size_t size, void *value,
                            size_t *size_ret, int *handled);
 
 #endif

@@ -7,8 +7,15 @@
  *     CL_INVALID_OPERATION (no source); a damaged one is CL_INVALID_BINARY;
  *   - a link that fails (an undefined function) returns CL_LINK_PROGRAM_FAILURE *and* a program
  *     whose status is CL_BUILD_ERROR and whose log names the function; the notification gets
- *     that program; it has no executable and cannot be built or compiled again. */
+ *     that program; it has no executable and cannot be built or compiled again;
+ *   - the API spec's CL_INVALID_OPERATION while a build of the program has not completed (asked
+ *     from inside the build's notification, and from two threads building one program), for a
+ *     link input that is no compiled object; CL_INVALID_CONTEXT / CL_INVALID_DEVICE for inputs
+ *     or devices outside the link's context; a build for a device the program is not for
+ *     changes nothing. */
 #include "oclc20/oclc20_test.h"
+
+#include <pthread.h>
 
 #include "link_counter_cl.h"
 #include "link_helper_cl.h"
@@ -165,6 +172,7 @@ static void check_build_from_binary(const svm_env *e)
         CHECK_CL(clReleaseProgram(junk));
     } else {
         CHECK_EQ(err, CL_INVALID_BINARY);
+        CHECK_EQ(st, CL_INVALID_BINARY);
     }
     size_t zero = 0;
     const unsigned char *bins[] = {bin};
@@ -232,6 +240,115 @@ static void check_failed_link(const svm_env *e)
     CHECK_CL(clReleaseProgram(obj));
 }
 
+/* Asked from inside a build's notification, while that build has not completed. */
+typedef struct during {
+    const svm_env *e;
+    cl_int rebuild, link, status_err;
+    int calls;
+} during;
+
+static void CL_CALLBACK on_build_during(cl_program prog, void *user)
+{
+    during *d = user;
+    d->calls++;
+    d->rebuild = clBuildProgram(prog, 0, NULL, "-cl-std=CL2.0 -DVALUE=5", NULL, NULL);
+    cl_int err = CL_SUCCESS;
+    cl_program l = clLinkProgram(d->e->context, 0, NULL, NULL, 1, &prog, NULL, NULL, &err);
+    d->link = err;
+    if (l)
+        clReleaseProgram(l);
+    cl_build_status st;
+    d->status_err =
+        clGetProgramBuildInfo(prog, d->e->device, CL_PROGRAM_BUILD_STATUS, sizeof st, &st, NULL);
+}
+
+typedef struct builder {
+    cl_program prog;
+    int ok, busy, other;
+} builder;
+
+static void *build_loop(void *arg)
+{
+    builder *b = arg;
+    for (int i = 0; i < 8; i++) {
+        cl_int err = clBuildProgram(b->prog, 0, NULL, NULL, NULL, NULL);
+        b->ok += err == CL_SUCCESS;
+        b->busy += err == CL_INVALID_OPERATION;
+        b->other += err != CL_SUCCESS && err != CL_INVALID_OPERATION;
+    }
+    return NULL;
+}
+
+static void check_busy(const svm_env *e)
+{
+    cl_int err = CL_SUCCESS;
+    cl_program p = clCreateProgramWithSource(e->context, 1, &store_src, NULL, &err);
+    CHECK_CL(err);
+    during d = {e, 0, 0, 0, 0};
+    CHECK_CL(clBuildProgram(p, 1, &e->device, "-cl-std=CL2.0 -DVALUE=4", on_build_during, &d));
+    CHECK_EQ(d.calls, 1);
+    CHECK_EQ(d.rebuild, CL_INVALID_OPERATION);
+    CHECK_EQ(d.link, CL_INVALID_OPERATION);
+    CHECK_CL(d.status_err);       /* queries still answer */
+    CHECK_EQ(run_store(e, p), 4); /* the nested calls changed nothing */
+    CHECK_CL(clReleaseProgram(p));
+
+    /* Two threads building one program (an object from a binary): each build succeeds or finds
+     * the other in progress; nothing else, and the program works afterwards. */
+    cl_program obj = compiled(e, store_src, "-cl-std=CL2.0 -DVALUE=9", 0, NULL, NULL);
+    cl_program shared = reloaded(e, obj);
+    builder b[2] = {{shared, 0, 0, 0}, {shared, 0, 0, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        CHECK(pthread_create(&t[i], NULL, build_loop, &b[i]) == 0);
+    for (int i = 0; i < 2; i++)
+        CHECK(pthread_join(t[i], NULL) == 0);
+    CHECK_EQ(b[0].other + b[1].other, 0);
+    CHECK(b[0].ok + b[1].ok >= 1);
+    CHECK_EQ(run_store(e, shared), 9);
+    CHECK_CL(clReleaseProgram(shared));
+    CHECK_CL(clReleaseProgram(obj));
+}
+
+static void check_link_arguments(const svm_env *e)
+{
+    cl_int err = CL_SUCCESS;
+    cl_program obj = compiled(e, store_src, "-cl-std=CL2.0 -DVALUE=1", 0, NULL, NULL);
+    /* A source program never compiled is no link input (API spec), next to a path object. */
+    cl_program raw = clCreateProgramWithSource(e->context, 1, &store_src, NULL, &err);
+    CHECK_CL(err);
+    cl_program in[] = {obj, raw};
+    CHECK(clLinkProgram(e->context, 0, NULL, NULL, 2, in, NULL, NULL, &err) == NULL);
+    CHECK_EQ(err, CL_INVALID_OPERATION);
+    CHECK_CL(clReleaseProgram(raw));
+    /* An input of another context. */
+    cl_context other = clCreateContext(NULL, 1, &e->device, NULL, NULL, &err);
+    CHECK_CL(err);
+    CHECK(clLinkProgram(other, 0, NULL, NULL, 1, &obj, NULL, NULL, &err) == NULL);
+    CHECK_EQ(err, CL_INVALID_CONTEXT);
+    CHECK_CL(clReleaseContext(other));
+    /* A device outside the link's context: a sub-device of its device, if it has any. */
+    cl_device_partition_property props[] = {CL_DEVICE_PARTITION_EQUALLY, 1, 0};
+    cl_device_id sub[64];
+    cl_uint nsub = 0;
+    if (clCreateSubDevices(e->device, props, 64, sub, &nsub) == CL_SUCCESS && nsub > 0) {
+        CHECK(clLinkProgram(e->context, 1, &sub[0], NULL, 1, &obj, NULL, NULL, &err) == NULL);
+        CHECK_EQ(err, CL_INVALID_DEVICE);
+        /* A build of a SPIR-path executable for a device it is not for changes nothing. */
+        cl_program p = clCreateProgramWithSource(e->context, 1, &store_src, NULL, &err);
+        CHECK_CL(err);
+        CHECK_CL(clBuildProgram(p, 0, NULL, "-cl-std=CL2.0 -DVALUE=6", NULL, NULL));
+        CHECK_CL_ERR(clBuildProgram(p, 1, &sub[0], "-cl-std=CL2.0 -DVALUE=7", NULL, NULL),
+                     CL_INVALID_DEVICE);
+        CHECK_EQ(oclc20_build_status(p, e->device), CL_BUILD_SUCCESS);
+        CHECK_EQ(run_store(e, p), 6);
+        CHECK_CL(clReleaseProgram(p));
+        for (cl_uint i = 0; i < nsub && i < 64; i++)
+            CHECK_CL(clReleaseDevice(sub[i]));
+    }
+    CHECK_CL(clReleaseProgram(obj));
+}
+
 int main(void)
 {
     svm_env e;
@@ -240,6 +357,8 @@ int main(void)
     check_build_from_binary(&e);
     check_link_from_binaries(&e);
     check_failed_link(&e);
+    check_busy(&e);
+    check_link_arguments(&e);
     svm_env_close(&e);
     return svm_exit_code();
 }
