@@ -77,6 +77,32 @@ static inline void *oclc20_svm(const svm_env *e, size_t size)
     return p;
 }
 
+/* Runs kernel k over n work-items with argument 0 a one-int buffer holding init (and argument 1
+ * the int reps when reps >= 0), waits, and returns the int read back. */
+static inline cl_int oclc20_run_int(const svm_env *e, cl_kernel k, size_t n, cl_int init,
+                                    cl_int reps)
+{
+    cl_int v = init;
+    cl_mem m = icd_test_buffer(e->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof v, &v);
+    CHECK_CL(clSetKernelArg(k, 0, sizeof m, &m));
+    if (reps >= 0)
+        CHECK_CL(clSetKernelArg(k, 1, sizeof reps, &reps));
+    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &n, NULL, 0, NULL, NULL));
+    CHECK_CL(clEnqueueReadBuffer(e->queue, m, CL_TRUE, 0, sizeof v, &v, 0, NULL, NULL));
+    CHECK_CL(clReleaseMemObject(m));
+    return v;
+}
+
+/* The same with a kernel of prog made for the call. */
+static inline cl_int oclc20_run_named(const svm_env *e, cl_program prog, const char *name, size_t n,
+                                      cl_int init, cl_int reps)
+{
+    cl_kernel k = icd_test_kernel(prog, name);
+    cl_int v = oclc20_run_int(e, k, n, init, reps);
+    CHECK_CL(clReleaseKernel(k));
+    return v;
+}
+
 /* Starts the kernel k over n work-items without waiting for it. */
 static inline void oclc20_launch(const svm_env *e, cl_kernel k, size_t n)
 {

@@ -43,16 +43,7 @@ static int line_of(const char *s, const char *what)
 /* Runs put(out) once and returns out[0]. */
 static int run_put(const svm_env *e, cl_program prog)
 {
-    cl_kernel k = icd_test_kernel(prog, "put");
-    cl_int v = -1;
-    cl_mem m = icd_test_buffer(e->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof v, &v);
-    CHECK_CL(clSetKernelArg(k, 0, sizeof m, &m));
-    size_t one = 1;
-    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &one, NULL, 0, NULL, NULL));
-    CHECK_CL(clEnqueueReadBuffer(e->queue, m, CL_TRUE, 0, sizeof v, &v, 0, NULL, NULL));
-    CHECK_CL(clReleaseMemObject(m));
-    CHECK_CL(clReleaseKernel(k));
-    return v;
+    return oclc20_run_named(e, prog, "put", 1, -1, -1);
 }
 
 static void expect_no_executable(const svm_env *e, cl_program prog)
@@ -144,14 +135,7 @@ static void check_kernel_attached(const svm_env *e, cl_program prog, int want)
         clCompileProgram(prog, 1, &e->device, "-cl-std=CL2.0 -DVALUE=7", 0, NULL, NULL, NULL, NULL),
         CL_INVALID_OPERATION);
     CHECK_EQ(oclc20_build_status(prog, e->device), CL_BUILD_SUCCESS);
-    cl_int v = -1;
-    cl_mem m = icd_test_buffer(e->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof v, &v);
-    CHECK_CL(clSetKernelArg(k, 0, sizeof m, &m));
-    size_t one = 1;
-    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &one, NULL, 0, NULL, NULL));
-    CHECK_CL(clEnqueueReadBuffer(e->queue, m, CL_TRUE, 0, sizeof v, &v, 0, NULL, NULL));
-    CHECK_EQ(v, want);
-    CHECK_CL(clReleaseMemObject(m));
+    CHECK_EQ(oclc20_run_int(e, k, 1, -1, -1), want);
     CHECK_CL(clReleaseKernel(k));
     CHECK_EQ(run_put(e, prog), want); /* still the same executable */
 }

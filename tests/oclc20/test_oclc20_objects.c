@@ -117,16 +117,7 @@ static cl_program reloaded(const svm_env *e, cl_program obj)
 
 static cl_int run_store(const svm_env *e, cl_program p)
 {
-    cl_kernel k = icd_test_kernel(p, "store");
-    cl_int v = -1;
-    cl_mem m = icd_test_buffer(e->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof v, &v);
-    CHECK_CL(clSetKernelArg(k, 0, sizeof m, &m));
-    size_t one = 1;
-    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &one, NULL, 0, NULL, NULL));
-    CHECK_CL(clEnqueueReadBuffer(e->queue, m, CL_TRUE, 0, sizeof v, &v, 0, NULL, NULL));
-    CHECK_CL(clReleaseMemObject(m));
-    CHECK_CL(clReleaseKernel(k));
-    return v;
+    return oclc20_run_named(e, p, "store", 1, -1, -1);
 }
 
 static void check_build_from_binary(const svm_env *e)
@@ -195,18 +186,7 @@ static void check_link_from_binaries(const svm_env *e)
     CHECK_CL(clReleaseProgram(helper_o));
     cl_program prog = clLinkProgram(e->context, 0, NULL, NULL, 2, objs, NULL, NULL, &err);
     CHECK_CL(err);
-    cl_kernel k = icd_test_kernel(prog, "bump_all");
-    cl_int zero = 0, reps = REPS, got = -1;
-    cl_mem m =
-        icd_test_buffer(e->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof zero, &zero);
-    CHECK_CL(clSetKernelArg(k, 0, sizeof m, &m));
-    CHECK_CL(clSetKernelArg(k, 1, sizeof reps, &reps));
-    size_t n = N;
-    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &n, NULL, 0, NULL, NULL));
-    CHECK_CL(clEnqueueReadBuffer(e->queue, m, CL_TRUE, 0, sizeof got, &got, 0, NULL, NULL));
-    CHECK_EQ(got, 3 * N * REPS);
-    CHECK_CL(clReleaseMemObject(m));
-    CHECK_CL(clReleaseKernel(k));
+    CHECK_EQ(oclc20_run_named(e, prog, "bump_all", N, 0, REPS), 3 * N * REPS);
     /* API spec: a program a link made was not created from source, IL or a binary. */
     CHECK_CL_ERR(clBuildProgram(prog, 0, NULL, NULL, NULL, NULL), CL_INVALID_OPERATION);
     CHECK_CL(clReleaseProgram(prog));
