@@ -77,6 +77,19 @@ static inline void *oclc20_svm(const svm_env *e, size_t size)
     return p;
 }
 
+/* A build/compile/link notification that counts its calls and keeps the program it got. */
+typedef struct oclc20_notified {
+    int calls;
+    cl_program prog;
+} oclc20_notified;
+
+static inline void CL_CALLBACK oclc20_on_notify(cl_program prog, void *user)
+{
+    oclc20_notified *n = user;
+    n->calls++;
+    n->prog = prog;
+}
+
 /* Runs kernel k over n work-items with argument 0 a one-int buffer holding init (and argument 1
  * the int reps when reps >= 0), waits, and returns the int read back. */
 static inline cl_int oclc20_run_int(const svm_env *e, cl_kernel k, size_t n, cl_int init,

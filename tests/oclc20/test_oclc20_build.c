@@ -17,18 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct notified {
-    int calls;
-    cl_program prog;
-} notified;
-
-static void CL_CALLBACK on_built(cl_program prog, void *user)
-{
-    notified *n = user;
-    n->calls++;
-    n->prog = prog;
-}
-
 /* Line (1-based) of the first line of s containing what. */
 static int line_of(const char *s, const char *what)
 {
@@ -60,8 +48,8 @@ static void expect_no_executable(const svm_env *e, cl_program prog)
 
 static void check_error_line(const svm_env *e, cl_program prog)
 {
-    notified n = {0, NULL};
-    CHECK_CL_ERR(clBuildProgram(prog, 1, &e->device, "-cl-std=CL2.0", on_built, &n),
+    oclc20_notified n = {0, NULL};
+    CHECK_CL_ERR(clBuildProgram(prog, 1, &e->device, "-cl-std=CL2.0", oclc20_on_notify, &n),
                  CL_BUILD_PROGRAM_FAILURE);
     CHECK_EQ(n.calls, 1);
     CHECK(n.prog == prog);

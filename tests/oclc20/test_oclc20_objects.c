@@ -36,18 +36,6 @@ static const char *undefined_src = "int missing_fn(int x);\n"
                                    "    o[0] = missing_fn(atomic_load((atomic_int *)o));\n"
                                    "}\n";
 
-typedef struct notified {
-    int calls;
-    cl_program prog;
-} notified;
-
-static void CL_CALLBACK on_done(cl_program prog, void *user)
-{
-    notified *n = user;
-    n->calls++;
-    n->prog = prog;
-}
-
 static cl_program compiled(const svm_env *e, const char *src, const char *opts, cl_uint nhdr,
                            cl_program *hdr, const char **names)
 {
@@ -126,8 +114,8 @@ static void check_build_from_binary(const svm_env *e)
     cl_program p = reloaded(e, obj);
     CHECK_CL_ERR(clCompileProgram(p, 0, NULL, "-cl-std=CL2.0", 0, NULL, NULL, NULL, NULL),
                  CL_INVALID_OPERATION);
-    notified n = {0, NULL};
-    CHECK_CL(clBuildProgram(p, 1, &e->device, NULL, on_done, &n));
+    oclc20_notified n = {0, NULL};
+    CHECK_CL(clBuildProgram(p, 1, &e->device, NULL, oclc20_on_notify, &n));
     CHECK_EQ(n.calls, 1);
     CHECK(n.prog == p);
     CHECK_EQ(oclc20_build_status(p, e->device), CL_BUILD_SUCCESS);
@@ -198,9 +186,10 @@ static void check_link_from_binaries(const svm_env *e)
 static void check_failed_link(const svm_env *e)
 {
     cl_program obj = compiled(e, undefined_src, "-cl-std=CL2.0", 0, NULL, NULL);
-    notified n = {0, NULL};
+    oclc20_notified n = {0, NULL};
     cl_int err = CL_SUCCESS;
-    cl_program prog = clLinkProgram(e->context, 1, &e->device, NULL, 1, &obj, on_done, &n, &err);
+    cl_program prog =
+        clLinkProgram(e->context, 1, &e->device, NULL, 1, &obj, oclc20_on_notify, &n, &err);
     CHECK_EQ(err, CL_LINK_PROGRAM_FAILURE);
     CHECK(prog != NULL);
     CHECK_EQ(n.calls, 1);
