@@ -18,6 +18,7 @@
  */
 #include "spir.h"
 
+#include "cache.h"
 #include "clang_run.h"
 #include "support_cl.h" /* oclc20_support_cl: support.cl as a string (generated) */
 
@@ -165,96 +166,6 @@ static int user_options(argv_buf *a, const char *opts, oclc20_mode mode, char **
     return 0;
 }
 
-/* ---- cache ---- */
-
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
-/* A 128-bit key being hashed: every part goes in with its length, so parts cannot run into
- * each other ("ab","c" differs from "a","bc"). */
-typedef struct key_hash {
-    uint64_t a, b;
-} key_hash;
-
-static void key_init(key_hash *k)
-{
-    k->a = 0xcbf29ce484222325ull;
-    k->b = 0x84222325cbf29ce4ull;
-}
-
-static void key_add(key_hash *k, const void *data, size_t n)
-{
-    uint64_t len = n;
-    k->a = fnv(fnv(k->a, &len, sizeof len), data, n);
-    k->b = fnv(fnv(k->b, &len, sizeof len), data, n);
-}
-
-static void key_str(key_hash *k, const char *s)
-{
-    key_add(k, s ? s : "", s ? strlen(s) : 0);
-}
-
-static void key_done(const key_hash *k, char out[33])
-{
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)k->a, (unsigned long long)k->b);
-}
-
-static int mkdirs(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int r = mkdir(path, 0755);
-        *p = '/';
-        if (r != 0 && errno != EEXIST)
-            return -1;
-    }
-    return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-static char cache_path[2048];
-static int cache_ok;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-
-static void find_cache_dir(void)
-{
-    const char *env = getenv("CLSVM_OCLC20_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
-               *home = getenv("HOME");
-    int n = -1;
-    if (env && !strcmp(env, "off"))
-        n = -1;
-    else if (env && *env)
-        n = snprintf(cache_path, sizeof cache_path, "%s", env);
-    else if (xdg && *xdg)
-        n = snprintf(cache_path, sizeof cache_path, "%s/clsvm/oclc20", xdg);
-    else if (home && *home)
-        n = snprintf(cache_path, sizeof cache_path, "%s/.cache/clsvm/oclc20", home);
-    cache_ok = n > 0 && (size_t)n < sizeof cache_path && mkdirs(cache_path) == 0;
-    /* An explicit directory that does not work is worth one line; the default failing (no
-     * writable $HOME) only means no cache. */
-    if (!cache_ok && env && *env && strcmp(env, "off"))
-        fprintf(stderr,
-                "clsvm: CLSVM_OCLC20_CACHE_DIR=%s cannot be used (%s); OpenCL C 2.x builds are not "
-                "cached: set it to a writable directory or to \"off\"\n",
-                env, n > 0 && (size_t)n < sizeof cache_path ? strerror(errno) : "path too long");
-}
-
-/* The cache directory (created), or NULL when caching is off or impossible. Decided once per
- * process. */
-static const char *cache_dir(void)
-{
-    pthread_once(&cache_once, find_cache_dir);
-    return cache_ok ? cache_path : NULL;
-}
-
 /* ---- compiling ---- */
 
 /* Append clsvm's explanation for a clang that did not finish normally. */
@@ -386,7 +297,7 @@ static int write_inputs(const oclc20_job *j, const char *work, char **log)
             goto fail;
         char *slash = strrchr(path, '/');
         *slash = '\0';
-        if (mkdirs(path))
+        if (oclc20_mkdirs(path))
             goto fail;
         *slash = '/';
         if (oclc20_write_file(path, j->hdr_src[i], strlen(j->hdr_src[i])))
@@ -413,6 +324,8 @@ static void clean_work(const oclc20_job *j, const char *work)
     unlink(path);
     snprintf(path, sizeof path, "%s/undef.h", work);
     unlink(path);
+    snprintf(path, sizeof path, "%s/deps.d", work);
+    unlink(path);
     for (cl_uint i = 0; i < j->nin; i++) {
         snprintf(path, sizeof path, "%s/in%u.bc", work, i);
         unlink(path);
@@ -437,7 +350,8 @@ static void clean_work(const oclc20_job *j, const char *work)
  * out of memory. clang ignores names it does not know. */
 static char *cl_ext_option(const char *exts)
 {
-    char *o = malloc(strlen("-cl-ext=-all") + 2 * strlen(exts) + 1);
+    /* Each name of n >= 1 characters becomes ",+name": at most 3 bytes per input byte. */
+    char *o = malloc(strlen("-cl-ext=-all") + 3 * strlen(exts) + 1);
     if (!o)
         return NULL;
     char *w = o + sprintf(o, "-cl-ext=-all");
@@ -453,10 +367,19 @@ static char *cl_ext_option(const char *exts)
     return o;
 }
 
+/* The paths and extra options of one clang run. */
+enum { PATH_MAX_JOB = 2200 };
+typedef struct job_files {
+    char work[2048]; /* the private work directory (mkdtemp) */
+    char lib[PATH_MAX_JOB], in[PATH_MAX_JOB], out[PATH_MAX_JOB], hdr_dir[PATH_MAX_JOB],
+        undef[PATH_MAX_JOB], deps[PATH_MAX_JOB];
+    char *in_paths; /* nin paths of PATH_MAX_JOB bytes: the objects a link reads */
+    const char *ext_opt;
+    int want_deps; /* ask clang for the headers it read (-MMD), for the cache */
+} job_files;
+
 /* The clang command line for the job (argv in c, strings owned by the caller or static). */
-static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, const char *lib_path,
-                    const char *work, char *hdr_dir, char *in_paths, size_t in_stride,
-                    const char *out_path, const char *ext_opt, const char *undef_path)
+static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, const job_files *f)
 {
     const char *fixed[] = {oclc20_clang(),
                            "-x",
@@ -472,20 +395,25 @@ static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, cons
     int bad = 0;
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         bad |= push(c, fixed[i]);
-    if (ext_opt) {
+    if (f->ext_opt) {
         bad |= push(c, "-Xclang");
-        bad |= push(c, ext_opt);
+        bad |= push(c, f->ext_opt);
     }
     if (needs_undef(j)) {
         bad |= push(c, "-include");
-        bad |= push(c, undef_path);
+        bad |= push(c, f->undef);
+    }
+    if (f->want_deps) {
+        bad |= push(c, "-MMD");
+        bad |= push(c, "-MF");
+        bad |= push(c, f->deps);
     }
     /* A link compiles an empty translation unit and links the objects into it: clang links
      * bitcode files only when it compiles source. The objects come first: clang links in
      * order, and the library contributes only what the module needs by then. */
     for (cl_uint i = 0; i < j->nin; i++) {
-        char *path = in_paths + i * in_stride;
-        snprintf(path, in_stride, "%s/in%u.bc", work, i);
+        char *path = f->in_paths + (size_t)i * PATH_MAX_JOB;
+        snprintf(path, PATH_MAX_JOB, "%s/in%u.bc", f->work, i);
         bad |= push(c, "-Xclang");
         bad |= push(c, "-mlink-bitcode-file");
         bad |= push(c, "-Xclang");
@@ -495,16 +423,16 @@ static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, cons
         bad |= push(c, "-Xclang");
         bad |= push(c, "-mlink-builtin-bitcode");
         bad |= push(c, "-Xclang");
-        bad |= push(c, lib_path);
+        bad |= push(c, f->lib);
     }
     for (size_t i = 0; i < user->n; i++)
         bad |= push(c, user->v[i]);
     if (j->nhdr) {
         bad |= push(c, "-I");
-        bad |= push(c, hdr_dir);
+        bad |= push(c, f->hdr_dir);
     }
     bad |= push(c, "-o");
-    bad |= push(c, out_path);
+    bad |= push(c, f->out);
     bad |= push(c, "-");
     return bad;
 }
@@ -533,87 +461,94 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
         return ur == -2 ? CL_INVALID_BUILD_OPTIONS : CL_OUT_OF_HOST_MEMORY;
     }
     char key[33], libkey[33];
-    key_hash k;
-    key_init(&k);
-    key_str(&k, "clsvm-oclc20-lib-1");
-    key_str(&k, version);
-    key_str(&k, oclc20_support_cl);
-    key_done(&k, libkey);
-    key_init(&k);
-    key_str(&k, "clsvm-oclc20-5"); /* bump when the command lines change */
-    key_add(&k, &j->mode, sizeof j->mode);
-    key_add(&k, &j->std, sizeof j->std);
-    key_str(&k, libkey);
-    key_str(&k, j->options);
-    key_str(&k, j->extensions ? j->extensions : "(clang's defaults)");
-    key_str(&k, j->source);
+    oclc20_key k;
+    oclc20_key_init(&k);
+    oclc20_key_str(&k, "clsvm-oclc20-lib-1");
+    oclc20_key_str(&k, version);
+    oclc20_key_str(&k, oclc20_support_cl);
+    oclc20_key_done(&k, libkey);
+    oclc20_key_init(&k);
+    oclc20_key_str(&k, "clsvm-oclc20-6"); /* bump when the command lines or entries change */
+    oclc20_key_add(&k, &j->mode, sizeof j->mode);
+    oclc20_key_add(&k, &j->std, sizeof j->std);
+    oclc20_key_str(&k, libkey);
+    oclc20_key_str(&k, j->options);
+    oclc20_key_str(&k, j->extensions ? j->extensions : "(clang's defaults)");
+    oclc20_key_str(&k, j->source);
     for (cl_uint i = 0; i < j->nhdr; i++) {
-        key_str(&k, j->hdr_names[i]);
-        key_str(&k, j->hdr_src[i]);
+        oclc20_key_str(&k, j->hdr_names[i]);
+        oclc20_key_str(&k, j->hdr_src[i]);
     }
     for (cl_uint i = 0; i < j->nin; i++)
-        key_add(&k, j->in_bc[i], j->in_len[i]);
-    key_done(&k, key);
+        oclc20_key_add(&k, j->in_bc[i], j->in_len[i]);
+    oclc20_key_done(&k, key);
 
-    const char *cdir = cache_dir();
-    char bc_path[2200], log_path[2200], lib_path[2200], work[2048], in_path[2200], out_path[2200],
-        hdr_dir[2200];
+    const char *cdir = oclc20_cache_dir();
+    char bc_path[PATH_MAX_JOB], log_path[PATH_MAX_JOB], dep_rec[PATH_MAX_JOB];
     cl_int err = CL_OUT_OF_HOST_MEMORY;
     if (cdir) {
         snprintf(bc_path, sizeof bc_path, "%s/%s.bc", cdir, key);
         snprintf(log_path, sizeof log_path, "%s/%s.log", cdir, key);
+        snprintf(dep_rec, sizeof dep_rec, "%s/%s.deps", cdir, key);
         r->bc = (unsigned char *)oclc20_read_file(bc_path, &r->bc_len);
-        if (r->bc) {
+        /* A hit only if the headers clang read from disk are as they were. */
+        if (r->bc && oclc20_deps_current(dep_rec)) {
             r->log = oclc20_read_file(log_path, NULL);
             if (!r->log)
                 r->log = strdup("");
             err = CL_SUCCESS;
             goto done;
         }
+        free(r->bc);
+        r->bc = NULL;
+        r->bc_len = 0;
     }
+    job_files *f = calloc(1, sizeof *f);
+    if (!f)
+        goto done;
     /* A private work directory: inputs, clang's output, the library when not cached. */
     const char *tmp = getenv("TMPDIR");
-    int wn = snprintf(work, sizeof work, "%s/clsvm-oclc20-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (wn <= 0 || (size_t)wn >= sizeof work || !mkdtemp(work)) {
+    int wn =
+        snprintf(f->work, sizeof f->work, "%s/clsvm-oclc20-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (wn <= 0 || (size_t)wn >= sizeof f->work || !mkdtemp(f->work)) {
         r->log = strdup("clsvm: cannot create a temporary directory for clang\n");
         err = CL_BUILD_PROGRAM_FAILURE;
+        free(f);
         goto done;
     }
-    snprintf(lib_path, sizeof lib_path, "%s/support-%s.bc", cdir ? cdir : work, libkey);
-    snprintf(in_path, sizeof in_path, "%s/program.cl", work);
-    snprintf(out_path, sizeof out_path, "%s/program.bc", work);
-    snprintf(hdr_dir, sizeof hdr_dir, "%s/hdr", work);
-    enum { STRIDE = 2200 };
-    char *in_paths = malloc((size_t)(j->nin ? j->nin : 1) * STRIDE);
-    if (!in_paths) {
+    snprintf(f->lib, sizeof f->lib, "%s/support-%s.bc", cdir ? cdir : f->work, libkey);
+    snprintf(f->in, sizeof f->in, "%s/program.cl", f->work);
+    snprintf(f->out, sizeof f->out, "%s/program.bc", f->work);
+    snprintf(f->hdr_dir, sizeof f->hdr_dir, "%s/hdr", f->work);
+    snprintf(f->undef, sizeof f->undef, "%s/undef.h", f->work);
+    snprintf(f->deps, sizeof f->deps, "%s/deps.d", f->work);
+    f->want_deps = cdir != NULL;
+    f->in_paths = malloc((size_t)(j->nin ? j->nin : 1) * PATH_MAX_JOB);
+    char *ext_opt = j->extensions ? cl_ext_option(j->extensions) : NULL;
+    f->ext_opt = ext_opt;
+    if (!f->in_paths || (j->extensions && !ext_opt)) {
         err = CL_OUT_OF_HOST_MEMORY;
-    } else if ((j->mode != OCLC20_COMPILE && support_library(lib_path, work, &r->log)) ||
-               write_inputs(j, work, &r->log)) {
+    } else if ((j->mode != OCLC20_COMPILE && support_library(f->lib, f->work, &r->log)) ||
+               write_inputs(j, f->work, &r->log)) {
         err = CL_BUILD_PROGRAM_FAILURE;
     } else {
         /* Source on stdin: diagnostics name "<stdin>:line:col", with the application's line
          * numbers, and relative -I paths stay relative to the application's directory. A
          * link reads an empty stdin. */
         argv_buf c = {0};
-        char *ext_opt = j->extensions ? cl_ext_option(j->extensions) : NULL;
-        char undef_path[2200];
-        snprintf(undef_path, sizeof undef_path, "%s/undef.h", work);
-        int bad_push =
-            (j->extensions && !ext_opt) || job_argv(j, &c, &a, lib_path, work, hdr_dir, in_paths,
-                                                    STRIDE, out_path, ext_opt, undef_path);
+        int bad_push = job_argv(j, &c, &a, f);
         char *log = NULL;
-        int st = bad_push ? -1 : oclc20_run(c.v, j->mode == OCLC20_LINK ? NULL : in_path, &log);
+        int st = bad_push ? -1 : oclc20_run(c.v, j->mode == OCLC20_LINK ? NULL : f->in, &log);
         free(c.v);
-        free(ext_opt);
         if (st == 0) {
-            r->bc = (unsigned char *)oclc20_read_file(out_path, &r->bc_len);
+            r->bc = (unsigned char *)oclc20_read_file(f->out, &r->bc_len);
             r->log = log ? log : strdup("");
             err = r->bc ? CL_SUCCESS : CL_BUILD_PROGRAM_FAILURE;
-            if (r->bc && cdir) {
-                /* The log first: a .bc in the cache means its .log is complete. */
-                if (oclc20_write_file(log_path, r->log, strlen(r->log)) == 0)
-                    oclc20_write_file(bc_path, r->bc, r->bc_len);
-            }
+            /* The log and the headers' record first: a .bc in the cache means they are
+             * complete. A header that cannot be read back now is not cached at all. */
+            if (r->bc && cdir && oclc20_write_file(log_path, r->log, strlen(r->log)) == 0 &&
+                oclc20_deps_write(f->deps, f->work, dep_rec) == 0)
+                oclc20_write_file(bc_path, r->bc, r->bc_len);
         } else if (st < 0) {
             free(log);
             if (asprintf(&r->log, "clsvm: cannot run %s\n", oclc20_clang()) < 0)
@@ -625,10 +560,12 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
                                                                : CL_BUILD_PROGRAM_FAILURE;
         }
     }
-    free(in_paths);
+    free(ext_opt);
+    free(f->in_paths);
     if (!cdir)
-        unlink(lib_path);
-    clean_work(j, work);
+        unlink(f->lib);
+    clean_work(j, f->work);
+    free(f);
 done:
     free(a.v);
     free(a.store);

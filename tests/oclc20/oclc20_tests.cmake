@@ -92,3 +92,5 @@ clsvm_oclc20_test(test_oclc20_images KERNELS images20)
 # Pipes, device-side enqueue, collectives, sub-groups: failed builds with a log, nothing
 # advertised; non-uniform work-groups refused; the context still builds and runs 2.0 afterwards.
 clsvm_oclc20_test(test_oclc20_unsupported KERNELS unsupported20)
+# The clang cache and headers read from disk (-I, the working directory): edited -> rebuilt.
+clsvm_oclc20_test(test_oclc20_cache)
