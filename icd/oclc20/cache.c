@@ -99,9 +99,18 @@ const char *oclc20_cache_dir(void)
 
 /* ---- dependency records ---- */
 
-/* Content hash of a file (FNV-1a, 64 bits); -1 when it cannot be read. */
-static int file_hash(const char *path, uint64_t *h)
+/* Content hash of a regular file (FNV-1a, 64 bits); -1 when it cannot be read, is not a
+ * regular file (a FIFO or device would block or never match), or changed after *since (when
+ * given). The status change time, not the modification time: it also moves when a file
+ * prepared earlier is renamed into place, and nobody can set it back. */
+static int file_hash(const char *path, const struct timespec *since, uint64_t *h)
 {
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    if (since && (st.st_ctim.tv_sec > since->tv_sec ||
+                  (st.st_ctim.tv_sec == since->tv_sec && st.st_ctim.tv_nsec > since->tv_nsec)))
+        return -1;
     size_t len = 0;
     char *data = oclc20_read_file(path, &len);
     if (!data)
@@ -139,7 +148,8 @@ static int next_path(const char **p, char *out, size_t n)
     return k > 0;
 }
 
-int oclc20_deps_write(const char *deps_d, const char *work, const char *out_path)
+int oclc20_deps_write(const char *deps_d, const char *work, const struct timespec *started,
+                      const char *out_path)
 {
     char *text = oclc20_read_file(deps_d, NULL);
     if (!text)
@@ -154,7 +164,7 @@ int oclc20_deps_write(const char *deps_d, const char *work, const char *out_path
         if (!strncmp(path, work, wl) && path[wl] == '/')
             continue; /* clsvm's own inputs: in the key */
         uint64_t h;
-        if (file_hash(path, &h)) {
+        if (file_hash(path, started, &h)) {
             bad = 1;
             break;
         }
@@ -192,7 +202,7 @@ int oclc20_deps_current(const char *path)
         char *nl = end[-1] == '\n' ? end - 1 : end, save = *nl;
         *nl = '\0';
         uint64_t want = strtoull(line, NULL, 16), h;
-        current = file_hash(line + 17, &h) == 0 && h == want;
+        current = file_hash(line + 17, NULL, &h) == 0 && h == want;
         *nl = save;
     }
     free(text);

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* A 128-bit key being hashed: every part goes in with its length, so parts cannot run into
  * each other ("ab","c" differs from "a","bc"). */
@@ -29,8 +30,11 @@ const char *oclc20_cache_dir(void);
 
 /* From clang's -MMD dependency file deps_d, write to out_path one line "<hash> <path>" per file
  * outside the private directory work (paths as clang wrote them, hash of the content now).
- * 0 on success (also for no dependencies), -1 when a file cannot be read or written. */
-int oclc20_deps_write(const char *deps_d, const char *work, const char *out_path);
+ * 0 on success (also for no dependencies); -1 when a file cannot be read, or was modified after
+ * started (when clang started: what clang read may not be what is hashed now), or out_path
+ * cannot be written. */
+int oclc20_deps_write(const char *deps_d, const char *work, const struct timespec *started,
+                      const char *out_path);
 
 /* Does every file of the record at path still have the content it had (read through the same,
  * possibly relative, path)? 1 yes; 0 when one differs, is gone, or the record is unreadable. */

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STD_OPT "-cl-std="
@@ -538,6 +539,9 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
         argv_buf c = {0};
         int bad_push = job_argv(j, &c, &a, f);
         char *log = NULL;
+        /* A header modified after this instant may differ from what clang read: not cached. */
+        struct timespec started;
+        clock_gettime(CLOCK_REALTIME, &started);
         int st = bad_push ? -1 : oclc20_run(c.v, j->mode == OCLC20_LINK ? NULL : f->in, &log);
         free(c.v);
         if (st == 0) {
@@ -545,9 +549,12 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
             r->log = log ? log : strdup("");
             err = r->bc ? CL_SUCCESS : CL_BUILD_PROGRAM_FAILURE;
             /* The log and the headers' record first: a .bc in the cache means they are
-             * complete. A header that cannot be read back now is not cached at all. */
-            if (r->bc && cdir && oclc20_write_file(log_path, r->log, strlen(r->log)) == 0 &&
-                oclc20_deps_write(f->deps, f->work, dep_rec) == 0)
+             * complete. An older entry's .bc goes first, so it is never paired with the new
+             * log or record. A header that cannot be read back now, or that changed while
+             * clang ran, is not cached at all. */
+            if (r->bc && cdir && (unlink(bc_path) == 0 || errno == ENOENT) &&
+                oclc20_write_file(log_path, r->log, strlen(r->log)) == 0 &&
+                oclc20_deps_write(f->deps, f->work, &started, dep_rec) == 0)
                 oclc20_write_file(bc_path, r->bc, r->bc_len);
         } else if (st < 0) {
             free(log);
