@@ -16,10 +16,22 @@
 
 extern char **environ;
 
-const char *oclc20_clang(void)
+static const char *clang_path;
+static pthread_once_t clang_once = PTHREAD_ONCE_INIT;
+
+static void find_clang(void)
 {
     const char *c = getenv("CLSVM_OCLC20_CLANG");
-    return c && *c ? c : "clang-15";
+    /* Copied: the application may change its environment later (read once per process). */
+    clang_path = c && *c ? strdup(c) : NULL;
+    if (!clang_path)
+        clang_path = "clang-15";
+}
+
+const char *oclc20_clang(void)
+{
+    pthread_once(&clang_once, find_clang);
+    return clang_path;
 }
 
 char *oclc20_read_file(const char *path, size_t *len)
