@@ -2,7 +2,7 @@
  * unsupported20.cl: OpenCL C 2.0 features the device does not support, one per -D switch, for
  * tests/oclc20/test_oclc20_unsupported.c. Build with -cl-std=CL2.0 and at most one of
  * -DUSE_PIPES, -DUSE_DEVICE_ENQUEUE, -DUSE_COLLECTIVES, -DUSE_SUB_GROUPS,
- * -DUSE_SUB_GROUPS_PRAGMA: each such build must fail with a log naming what is missing. Without
+ * -DUSE_SUB_GROUPS_PRAGMA, -DUSE_DEPTH_IMAGES: each such build must fail with a log naming what is missing. Without
  * a switch only `good` is compiled: a working 2.0 program (generic pointers, C11 atomics), used
  * for the non-uniform work-group check and to show that failed builds break nothing.
  */
@@ -44,6 +44,13 @@ kernel void uses_collective(global int *out)
 {
     size_t i = get_global_id(0);
     out[i] = work_group_reduce_add(out[i]);
+}
+#endif
+
+#ifdef USE_DEPTH_IMAGES
+kernel void uses_depth_image(read_only image2d_depth_t im, global float *out)
+{
+    out[get_global_id(0)] = read_imagef(im, (int2)(0, 0));
 }
 #endif
 

@@ -30,6 +30,8 @@ static const bad_build bad_builds[] = {
      {"error: use of undeclared identifier 'get_sub_group_size'", NULL},
      "get_sub_group_size();"},
     /* clang 15 ignores the pragma of an extension the device does not list, with a warning. */
+    /* Depth images are OpenCL C 2.0 core, but pocl's library has no depth read_imagef. */
+    {"-DUSE_DEPTH_IMAGES", {"read_imagef20ocl_image2d_depth", NULL}, NULL},
     {"-DUSE_SUB_GROUPS_PRAGMA",
      {"unsupported OpenCL extension 'cl_khr_subgroups'",
       "error: use of undeclared identifier 'get_sub_group_size'"},
@@ -238,6 +240,17 @@ static void check_host_api(const svm_env *e, cl_program good)
                                            sizeof local, &local, sizeof got, &got, NULL),
                    CL_INVALID_OPERATION);
     CHECK_CL(clReleaseKernel(k));
+
+    /* No depth or sRGB image format (OpenCL 2.0 core formats pocl 3.1 lacks). */
+    cl_image_format f[512];
+    cl_uint n = 0;
+    CHECK_CL(clGetSupportedImageFormats(e->context, CL_MEM_READ_WRITE, CL_MEM_OBJECT_IMAGE2D, 512,
+                                        f, &n));
+    for (cl_uint i = 0; i < n && i < 512; i++) {
+        cl_channel_order o = f[i].image_channel_order;
+        if (o == CL_DEPTH || o == CL_sRGB || o == CL_sRGBA || o == CL_sBGRA || o == CL_sRGBx)
+            SVM_FAIL("image channel order %#x is listed", (unsigned)o);
+    }
 }
 
 int main(void)
