@@ -28,6 +28,17 @@ static int line_of(const char *s, const char *what)
     return line;
 }
 
+/* prog's build log names the line of src holding marker (as ":LINE:") and mentions word. */
+static void expect_log_line(const svm_env *e, cl_program prog, const char *src, const char *marker,
+                            const char *word)
+{
+    char *log = oclc20_build_string(prog, e->device, CL_PROGRAM_BUILD_LOG);
+    char want[32];
+    snprintf(want, sizeof want, ":%d:", line_of(src, marker));
+    CHECK_MSG(strstr(log, want) && strstr(log, word), "log does not name line %s:\n%s", want, log);
+    free(log);
+}
+
 /* Runs put(out) once and returns out[0]. */
 static int run_put(const svm_env *e, cl_program prog)
 {
@@ -54,12 +65,7 @@ static void check_error_line(const svm_env *e, cl_program prog)
     CHECK_EQ(n.calls, 1);
     CHECK(n.prog == prog);
     expect_no_executable(e, prog);
-    char *log = oclc20_build_string(prog, e->device, CL_PROGRAM_BUILD_LOG);
-    char want[32];
-    snprintf(want, sizeof want, ":%d:", line_of(build_checks_cl, "the error line"));
-    CHECK_MSG(strstr(log, want) && strstr(log, "VALUE"), "log does not name line %s:\n%s", want,
-              log);
-    free(log);
+    expect_log_line(e, prog, build_checks_cl, "the error line", "VALUE");
     char *opts = oclc20_build_string(prog, e->device, CL_PROGRAM_BUILD_OPTIONS);
     CHECK_MSG(strcmp(opts, "-cl-std=CL2.0") == 0, "options '%s'", opts);
     free(opts);
@@ -199,12 +205,7 @@ static void check_extensions(const svm_env *e)
         CHECK_CL(err);
         CHECK_CL_ERR(clBuildProgram(p, 1, &e->device, "-cl-std=CL2.0", NULL, NULL),
                      CL_BUILD_PROGRAM_FAILURE);
-        char *log = oclc20_build_string(p, e->device, CL_PROGRAM_BUILD_LOG);
-        char want[32];
-        snprintf(want, sizeof want, ":%d:", line_of(half_src, "the half line"));
-        CHECK_MSG(strstr(log, want) && strstr(log, "half"), "log does not name line %s:\n%s", want,
-                  log);
-        free(log);
+        expect_log_line(e, p, half_src, "the half line", "half");
         CHECK_CL(clReleaseProgram(p));
     }
     free(exts);
