@@ -54,17 +54,9 @@ if [ ! -r "$icd" ]; then
 fi
 command -v timeout >/dev/null || { echo "run-khronos-svm: needs timeout(1) (coreutils)" >&2; exit 2; }
 
-# The binaries may sit directly in <dir> or where a CTS build tree puts them
-# (test_conformance/SVM/test_svm, test_conformance/c11_atomics/test_c11_atomics).
-find_bin() {
-    if [ -x "$dir/$1" ] && [ -f "$dir/$1" ]; then
-        echo "$dir/$1"
-    else
-        find "$dir" -maxdepth 4 -type f -name "$1" -perm -u+x 2>/dev/null | sort | head -n 1
-    fi
-}
-svm_bin=$(find_bin test_svm)
-atomics_bin=$(find_bin test_c11_atomics)
+. "$(dirname "$0")/cts-lib.sh"
+svm_bin=$(cts_find_bin "$dir" test_svm)
+atomics_bin=$(cts_find_bin "$dir" test_c11_atomics)
 if [ -z "$svm_bin" ]; then
     echo "run-khronos-svm: no executable test_svm in $dir" >&2
     exit 2
@@ -83,58 +75,20 @@ export OCL_ICD_VENDORS=$icd
 echo "clsvm Khronos SVM run: OCL_ICD_VENDORS=$icd ($(head -n 1 "$icd")), timeout ${timeout_s}s"
 env | grep '^CLSVM_' | grep -v '^CLSVM_ICD=\|^CLSVM_CTS_TIMEOUT=' | sed 's/^/  /'
 
-# Subtest names from the binary itself: `--help` ends with "Test names:" and one tab-indented
-# name per line.
-list_subtests() {
-    "$1" --help 2>&1 | sed -n '/^Test names:/,$p' | sed -n 's/^\t\([A-Za-z0-9_]*\)[[:space:]]*$/\1/p'
-}
-
-child=
-trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; echo "run-khronos-svm: interrupted" >&2; exit 130' INT TERM
-
 passed=0 failed=0 skipped=0
 failed_names=()
 
 # run_one <binary> <subtest>: one process, one line of result.
 run_one() {
-    local bin=$1 name=$2 base log start rc secs verdict detail
+    local bin=$1 name=$2 base
     base=$(basename "$bin")
-    log="$logs/$base.$name.log"
-    start=$(date +%s.%N)
-    # timeout(1) puts the subtest in a process group of its own, so a signal to this script
-    # would not reach it: run it in the background and pass INT/TERM on (trap below).
-    timeout -k 10 "$timeout_s" "$bin" "$name" >"$log" 2>&1 </dev/null &
-    child=$!
-    wait $child
-    rc=$?
-    child=
-    secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-    # The harness prints "<name> passed", "<name> test not supported" or "... skipped"; a
-    # suite that cannot start on the device says "Test skipped while initialization";
-    # test_svm says "... test not executed." before "passed" when the SVM level is missing.
-    if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-        verdict=FAIL detail="timeout after ${timeout_s}s"
-    elif [ $rc -gt 128 ]; then
-        verdict=FAIL detail="killed by signal $((rc - 128))"
-    elif [ $rc -ne 0 ]; then
-        verdict=FAIL detail="exit $rc: $(grep -m 1 -iE 'error|fail' "$log" | cut -c1-120)"
-    elif grep -q "test not executed" "$log"; then
-        # test_svm's own skip: it reports "passed" after finding no device with the SVM level
-        # it needs (e.g. fine-grain system SVM), so this check comes first.
-        verdict=SKIP detail=$(grep -m 1 "test not executed" "$log" | cut -c1-120)
-    elif grep -qE "^$name passed" "$log"; then
-        verdict=PASS detail=
-    elif grep -qiE "not supported|skipped" "$log"; then
-        verdict=SKIP detail=$(grep -m 1 -iE "not supported|skipped" "$log" | cut -c1-120)
-    else
-        verdict=FAIL detail="exit 0 but no \"$name passed\" line"
-    fi
-    case $verdict in
+    cts_run "$bin" "$name" "$logs/$base.$name.log" "$timeout_s"
+    case $cts_verdict in
     PASS) passed=$((passed + 1)) ;;
     SKIP) skipped=$((skipped + 1)) ;;
-    FAIL) failed=$((failed + 1)) failed_names+=("$base $name") ;;
+    *) cts_verdict=FAIL failed=$((failed + 1)) failed_names+=("$base $name") ;;
     esac
-    printf '%-4s %s %s (%ss)%s\n' "$verdict" "$base" "$name" "$secs" "${detail:+  -- $detail}"
+    printf '%-4s %s %s (%ss)%s\n' "$cts_verdict" "$base" "$name" "$cts_secs" "${cts_detail:+  -- $cts_detail}"
 }
 
 selected() {
@@ -146,7 +100,7 @@ selected() {
 
 run_suite() {
     local bin=$1 filter=$2 names n
-    names=$(list_subtests "$bin")
+    names=$(cts_list_subtests "$bin")
     if [ -z "$names" ]; then
         echo "FAIL $(basename "$bin"): --help listed no subtests" >&2
         failed=$((failed + 1))
