@@ -110,7 +110,7 @@ cl_int CL_API_CALL clsvm_clGetDeviceInfo(cl_device_id device, cl_device_info par
     case CL_DEVICE_PARENT_DEVICE:
         return clsvm_info_handle(d->parent, param_value_size, param_value, param_value_size_ret);
     case CL_DEVICE_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&d->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(d), param_value_size, param_value,
                                param_value_size_ret);
     case CL_DEVICE_NAME:
         return device_name(d->be, param_value_size, param_value, param_value_size_ret);

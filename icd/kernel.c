@@ -181,7 +181,7 @@ cl_int CL_API_CALL clsvm_clGetKernelInfo(cl_kernel kernel, cl_kernel_info param_
     case CL_KERNEL_PROGRAM:
         return clsvm_info_handle(k->parent, param_value_size, param_value, param_value_size_ret);
     case CL_KERNEL_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&k->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(k), param_value_size, param_value,
                                param_value_size_ret);
     default:
         return clsvm_be->clGetKernelInfo(k->be, param_name, param_value_size, param_value,

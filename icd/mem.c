@@ -158,7 +158,7 @@ cl_int CL_API_CALL clsvm_clGetMemObjectInfo(cl_mem memobj, cl_mem_info param_nam
     case CL_MEM_ASSOCIATED_MEMOBJECT:
         return clsvm_info_handle(m->parent, param_value_size, param_value, param_value_size_ret);
     case CL_MEM_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&m->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(m), param_value_size, param_value,
                                param_value_size_ret);
     case CL_MEM_USES_SVM_POINTER: {
         cl_bool v = uses_svm_pointer(m);

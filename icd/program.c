@@ -412,7 +412,7 @@ cl_int CL_API_CALL clsvm_clGetProgramInfo(cl_program program, cl_program_info pa
     case CL_PROGRAM_CONTEXT:
         return clsvm_info_handle(p->owner, param_value_size, param_value, param_value_size_ret);
     case CL_PROGRAM_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&p->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(p), param_value_size, param_value,
                                param_value_size_ret);
     default: {
         void *be = oclc20_be_hold(p);
