@@ -66,6 +66,14 @@ void *oclc20_be_hold(clsvm_obj *p)
     return be;
 }
 
+void oclc20_be_publish(clsvm_obj *p, void *be, int if_unset)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    if (!if_unset || !p->be)
+        p->be = be;
+    pthread_mutex_unlock(&oclc20_state_lock);
+}
+
 /* Programs being built, compiled or linked from: a list of the builders' stack nodes. */
 static oclc20_busy *busy_list;
 
