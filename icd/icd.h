@@ -230,6 +230,7 @@ void *clsvm_ext_function(const char *name);
 #define CLSVM_HAND(name) CLSVM_DECL_(name)
 #define CLSVM_FWD(name, ...) CLSVM_DECL_(name)
 #define CLSVM_ENQ(name, ...) CLSVM_DECL_(name)
+#define CLSVM_ENQ_HOST(name, ...) CLSVM_DECL_(name)
 #define CLSVM_ENQ_MAP(name, ...) CLSVM_DECL_(name)
 #define CLSVM_CREATE_IN(name, ...) CLSVM_DECL_(name)
 #define CLSVM_CREATE_CHILD(name, ...) CLSVM_DECL_(name)
@@ -242,6 +243,7 @@ void *clsvm_ext_function(const char *name);
 #undef CLSVM_HAND
 #undef CLSVM_FWD
 #undef CLSVM_ENQ
+#undef CLSVM_ENQ_HOST
 #undef CLSVM_ENQ_MAP
 #undef CLSVM_CREATE_IN
 #undef CLSVM_CREATE_CHILD

@@ -10,6 +10,7 @@
  */
 #include "icd.h"
 #include "oclc20/program_state.h"
+#include "svm.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,9 @@ cl_int CL_API_CALL clsvm_clSetKernelArg(cl_kernel kernel, cl_uint arg_index, siz
     const arg_kinds *a = k->ext;
     if (a && arg_index >= a->n)
         return CL_INVALID_ARG_INDEX;
+    /* The value is read now: clsvm's pointer rule for host memory (svm.h). */
+    if (clsvm_svm_host_range(arg_value, arg_size, CL_INVALID_ARG_VALUE) != CL_SUCCESS)
+        return CL_INVALID_ARG_VALUE;
     int kind = a ? a->kind[arg_index] : -1;
     if (kind == ARG_OTHER || arg_size != sizeof(void *) || !arg_value)
         return clsvm_be->clSetKernelArg(k->be, arg_index, arg_size, arg_value);

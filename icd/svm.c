@@ -24,6 +24,7 @@ static pthread_once_t window_once = PTHREAD_ONCE_INIT;
 static _Atomic(clsvm_window *) svm_window;
 static cl_device_svm_capabilities svm_caps;
 static uint64_t svm_window_size, svm_max_align;
+static uintptr_t svm_window_base;
 
 static void open_window(void)
 {
@@ -41,6 +42,7 @@ static void open_window(void)
     clsvm_window_info info;
     clsvm_window_get_info(w, &info);
     svm_window_size = info.size;
+    svm_window_base = (uintptr_t)info.base;
     svm_max_align = info.max_align;
     /* Fine-grain system SVM means "any host pointer is device-addressable": true for the CPU
      * backend only when the window (the device's address range) covers all of user space. */
@@ -93,6 +95,29 @@ cl_bool clsvm_svm_lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *inf
     if (info)
         *info = in;
     return CL_TRUE;
+}
+
+int clsvm_svm_window_open(void)
+{
+    return window_if_open() != NULL;
+}
+
+cl_int clsvm_svm_host_range(const void *p, size_t size, cl_int err)
+{
+    clsvm_window *w = window_if_open(); /* no window: no SVM pointer can exist */
+    uintptr_t a = (uintptr_t)p;
+    size_t n = size ? size : 1;
+    if (!w || !p)
+        return CL_SUCCESS;
+    if (a + n < a)
+        return err;
+    if (a >= svm_window_base + svm_window_size || a + n <= svm_window_base)
+        return CL_SUCCESS; /* host memory */
+    /* Inside the window only the bytes of one live allocation are mapped for sure. */
+    clsvm_alloc_info in;
+    if (!clsvm_svm_lookup(p, &in))
+        return err;
+    return n <= in.size - (size_t)(a - (uintptr_t)in.base) ? CL_SUCCESS : err;
 }
 
 cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)

@@ -23,6 +23,15 @@ cl_device_svm_capabilities clsvm_svm_caps(void);
 /* Find the live SVM allocation containing p (any byte of it): CL_TRUE and *info, else CL_FALSE. */
 cl_bool clsvm_svm_lookup(const void *p, clsvm_alloc_info *info);
 
+/* clsvm's pointer rule for host memory an entry point reads or writes: [p, p + size) (size 0:
+ * the byte at p) is refused with err when it touches the SVM window outside one live
+ * allocation (freed or never-allocated SVM, or running past the end of an allocation), where
+ * pages may be unmapped; memory outside the window is the application's business. NULL p:
+ * CL_SUCCESS (the caller's own check decides). */
+cl_int clsvm_svm_host_range(const void *p, size_t size, cl_int err);
+/* Has the window been opened (can any SVM allocation exist)? */
+int clsvm_svm_window_open(void);
+
 /* Free the allocation whose base is p, made in context ctx (NULL: any context). Drops the
  * allocation's context reference. CL_FALSE (logged once, nothing changes) when p is not such a
  * live allocation. Used by clSVMFree and by clEnqueueSVMFree when its command executes. */
