@@ -58,6 +58,8 @@ struct clsvm_obj {
 typedef struct clsvm_devlist {
     cl_uint n;
     _Atomic cl_ulong svm_max_alloc; /* svm.c's cache of the devices' limit; 0: not known yet */
+    _Atomic cl_ulong svm_caps;      /* svm.c's cache of their common SVM capabilities + 1; 0: not
+                                       known yet */
     clsvm_obj *dev[];
 } clsvm_devlist;
 

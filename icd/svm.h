@@ -16,8 +16,14 @@
 /* The process's SVM window, opened on first call; NULL (logged once) when none can be had. */
 clsvm_window *clsvm_svm_window(void);
 
-/* CL_DEVICE_SVM_CAPABILITIES clsvm reports: 0 without a window; coarse | fine-grain buffer |
- * atomics with one; plus fine-grain system when the window spans all of user space. */
+/* CL_DEVICE_SVM_CAPABILITIES clsvm reports for backend device be_dev: 0 without a window or
+ * when the device cannot address the host's memory (neither a CPU device nor host-unified
+ * memory, or too few address bits for the window); else coarse | fine-grain buffer | atomics,
+ * plus fine-grain system when the window spans all of user space. */
+cl_device_svm_capabilities clsvm_svm_device_caps(void *be_dev);
+/* What every device of context ctx supports (cached in its device list). */
+cl_device_svm_capabilities clsvm_svm_context_caps(const clsvm_obj *ctx);
+/* What every root device of the backend supports. */
 cl_device_svm_capabilities clsvm_svm_caps(void);
 
 /* Find the live SVM allocation containing p (any byte of it): CL_TRUE and *info, else CL_FALSE. */
