@@ -33,9 +33,17 @@ static void array_done(handle_array *a)
     clsvm_array_done(a->v, a->buf);
 }
 
+/* Does backend program be have source text (pocl 3.1 crashes including a header without)? */
+static int has_source(void *be)
+{
+    size_t n = 0;
+    return clsvm_be->clGetProgramInfo(be, CL_PROGRAM_SOURCE, 0, NULL, &n) == CL_SUCCESS && n > 1;
+}
+
 /* The backend programs of n program handles, each held (oclc20_be_hold): a build on another
- * thread may replace any of them meanwhile. Release with programs_done, also after an error. */
-static cl_int hold_programs(handle_array *a, cl_uint n, const cl_program *in)
+ * thread may replace any of them meanwhile. Headers (of clCompileProgram) must have source
+ * (CL_INVALID_OPERATION without). Release with programs_done, also after an error. */
+static cl_int hold_programs(handle_array *a, cl_uint n, const cl_program *in, int headers)
 {
     a->v = NULL;
     if (!in)
@@ -46,9 +54,13 @@ static cl_int hold_programs(handle_array *a, cl_uint n, const cl_program *in)
     cl_int err = CL_SUCCESS;
     for (cl_uint i = 0; i < n; i++) {
         clsvm_obj *o = clsvm_obj_of(in[i], CLSVM_PROGRAM);
-        a->v[i] = o ? oclc20_be_hold(o) : NULL;
-        if (!a->v[i])
+        a->v[i] = !o ? NULL : headers ? oclc20_header_hold(o) : oclc20_be_hold(o);
+        if (!o)
             err = CL_INVALID_PROGRAM;
+        else if (!a->v[i] && err == CL_SUCCESS)
+            err = headers ? CL_INVALID_OPERATION : CL_INVALID_PROGRAM;
+        else if (headers && err == CL_SUCCESS && !has_source(a->v[i]))
+            err = CL_INVALID_OPERATION;
     }
     return err;
 }
@@ -303,7 +315,7 @@ cl_int CL_API_CALL clsvm_clCompileProgram(cl_program program, cl_uint num_device
         return CL_INVALID_OPERATION;
     handle_array devs, hdrs;
     cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
-    cl_int err2 = hold_programs(&hdrs, num_input_headers, input_headers);
+    cl_int err2 = hold_programs(&hdrs, num_input_headers, input_headers, 1);
     if (err == CL_SUCCESS)
         err = err2;
     if (err == CL_SUCCESS && ((num_devices == 0) != (device_list == NULL)))
@@ -373,7 +385,7 @@ cl_program CL_API_CALL clsvm_clLinkProgram(cl_context context, cl_uint num_devic
     if (err == CL_SUCCESS)
         err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
     if (err == CL_SUCCESS)
-        err = hold_programs(&progs, num_input_programs, input_programs);
+        err = hold_programs(&progs, num_input_programs, input_programs, 0);
     /* API spec: devices of the link's context (as the application named them; pocl 3.1 does
      * not check), inputs of that context, none still being built or compiled. */
     const clsvm_devlist *l = c ? c->ext : NULL;
