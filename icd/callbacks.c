@@ -2,6 +2,7 @@
  * points that need nothing else: clSetEventCallback, clSetMemObjectDestructorCallback,
  * clSetContextDestructorCallback, clSetProgramReleaseCallback. */
 #include "callbacks.h"
+#include "oclc20/program_state.h"
 
 #include <stdlib.h>
 
@@ -46,8 +47,7 @@ void CL_CALLBACK clsvm_notify_tramp(cl_program be_program, void *record)
 {
     clsvm_notify *n = record;
     /* clLinkProgram may call back before it returns the new program's handle. */
-    if (!n->program->be)
-        n->program->be = be_program;
+    oclc20_be_publish(n->program, be_program, 1);
     atomic_store(&n->fired, 1);
     n->fn((cl_program)n->program, n->user_data);
     notify_unref(n);
@@ -192,11 +192,16 @@ cl_int CL_API_CALL clsvm_clSetProgramReleaseCallback(cl_program program, clsvm_p
         return CL_INVALID_VALUE;
     if (!clsvm_be->clSetProgramReleaseCallback)
         return CL_INVALID_OPERATION;
+    /* Held: a build on another thread may replace the program's backend program. */
+    void *be = oclc20_be_hold(p);
+    if (!be)
+        return CL_INVALID_PROGRAM;
     dtor_cb *cb = dtor_new((void *)fn, user_data, p);
-    if (!cb)
-        return CL_OUT_OF_HOST_MEMORY;
-    cl_int err = clsvm_be->clSetProgramReleaseCallback(p->be, program_release_tramp, cb);
+    cl_int err = CL_OUT_OF_HOST_MEMORY;
+    if (cb)
+        err = clsvm_be->clSetProgramReleaseCallback(be, program_release_tramp, cb);
     if (err != CL_SUCCESS)
         free(cb);
+    clsvm_be->clReleaseProgram(be);
     return err;
 }

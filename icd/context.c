@@ -60,6 +60,7 @@ static void record_devices(clsvm_obj *c, cl_uint n, const cl_device_id *devices)
     if (l) {
         l->n = 0;
         atomic_init(&l->svm_max_alloc, 0);
+        atomic_init(&l->svm_caps, 0);
         for (cl_uint i = 0; i < n; i++) {
             clsvm_obj *d = (clsvm_obj *)devices[i];
             if (!d)
@@ -144,7 +145,7 @@ cl_int CL_API_CALL clsvm_clGetContextInfo(cl_context context, cl_context_info pa
     if (!c)
         return CL_INVALID_CONTEXT;
     if (param_name == CL_CONTEXT_REFERENCE_COUNT)
-        return clsvm_info_uint((cl_uint)atomic_load(&c->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(c), param_value_size, param_value,
                                param_value_size_ret);
     const clsvm_devlist *l = c->ext;
     if (l && param_name == CL_CONTEXT_DEVICES)

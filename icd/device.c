@@ -110,7 +110,7 @@ cl_int CL_API_CALL clsvm_clGetDeviceInfo(cl_device_id device, cl_device_info par
     case CL_DEVICE_PARENT_DEVICE:
         return clsvm_info_handle(d->parent, param_value_size, param_value, param_value_size_ret);
     case CL_DEVICE_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&d->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(d), param_value_size, param_value,
                                param_value_size_ret);
     case CL_DEVICE_NAME:
         return device_name(d->be, param_value_size, param_value, param_value_size_ret);
@@ -120,8 +120,9 @@ cl_int CL_API_CALL clsvm_clGetDeviceInfo(cl_device_id device, cl_device_info par
         return device_extensions_versioned(d->be, param_value_size, param_value,
                                            param_value_size_ret);
     case CL_DEVICE_SVM_CAPABILITIES: {
-        /* SVM is clsvm's, not the backend's: what the window makes possible. */
-        cl_device_svm_capabilities caps = clsvm_svm_caps();
+        /* SVM is clsvm's, not the backend's: what the window makes possible for a device
+         * that addresses the host's memory. */
+        cl_device_svm_capabilities caps = clsvm_svm_device_caps(d->be);
         return clsvm_info_return(&caps, sizeof caps, param_value_size, param_value,
                                  param_value_size_ret);
     }

@@ -2,6 +2,7 @@
  * tail, so they cannot be generated: native kernels, migration, the OpenCL 1.0 marker and
  * wait-for-events. */
 #include "icd.h"
+#include "svm.h"
 
 #define INLINE_N 16
 
@@ -22,6 +23,9 @@ cl_int CL_API_CALL clsvm_clEnqueueNativeKernel(cl_command_queue command_queue,
         return CL_INVALID_COMMAND_QUEUE;
     if (!clsvm_be->clEnqueueNativeKernel)
         return CL_INVALID_OPERATION;
+    /* The backend copies args at once: clsvm's pointer rule for that memory. */
+    if (clsvm_svm_host_range(args, cb_args, CL_INVALID_VALUE) != CL_SUCCESS)
+        return CL_INVALID_VALUE;
     void **mems = clsvm_array_unwrap(num_mem_objects, (const void *const *)mem_list, CLSVM_MEM, buf,
                                      INLINE_N, &bad);
     if (bad) {

@@ -113,7 +113,7 @@ cl_int CL_API_CALL clsvm_clGetEventInfo(cl_event event, cl_event_info param_name
     case CL_EVENT_CONTEXT:
         return clsvm_info_handle(e->owner, param_value_size, param_value, param_value_size_ret);
     case CL_EVENT_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&e->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(e), param_value_size, param_value,
                                param_value_size_ret);
     case CL_EVENT_COMMAND_TYPE:
         if (e->flags >> EVENT_TYPE_SHIFT) {

@@ -1,10 +1,12 @@
 /* forward.c: the generated entry points of entrypoints.def (forwarders, retain/release,
  * unsupported extension stubs). Hand-written entry points live in the files named after them. */
 #include "forward.h"
+#include "host_ptr.h"
 
 #define CLSVM_HAND(name)
 #define CLSVM_FWD(name, ...) CLSVM_DEFINE_FWD(name, __VA_ARGS__)
 #define CLSVM_ENQ(name, ...) CLSVM_DEFINE_ENQ(name, __VA_ARGS__)
+#define CLSVM_ENQ_HOST(name, check, ...) CLSVM_DEFINE_ENQ_HOST(name, check, __VA_ARGS__)
 #define CLSVM_ENQ_MAP(name, ...) CLSVM_DEFINE_ENQ_MAP(name, __VA_ARGS__)
 #define CLSVM_CREATE_IN(name, T, kind, ...) CLSVM_DEFINE_CREATE_IN(name, T, kind, __VA_ARGS__)
 #define CLSVM_CREATE_CHILD(name, T, kind, ...) CLSVM_DEFINE_CREATE_CHILD(name, T, kind, __VA_ARGS__)

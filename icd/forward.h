@@ -78,6 +78,21 @@
 #define CLSVM_K22(t, n, ...) CLSVM_K1_(n) CLSVM_K20(__VA_ARGS__)
 #define CLSVM_K24(t, n, ...) CLSVM_K1_(n) CLSVM_K22(__VA_ARGS__)
 
+/* "name, ..." for calling a check with the entry point's own parameters */
+#define CLSVM_NAMES(...) CLSVM_CAT(CLSVM_N, CLSVM_NARG(__VA_ARGS__))(__VA_ARGS__)
+#define CLSVM_N2(t, n) n
+#define CLSVM_N4(t, n, ...) n, CLSVM_N2(__VA_ARGS__)
+#define CLSVM_N6(t, n, ...) n, CLSVM_N4(__VA_ARGS__)
+#define CLSVM_N8(t, n, ...) n, CLSVM_N6(__VA_ARGS__)
+#define CLSVM_N10(t, n, ...) n, CLSVM_N8(__VA_ARGS__)
+#define CLSVM_N12(t, n, ...) n, CLSVM_N10(__VA_ARGS__)
+#define CLSVM_N14(t, n, ...) n, CLSVM_N12(__VA_ARGS__)
+#define CLSVM_N16(t, n, ...) n, CLSVM_N14(__VA_ARGS__)
+#define CLSVM_N18(t, n, ...) n, CLSVM_N16(__VA_ARGS__)
+#define CLSVM_N20(t, n, ...) n, CLSVM_N18(__VA_ARGS__)
+#define CLSVM_N22(t, n, ...) n, CLSVM_N20(__VA_ARGS__)
+#define CLSVM_N24(t, n, ...) n, CLSVM_N22(__VA_ARGS__)
+
 /* The first parameter's name. */
 #define CLSVM_FIRST(t, n, ...) n
 
@@ -96,7 +111,12 @@
 
 /* cl_int name(command_queue, params..., wait list, event): also unwraps the wait list and
  * wraps the returned event. The first parameter must be the command queue. */
-#define CLSVM_DEFINE_ENQ(name, ...)                                                                \
+#define CLSVM_DEFINE_ENQ(name, ...) CLSVM_DEFINE_ENQ_HOST(name, CLSVM_NO_HOST_CHECK, __VA_ARGS__)
+#define CLSVM_NO_HOST_CHECK(...) CL_SUCCESS
+
+/* The same with check(params...) run after the handle checks: clsvm's rule for the host memory
+ * the command reads or writes (host_ptr.c). */
+#define CLSVM_DEFINE_ENQ_HOST(name, check, ...)                                                    \
     cl_int CL_API_CALL clsvm_##name(CLSVM_PARAMS(__VA_ARGS__), cl_uint num_events_in_wait_list,    \
                                     const cl_event *event_wait_list, cl_event *event)              \
     {                                                                                              \
@@ -104,6 +124,8 @@
         cl_event ev_ = NULL;                                                                       \
         cl_int err_ = CL_SUCCESS;                                                                  \
         CLSVM_CHECKS(__VA_ARGS__)                                                                  \
+        if (err_ == CL_SUCCESS)                                                                    \
+            err_ = check(CLSVM_NAMES(__VA_ARGS__));                                                \
         if (err_ != CL_SUCCESS)                                                                    \
             return err_;                                                                           \
         if (!clsvm_be->name)                                                                       \

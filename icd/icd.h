@@ -38,14 +38,18 @@ typedef struct clsvm_obj clsvm_obj;
 struct clsvm_obj {
     const struct _cl_icd_dispatch *dispatch; /* must be first: the loader dispatches on it */
     _Atomic uint32_t tag;                    /* CLSVM_TAG(kind) while alive */
-    atomic_int refs;                         /* application + internal references */
-    void *be;                                /* backend handle; one backend reference owned */
-    clsvm_obj *owner;    /* context (platform for devices/contexts); holds a reference */
-    clsvm_obj *parent;   /* program of a kernel, queue of an event, buffer of a sub-buffer or
-                            image, parent device, device of a queue; holds a reference */
-    void *ext;           /* kind-specific malloc'd data (kernels: argument kinds), freed with it */
-    clsvm_obj *map_next; /* chain in the backend->wrapper map */
-    _Atomic uint32_t free_next; /* slab free list link (slot index) */
+    atomic_int refs;   /* internal references, plus one while app > 0; freed at 0 */
+    void *be;          /* backend handle; one backend reference owned */
+    clsvm_obj *owner;  /* context (platform for devices/contexts); holds a reference */
+    clsvm_obj *parent; /* program of a kernel, queue of an event, buffer of a sub-buffer or
+                          image, parent device, device of a queue; holds a reference */
+    void *ext;         /* kind-specific malloc'd data (kernels: argument kinds), freed with it */
+    union {
+        clsvm_obj *map_next; /* alive: chain in the backend->wrapper map */
+        uint32_t free_next;  /* freed: next slot in the quarantine queue (object.c) */
+    };
+    _Atomic uint32_t
+        app; /* the application's references: clRetainX, clReleaseX, *_REFERENCE_COUNT */
     uint32_t flags;
 };
 
@@ -54,6 +58,8 @@ struct clsvm_obj {
 typedef struct clsvm_devlist {
     cl_uint n;
     _Atomic cl_ulong svm_max_alloc; /* svm.c's cache of the devices' limit; 0: not known yet */
+    _Atomic cl_ulong svm_caps;      /* svm.c's cache of their common SVM capabilities + 1; 0: not
+                                       known yet */
     clsvm_obj *dev[];
 } clsvm_devlist;
 
@@ -67,14 +73,18 @@ extern const struct _cl_icd_dispatch clsvm_dispatch;
 #define CLSVM_SLOT_SIZE 64u
 extern uintptr_t clsvm_slab_base, clsvm_slab_limit;
 
-/* The wrapper behind handle h if h is a live clsvm object of that kind, else NULL. */
+/* The wrapper behind handle h if h is a live clsvm object of that kind, else NULL. Live means
+ * not yet freed: an object the application released but that other objects still hold (a
+ * context kept by its queues or SVM, a program by its kernels) stays a valid handle, as with
+ * the backend. A freed slot is reused only after a long quarantine (object.c), so a released
+ * handle keeps being rejected. */
 static inline clsvm_obj *clsvm_obj_of(const void *h, clsvm_kind kind)
 {
     uintptr_t off = (uintptr_t)h - clsvm_slab_base;
     if (off >= clsvm_slab_limit - clsvm_slab_base || off % CLSVM_SLOT_SIZE)
         return NULL;
     clsvm_obj *o = (clsvm_obj *)h;
-    if (atomic_load_explicit(&o->tag, memory_order_relaxed) != CLSVM_TAG(kind))
+    if (atomic_load_explicit(&o->tag, memory_order_acquire) != CLSVM_TAG(kind))
         return NULL;
     return o;
 }
@@ -138,16 +148,26 @@ static inline cl_int clsvm_check(const void *h, clsvm_kind kind, cl_int err)
 
 /* ---- object.c: lifetime ---- */
 int clsvm_objects_init(void);
-/* A new wrapper with refs = 1 owning backend handle be; takes references on owner and parent
- * (either may be NULL). NULL when the slab is exhausted (be is then NOT released). */
+/* A new wrapper with refs = 1 and one application reference, owning backend handle be; takes
+ * references on owner and parent (either may be NULL). NULL when the slab is exhausted (be is
+ * then NOT released). */
 clsvm_obj *clsvm_obj_new(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj *parent);
+/* Internal references (one wrapper or record holding another). */
 void clsvm_obj_retain(clsvm_obj *o);
 void clsvm_obj_release(clsvm_obj *o);
+/* The application's references, counted apart from clsvm's: retain fails (0) only when the
+ * object is being freed; release fails (0) when the application holds none (an over-release),
+ * and drops the object when that was the last reference of any kind. */
+int clsvm_obj_app_retain(clsvm_obj *o);
+int clsvm_obj_app_release(clsvm_obj *o);
+/* CL_*_REFERENCE_COUNT: the application's count (1 for platforms and root devices). */
+cl_uint clsvm_obj_app_refs(const clsvm_obj *o);
 /* Is there a live object of that kind whose parent is parent (e.g. a kernel of a program)? */
 int clsvm_obj_has_child(const clsvm_obj *parent, clsvm_kind kind);
 /* Release one backend reference of the given kind (used when wrapping fails). */
 void clsvm_be_release(clsvm_kind kind, void *be);
-/* Entry-point helpers: CL_SUCCESS or err when h is not a live object of that kind. */
+/* Entry-point helpers for clRetainX and clReleaseX: CL_SUCCESS, or err when h is not a live object
+ * of that kind or (release) the application holds no reference on it. */
 cl_int clsvm_retain_handle(const void *h, clsvm_kind kind, cl_int err);
 cl_int clsvm_release_handle(const void *h, clsvm_kind kind, cl_int err);
 /* Wrap a backend result of a create call: on success a new wrapper, else NULL; *errcode_ret
@@ -159,9 +179,9 @@ void *clsvm_wrap_result(clsvm_kind kind, void *be, cl_int err, clsvm_obj *owner,
  * queues). Lookups return a wrapper without taking a reference, or NULL. */
 void clsvm_map_insert(clsvm_obj *o);
 clsvm_obj *clsvm_map_find(const void *be, clsvm_kind kind);
-/* Like clsvm_obj_new + clsvm_map_insert, but if be already has a wrapper, retain that one and
- * drop the extra backend reference (backends may return an existing object, e.g. the default
- * device queue). */
+/* Like clsvm_obj_new + clsvm_map_insert, but if be already has a wrapper, add an application
+ * reference to that one and drop the extra backend reference (backends may return an existing
+ * object, e.g. the default device queue). */
 clsvm_obj *clsvm_obj_new_mapped(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj *parent);
 
 /* ---- info.c: clGet*Info helpers ---- */
@@ -212,6 +232,7 @@ void *clsvm_ext_function(const char *name);
 #define CLSVM_HAND(name) CLSVM_DECL_(name)
 #define CLSVM_FWD(name, ...) CLSVM_DECL_(name)
 #define CLSVM_ENQ(name, ...) CLSVM_DECL_(name)
+#define CLSVM_ENQ_HOST(name, ...) CLSVM_DECL_(name)
 #define CLSVM_ENQ_MAP(name, ...) CLSVM_DECL_(name)
 #define CLSVM_CREATE_IN(name, ...) CLSVM_DECL_(name)
 #define CLSVM_CREATE_CHILD(name, ...) CLSVM_DECL_(name)
@@ -224,6 +245,7 @@ void *clsvm_ext_function(const char *name);
 #undef CLSVM_HAND
 #undef CLSVM_FWD
 #undef CLSVM_ENQ
+#undef CLSVM_ENQ_HOST
 #undef CLSVM_ENQ_MAP
 #undef CLSVM_CREATE_IN
 #undef CLSVM_CREATE_CHILD

@@ -10,6 +10,7 @@
  */
 #include "icd.h"
 #include "oclc20/program_state.h"
+#include "svm.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,9 @@ cl_int CL_API_CALL clsvm_clSetKernelArg(cl_kernel kernel, cl_uint arg_index, siz
     const arg_kinds *a = k->ext;
     if (a && arg_index >= a->n)
         return CL_INVALID_ARG_INDEX;
+    /* The value is read now: clsvm's pointer rule for host memory (svm.h). */
+    if (clsvm_svm_host_range(arg_value, arg_size, CL_INVALID_ARG_VALUE) != CL_SUCCESS)
+        return CL_INVALID_ARG_VALUE;
     int kind = a ? a->kind[arg_index] : -1;
     if (kind == ARG_OTHER || arg_size != sizeof(void *) || !arg_value)
         return clsvm_be->clSetKernelArg(k->be, arg_index, arg_size, arg_value);
@@ -181,7 +185,7 @@ cl_int CL_API_CALL clsvm_clGetKernelInfo(cl_kernel kernel, cl_kernel_info param_
     case CL_KERNEL_PROGRAM:
         return clsvm_info_handle(k->parent, param_value_size, param_value, param_value_size_ret);
     case CL_KERNEL_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&k->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(k), param_value_size, param_value,
                                param_value_size_ret);
     default:
         return clsvm_be->clGetKernelInfo(k->be, param_name, param_value_size, param_value,

@@ -4,22 +4,26 @@
  * is checked against the allocation and CL_MEM_USES_SVM_POINTER is answered from the window.
  * A memory object holds a reference on its context (owner) and on the object it was made from
  * (parent: the buffer of a sub-buffer or the buffer/image an image was created from). */
-#include "icd.h"
+#include "host_ptr.h"
 #include "svm.h"
 
 /* ---- buffers over SVM ---- */
 
-/* A host pointer inside an SVM allocation may back a buffer of at most the bytes left in that
- * allocation (the spec states it for the pointer clSVMAlloc returned, clsvm for interior ones
- * too); reading or using more would run past the allocation. */
-static cl_int check_svm_host_ptr(cl_mem_flags flags, size_t size, const void *host_ptr)
+/* clsvm's pointer rule for the host memory of a new memory object (USE_HOST_PTR or
+ * COPY_HOST_PTR): a host pointer inside an SVM allocation may back an object of at most the
+ * bytes left in that allocation (the spec states it for the pointer clSVMAlloc returned, clsvm
+ * for interior ones too; size_err), and a pointer into the window outside every live allocation
+ * (freed SVM) is CL_INVALID_HOST_PTR: reading or using it would fault. */
+static cl_int check_svm_host_ptr(cl_mem_flags flags, size_t size, const void *host_ptr,
+                                 cl_int size_err)
 {
     clsvm_alloc_info in;
-    if (!host_ptr || !(flags & (CL_MEM_USE_HOST_PTR | CL_MEM_COPY_HOST_PTR)) ||
-        !clsvm_svm_lookup(host_ptr, &in))
+    if (!host_ptr || !(flags & (CL_MEM_USE_HOST_PTR | CL_MEM_COPY_HOST_PTR)))
         return CL_SUCCESS;
+    if (!clsvm_svm_lookup(host_ptr, &in))
+        return clsvm_svm_host_range(host_ptr, size, CL_INVALID_HOST_PTR);
     size_t left = in.size - (size_t)((const char *)host_ptr - (const char *)in.base);
-    return size > left ? CL_INVALID_BUFFER_SIZE : CL_SUCCESS;
+    return size > left ? size_err : CL_SUCCESS;
 }
 
 static cl_mem create_buffer(cl_context context, const cl_mem_properties *properties, int with_props,
@@ -27,7 +31,7 @@ static cl_mem create_buffer(cl_context context, const cl_mem_properties *propert
 {
     cl_int err = CLSVM_CHECK(context);
     if (err == CL_SUCCESS)
-        err = check_svm_host_ptr(flags, size, host_ptr);
+        err = check_svm_host_ptr(flags, size, host_ptr, CL_INVALID_BUFFER_SIZE);
     cl_mem be = NULL;
     if (err == CL_SUCCESS) {
         /* Zero-copy: USE_HOST_PTR hands the backend the SVM address itself, which its CPU
@@ -105,6 +109,13 @@ static cl_mem create_image(cl_context context, const cl_mem_properties *properti
             *errcode_ret = CL_INVALID_IMAGE_DESCRIPTOR;
         return NULL;
     }
+    err = check_svm_host_ptr(flags, clsvm_image_host_size(format, desc), host_ptr,
+                             CL_INVALID_HOST_PTR);
+    if (err != CL_SUCCESS) {
+        if (errcode_ret)
+            *errcode_ret = err;
+        return NULL;
+    }
     err = CL_INVALID_OPERATION;
     if (desc && desc->buffer) {
         from = clsvm_obj_of(desc->buffer, CLSVM_MEM);
@@ -145,6 +156,55 @@ cl_mem CL_API_CALL clsvm_clCreateImageWithProperties(cl_context context,
                         errcode_ret);
 }
 
+/* The OpenCL 1.1 image constructors: forwarded as they are, after the same host pointer check. */
+cl_mem CL_API_CALL clsvm_clCreateImage2D(cl_context context, cl_mem_flags flags,
+                                         const cl_image_format *image_format, size_t image_width,
+                                         size_t image_height, size_t image_row_pitch,
+                                         void *host_ptr, cl_int *errcode_ret)
+{
+    cl_image_desc d = {.image_type = CL_MEM_OBJECT_IMAGE2D,
+                       .image_width = image_width,
+                       .image_height = image_height,
+                       .image_row_pitch = image_row_pitch};
+    cl_int err = CLSVM_CHECK(context);
+    if (err == CL_SUCCESS)
+        err = check_svm_host_ptr(flags, clsvm_image_host_size(image_format, &d), host_ptr,
+                                 CL_INVALID_HOST_PTR);
+    if (err == CL_SUCCESS && !clsvm_be->clCreateImage2D)
+        err = CL_INVALID_OPERATION;
+    cl_mem be = NULL;
+    if (err == CL_SUCCESS)
+        be = clsvm_be->clCreateImage2D(CLSVM_U(context), flags, image_format, image_width,
+                                       image_height, image_row_pitch, host_ptr, &err);
+    return clsvm_wrap_result(CLSVM_MEM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
+}
+
+cl_mem CL_API_CALL clsvm_clCreateImage3D(cl_context context, cl_mem_flags flags,
+                                         const cl_image_format *image_format, size_t image_width,
+                                         size_t image_height, size_t image_depth,
+                                         size_t image_row_pitch, size_t image_slice_pitch,
+                                         void *host_ptr, cl_int *errcode_ret)
+{
+    cl_image_desc d = {.image_type = CL_MEM_OBJECT_IMAGE3D,
+                       .image_width = image_width,
+                       .image_height = image_height,
+                       .image_depth = image_depth,
+                       .image_row_pitch = image_row_pitch,
+                       .image_slice_pitch = image_slice_pitch};
+    cl_int err = CLSVM_CHECK(context);
+    if (err == CL_SUCCESS)
+        err = check_svm_host_ptr(flags, clsvm_image_host_size(image_format, &d), host_ptr,
+                                 CL_INVALID_HOST_PTR);
+    if (err == CL_SUCCESS && !clsvm_be->clCreateImage3D)
+        err = CL_INVALID_OPERATION;
+    cl_mem be = NULL;
+    if (err == CL_SUCCESS)
+        be = clsvm_be->clCreateImage3D(CLSVM_U(context), flags, image_format, image_width,
+                                       image_height, image_depth, image_row_pitch,
+                                       image_slice_pitch, host_ptr, &err);
+    return clsvm_wrap_result(CLSVM_MEM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
+}
+
 cl_int CL_API_CALL clsvm_clGetMemObjectInfo(cl_mem memobj, cl_mem_info param_name,
                                             size_t param_value_size, void *param_value,
                                             size_t *param_value_size_ret)
@@ -158,7 +218,7 @@ cl_int CL_API_CALL clsvm_clGetMemObjectInfo(cl_mem memobj, cl_mem_info param_nam
     case CL_MEM_ASSOCIATED_MEMOBJECT:
         return clsvm_info_handle(m->parent, param_value_size, param_value, param_value_size_ret);
     case CL_MEM_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&m->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(m), param_value_size, param_value,
                                param_value_size_ret);
     case CL_MEM_USES_SVM_POINTER: {
         cl_bool v = uses_svm_pointer(m);

@@ -4,14 +4,21 @@
  * Slab: every wrapper is a 64-byte slot of one mmap'd region (reserved once, pages touched on
  * demand). Membership of an arbitrary pointer is then an address-range check plus a tag read,
  * which is what clSetKernelArg needs to recognise a cl_mem/cl_sampler value without
- * dereferencing foreign memory. Freed slots keep their memory (tag cleared, so a released
- * handle is detected until the slot is reused) and go on a lock-free LIFO free list whose head
- * carries an ABA counter; they are reused only after a quarantine (SLAB_QUARANTINE). Allocation
- * and free are O(1) and take no lock.
+ * dereferencing foreign memory. Freed slots keep their memory (tag cleared) and wait in a FIFO
+ * quarantine: a slot is handed out again only when more than SLAB_QUARANTINE freed slots wait,
+ * so a released handle is rejected until at least SLAB_QUARANTINE other objects have been freed
+ * after it. The handle is the slot's address (the loader reads the dispatch table through it),
+ * so it cannot carry a generation; delaying reuse is what keeps identities apart. Allocation
+ * from never-used slots takes no lock; the quarantine queue has one mutex (slab_lock).
  *
  * Map: platforms, devices and queues are also in a small mutex-protected hash map from backend
  * handle to wrapper, for backend handles returned by queries (CL_CONTEXT_DEVICES...). Only
  * creation, destruction and those queries touch it; the enqueue path never does.
+ *
+ * Counts: refs counts clsvm's internal references plus one for all of the application's, which
+ * app counts (clRetain, clRelease and CL_*_REFERENCE_COUNT see only app). An application
+ * release below zero is refused instead of dropping a reference some other object (an SVM
+ * allocation, a kernel, a pending callback) still needs.
  *
  * Invariants: a live object's refs >= 1; it holds one reference on owner and parent (if set)
  * and one backend reference on be (if set); those are dropped, child first, when refs hits 0.
@@ -25,13 +32,17 @@
 #include <sys/mman.h>
 
 #define SLAB_SLOTS (1u << 22) /* 4 Mi objects, 256 MiB of address space */
-/* Freed slots are reused only once this many slots have been handed out (4 MiB touched), so a
- * released handle stays detectably dead for a long time in ordinary programs. */
-#define SLAB_QUARANTINE (1u << 16)
+/* Freed slots wait until this many others were freed after them (16 MiB of slots at most are
+ * touched for it), so a stale handle stays detectably dead across 262,144 later releases. */
+#define SLAB_QUARANTINE (1u << 18)
+
+_Static_assert(sizeof(clsvm_obj) <= CLSVM_SLOT_SIZE, "a clsvm object must fit its slab slot");
 
 uintptr_t clsvm_slab_base, clsvm_slab_limit;
-static atomic_uint slab_bump = 1;       /* next never-used slot; slot 0 is never used */
-static _Atomic uint64_t slab_free_head; /* (aba counter << 32) | slot index, 0 = empty */
+static atomic_uint slab_bump = 1; /* next never-used slot; slot 0 is never used */
+/* The quarantine: a FIFO of freed slots linked through free_next (0 ends it). */
+static pthread_mutex_t slab_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t slab_free_head, slab_free_tail, slab_free_count;
 
 int clsvm_objects_init(void)
 {
@@ -50,38 +61,53 @@ static clsvm_obj *slot_at(uint32_t i)
     return (clsvm_obj *)(clsvm_slab_base + (uintptr_t)i * CLSVM_SLOT_SIZE);
 }
 
+/* The oldest freed slot if more than keep wait (keep 0: any), else NULL. */
+static clsvm_obj *quarantine_pop(uint32_t keep)
+{
+    clsvm_obj *o = NULL;
+    pthread_mutex_lock(&slab_lock);
+    if (slab_free_count > keep) {
+        o = slot_at(slab_free_head);
+        slab_free_head = o->free_next;
+        if (--slab_free_count == 0)
+            slab_free_tail = 0;
+    }
+    pthread_mutex_unlock(&slab_lock);
+    return o;
+}
+
 static clsvm_obj *slab_alloc(void)
 {
-    uint64_t head = atomic_load(&slab_free_head);
-    while ((uint32_t)head &&
-           atomic_load_explicit(&slab_bump, memory_order_relaxed) >= SLAB_QUARANTINE) {
-        clsvm_obj *o = slot_at((uint32_t)head);
-        uint64_t next = (head & ~0xffffffffull) + (1ull << 32) +
-                        atomic_load_explicit(&o->free_next, memory_order_relaxed);
-        if (atomic_compare_exchange_weak(&slab_free_head, &head, next))
-            return o;
-    }
+    clsvm_obj *o = quarantine_pop(SLAB_QUARANTINE);
+    if (o)
+        return o;
     uint32_t i = atomic_fetch_add(&slab_bump, 1);
-    if (i >= SLAB_SLOTS) {
-        atomic_store(&slab_bump, SLAB_SLOTS);
+    if (i < SLAB_SLOTS)
+        return slot_at(i);
+    atomic_store(&slab_bump, SLAB_SLOTS);
+    /* Every slot handed out: shorten the quarantine rather than fail while slots are free. */
+    o = quarantine_pop(0);
+    if (!o)
         CLSVM_LOG_ONCE(CLSVM_LOG_ERROR,
                        "icd: more than %u live OpenCL objects; creation fails with "
                        "CL_OUT_OF_HOST_MEMORY; release objects (events especially) you no "
                        "longer need",
                        SLAB_SLOTS - 1);
-        return NULL;
-    }
-    return slot_at(i);
+    return o;
 }
 
 static void slab_free(clsvm_obj *o)
 {
     uint32_t i = (uint32_t)(((uintptr_t)o - clsvm_slab_base) / CLSVM_SLOT_SIZE);
-    uint64_t head = atomic_load(&slab_free_head);
-    do {
-        atomic_store_explicit(&o->free_next, (uint32_t)head, memory_order_relaxed);
-    } while (!atomic_compare_exchange_weak(&slab_free_head, &head,
-                                           (head & ~0xffffffffull) + (1ull << 32) + i));
+    pthread_mutex_lock(&slab_lock);
+    o->free_next = 0;
+    if (slab_free_tail)
+        slot_at(slab_free_tail)->free_next = i;
+    else
+        slab_free_head = i;
+    slab_free_tail = i;
+    slab_free_count++;
+    pthread_mutex_unlock(&slab_lock);
 }
 
 /* ---- backend->wrapper map ---- */
@@ -177,6 +203,7 @@ clsvm_obj *clsvm_obj_new(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj 
         return NULL;
     o->dispatch = &clsvm_dispatch;
     atomic_store_explicit(&o->refs, 1, memory_order_relaxed);
+    atomic_store_explicit(&o->app, 1, memory_order_relaxed);
     o->be = be;
     o->owner = owner;
     o->parent = parent;
@@ -192,13 +219,24 @@ clsvm_obj *clsvm_obj_new(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj 
     return o;
 }
 
+/* One more internal reference unless o is already being freed (refs 0): 0 then. */
+static int retain_if_alive(clsvm_obj *o)
+{
+    int n = atomic_load_explicit(&o->refs, memory_order_relaxed);
+    while (n > 0)
+        if (atomic_compare_exchange_weak_explicit(&o->refs, &n, n + 1, memory_order_acquire,
+                                                  memory_order_relaxed))
+            return 1;
+    return 0;
+}
+
 clsvm_obj *clsvm_obj_new_mapped(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj *parent)
 {
     /* Lookup and insert under one lock so two threads cannot wrap the same handle twice. */
     pthread_mutex_lock(&map_lock);
     clsvm_obj *o = map_find_locked(be, kind);
-    if (o) {
-        clsvm_obj_retain(o);
+    /* A wrapper whose last reference is going (map_remove waits for the lock) is not reused. */
+    if (o && ((o->flags & CLSVM_F_PERMANENT) || clsvm_obj_app_retain(o))) {
         pthread_mutex_unlock(&map_lock);
         clsvm_be_release(kind, be);
         return o;
@@ -218,6 +256,41 @@ void clsvm_obj_retain(clsvm_obj *o)
 {
     if (!(o->flags & CLSVM_F_PERMANENT))
         atomic_fetch_add_explicit(&o->refs, 1, memory_order_relaxed);
+}
+
+int clsvm_obj_app_retain(clsvm_obj *o)
+{
+    if (o->flags & CLSVM_F_PERMANENT)
+        return 1;
+    /* The application's references together hold one of refs: take one first (so the object
+     * cannot be freed meanwhile), keep it if the application had none, else give it back. */
+    if (!retain_if_alive(o))
+        return 0;
+    if (atomic_fetch_add_explicit(&o->app, 1, memory_order_relaxed) != 0)
+        clsvm_obj_release(o);
+    return 1;
+}
+
+int clsvm_obj_app_release(clsvm_obj *o)
+{
+    if (o->flags & CLSVM_F_PERMANENT)
+        return 1;
+    uint32_t n = atomic_load_explicit(&o->app, memory_order_relaxed);
+    do {
+        if (n == 0)
+            return 0;
+    } while (!atomic_compare_exchange_weak_explicit(&o->app, &n, n - 1, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    if (n == 1)
+        clsvm_obj_release(o);
+    return 1;
+}
+
+cl_uint clsvm_obj_app_refs(const clsvm_obj *o)
+{
+    if (o->flags & CLSVM_F_PERMANENT)
+        return 1;
+    return atomic_load_explicit(&o->app, memory_order_relaxed);
 }
 
 static clsvm_kind kind_of(clsvm_obj *o)
@@ -273,10 +346,7 @@ int clsvm_obj_has_child(const clsvm_obj *parent, clsvm_kind kind)
 cl_int clsvm_retain_handle(const void *h, clsvm_kind kind, cl_int err)
 {
     clsvm_obj *o = clsvm_obj_of(h, kind);
-    if (!o)
-        return err;
-    clsvm_obj_retain(o);
-    return CL_SUCCESS;
+    return o && clsvm_obj_app_retain(o) ? CL_SUCCESS : err;
 }
 
 cl_int clsvm_release_handle(const void *h, clsvm_kind kind, cl_int err)
@@ -284,7 +354,13 @@ cl_int clsvm_release_handle(const void *h, clsvm_kind kind, cl_int err)
     clsvm_obj *o = clsvm_obj_of(h, kind);
     if (!o)
         return err;
-    clsvm_obj_release(o);
+    if (!clsvm_obj_app_release(o)) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
+                       "icd: release of %p refused: the application holds no reference on it "
+                       "(released once too often); it stays alive for the objects that use it",
+                       h);
+        return err;
+    }
     return CL_SUCCESS;
 }
 

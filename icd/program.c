@@ -33,6 +33,46 @@ static void array_done(handle_array *a)
     clsvm_array_done(a->v, a->buf);
 }
 
+/* Does backend program be have source text (pocl 3.1 crashes including a header without)? */
+static int has_source(void *be)
+{
+    size_t n = 0;
+    return clsvm_be->clGetProgramInfo(be, CL_PROGRAM_SOURCE, 0, NULL, &n) == CL_SUCCESS && n > 1;
+}
+
+/* The backend programs of n program handles, each held (oclc20_be_hold): a build on another
+ * thread may replace any of them meanwhile. Headers (of clCompileProgram) must have source
+ * (CL_INVALID_OPERATION without). Release with programs_done, also after an error. */
+static cl_int hold_programs(handle_array *a, cl_uint n, const cl_program *in, int headers)
+{
+    a->v = NULL;
+    if (!in)
+        return CL_SUCCESS;
+    a->v = n <= INLINE_N ? a->buf : calloc(n, sizeof *a->v);
+    if (!a->v)
+        return CL_OUT_OF_HOST_MEMORY;
+    cl_int err = CL_SUCCESS;
+    for (cl_uint i = 0; i < n; i++) {
+        clsvm_obj *o = clsvm_obj_of(in[i], CLSVM_PROGRAM);
+        a->v[i] = !o ? NULL : headers ? oclc20_header_hold(o) : oclc20_be_hold(o);
+        if (!o)
+            err = CL_INVALID_PROGRAM;
+        else if (!a->v[i] && err == CL_SUCCESS)
+            err = headers ? CL_INVALID_OPERATION : CL_INVALID_PROGRAM;
+        else if (headers && err == CL_SUCCESS && !has_source(a->v[i]))
+            err = CL_INVALID_OPERATION;
+    }
+    return err;
+}
+
+static void programs_done(handle_array *a, cl_uint n)
+{
+    for (cl_uint i = 0; a->v && i < n; i++)
+        if (a->v[i])
+            clsvm_be->clReleaseProgram(a->v[i]);
+    array_done(a);
+}
+
 cl_program CL_API_CALL clsvm_clCreateProgramWithBinary(cl_context context, cl_uint num_devices,
                                                        const cl_device_id *device_list,
                                                        const size_t *lengths,
@@ -275,8 +315,7 @@ cl_int CL_API_CALL clsvm_clCompileProgram(cl_program program, cl_uint num_device
         return CL_INVALID_OPERATION;
     handle_array devs, hdrs;
     cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
-    cl_int err2 =
-        unwrap_array(&hdrs, num_input_headers, input_headers, CLSVM_PROGRAM, CL_INVALID_PROGRAM);
+    cl_int err2 = hold_programs(&hdrs, num_input_headers, input_headers, 1);
     if (err == CL_SUCCESS)
         err = err2;
     if (err == CL_SUCCESS && ((num_devices == 0) != (device_list == NULL)))
@@ -291,7 +330,7 @@ cl_int CL_API_CALL clsvm_clCompileProgram(cl_program program, cl_uint num_device
                         header_include_names};
         err = build_fixed(&c, options, pfn_notify, user_data);
     }
-    array_done(&hdrs);
+    programs_done(&hdrs, num_input_headers);
     array_done(&devs);
     return err;
 }
@@ -311,7 +350,7 @@ static cl_program link_oclc20(clsvm_obj *c, cl_uint ndev, cl_device_id *devs, co
     }
     if (err == CL_SUCCESS)
         err = oclc20_link(w, ndev, devs, options, nin, (clsvm_obj *const *)inputs);
-    array_done(progs_a);
+    programs_done(progs_a, nin);
     array_done(devs_a);
     /* A link that began has a program, also when it failed (status and log in it). */
     if (w && !w->be) {
@@ -346,8 +385,7 @@ cl_program CL_API_CALL clsvm_clLinkProgram(cl_context context, cl_uint num_devic
     if (err == CL_SUCCESS)
         err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
     if (err == CL_SUCCESS)
-        err = unwrap_array(&progs, num_input_programs, input_programs, CLSVM_PROGRAM,
-                           CL_INVALID_PROGRAM);
+        err = hold_programs(&progs, num_input_programs, input_programs, 0);
     /* API spec: devices of the link's context (as the application named them; pocl 3.1 does
      * not check), inputs of that context, none still being built or compiled. */
     const clsvm_devlist *l = c ? c->ext : NULL;
@@ -384,21 +422,47 @@ cl_program CL_API_CALL clsvm_clLinkProgram(cl_context context, cl_uint num_devic
     clsvm_notify *n = NULL;
     if (err == CL_SUCCESS)
         n = clsvm_notify_new(w, pfn_notify, user_data, &err);
+    void *be = NULL;
     if (err == CL_SUCCESS) {
-        w->be = clsvm_be->clLinkProgram(c->be, num_devices, (cl_device_id *)devs.v, options,
-                                        num_input_programs, (cl_program *)progs.v,
-                                        n ? clsvm_notify_tramp : NULL, n, &err);
-        clsvm_notify_finish(n, w->be ? CL_SUCCESS : err);
+        be = clsvm_be->clLinkProgram(c->be, num_devices, (cl_device_id *)devs.v, options,
+                                     num_input_programs, (cl_program *)progs.v,
+                                     n ? clsvm_notify_tramp : NULL, n, &err);
+        oclc20_be_publish(w, be, 0);
+        clsvm_notify_finish(n, be ? CL_SUCCESS : err);
     }
-    array_done(&progs);
+    programs_done(&progs, num_input_programs);
     array_done(&devs);
     if (errcode_ret)
         *errcode_ret = err;
-    if (w && !w->be) {
+    if (w && !be) {
         clsvm_obj_release(w);
         w = NULL;
     }
     return (cl_program)w;
+}
+
+cl_int CL_API_CALL clsvm_clSetProgramSpecializationConstant(cl_program program, cl_uint spec_id,
+                                                            size_t spec_size,
+                                                            const void *spec_value)
+{
+    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
+    if (!p)
+        return CL_INVALID_PROGRAM;
+    if (!clsvm_be->clSetProgramSpecializationConstant)
+        return CL_INVALID_OPERATION;
+    void *be = oclc20_be_hold(p);
+    if (!be)
+        return CL_INVALID_PROGRAM;
+    /* API spec: only a program made from IL has specialization constants (pocl 3.1 aborts on a
+     * source program that was never built). */
+    size_t il = 0;
+    cl_int err = clsvm_be->clGetProgramInfo(be, CL_PROGRAM_IL, 0, NULL, &il);
+    if (err != CL_SUCCESS || il == 0)
+        err = CL_INVALID_PROGRAM;
+    else
+        err = clsvm_be->clSetProgramSpecializationConstant(be, spec_id, spec_size, spec_value);
+    clsvm_be->clReleaseProgram(be);
+    return err;
 }
 
 cl_int CL_API_CALL clsvm_clGetProgramInfo(cl_program program, cl_program_info param_name,
@@ -412,7 +476,7 @@ cl_int CL_API_CALL clsvm_clGetProgramInfo(cl_program program, cl_program_info pa
     case CL_PROGRAM_CONTEXT:
         return clsvm_info_handle(p->owner, param_value_size, param_value, param_value_size_ret);
     case CL_PROGRAM_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&p->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(p), param_value_size, param_value,
                                param_value_size_ret);
     default: {
         void *be = oclc20_be_hold(p);

@@ -115,7 +115,7 @@ cl_int CL_API_CALL clsvm_clGetCommandQueueInfo(cl_command_queue command_queue,
     case CL_QUEUE_DEVICE:
         return clsvm_info_handle(q->parent, param_value_size, param_value, param_value_size_ret);
     case CL_QUEUE_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&q->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(q), param_value_size, param_value,
                                param_value_size_ret);
     default: {
         size_t got = 0;

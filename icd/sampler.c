@@ -13,7 +13,7 @@ cl_int CL_API_CALL clsvm_clGetSamplerInfo(cl_sampler sampler, cl_sampler_info pa
     case CL_SAMPLER_CONTEXT:
         return clsvm_info_handle(s->owner, param_value_size, param_value, param_value_size_ret);
     case CL_SAMPLER_REFERENCE_COUNT:
-        return clsvm_info_uint((cl_uint)atomic_load(&s->refs), param_value_size, param_value,
+        return clsvm_info_uint(clsvm_obj_app_refs(s), param_value_size, param_value,
                                param_value_size_ret);
     default:
         return clsvm_be->clGetSamplerInfo(s->be, param_name, param_value_size, param_value,

@@ -6,8 +6,9 @@
  * Every SVM byte comes from one window (runtime/) shared by all contexts; the backend never
  * allocates SVM. An allocation's tag is the context wrapper that made it, holding one reference
  * on it, so a context the application released stays valid until its last SVM is freed (the
- * spec: releasing a context frees none of its SVM). The backend's CPU device addresses the
- * same memory at the same address, so pointers are forwarded raw once validated.
+ * spec: releasing a context frees none of its SVM). A backend device that addresses the host's
+ * memory (a CPU device) uses the same memory at the same address, so pointers are forwarded raw
+ * once validated; devices that cannot report no SVM.
  *
  * Locking: none here beyond pthread_once; allocation and lookup take the window's mutex.
  */
@@ -17,6 +18,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 static pthread_once_t window_once = PTHREAD_ONCE_INIT;
 /* Set once by open_window(); read without the once by paths that must not open a window just
@@ -24,6 +26,7 @@ static pthread_once_t window_once = PTHREAD_ONCE_INIT;
 static _Atomic(clsvm_window *) svm_window;
 static cl_device_svm_capabilities svm_caps;
 static uint64_t svm_window_size, svm_max_align;
+static uintptr_t svm_window_base;
 
 static void open_window(void)
 {
@@ -41,6 +44,7 @@ static void open_window(void)
     clsvm_window_info info;
     clsvm_window_get_info(w, &info);
     svm_window_size = info.size;
+    svm_window_base = (uintptr_t)info.base;
     svm_max_align = info.max_align;
     /* Fine-grain system SVM means "any host pointer is device-addressable": true for the CPU
      * backend only when the window (the device's address range) covers all of user space. */
@@ -61,9 +65,96 @@ static clsvm_window *window_if_open(void)
     return atomic_load_explicit(&svm_window, memory_order_acquire);
 }
 
+/* ---- which devices can use clsvm's SVM ---- */
+
+/* Does backend device be reach the window: does it address the host's memory directly, at the
+ * host's addresses, up to the window's end? SVM pointers go to its kernels raw, so a device with
+ * memory of its own (a discrete GPU) cannot, until a driver path maps the window for it. Why
+ * not is said once per reason at info level. */
+static int device_reaches_window(void *be)
+{
+    cl_device_type type = 0;
+    cl_bool unified = CL_FALSE;
+    cl_uint bits = 0;
+    if (clsvm_be->clGetDeviceInfo(be, CL_DEVICE_TYPE, sizeof type, &type, NULL) != CL_SUCCESS)
+        type = 0;
+    if (clsvm_be->clGetDeviceInfo(be, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified,
+                                  NULL) != CL_SUCCESS)
+        unified = CL_FALSE;
+    if (clsvm_be->clGetDeviceInfo(be, CL_DEVICE_ADDRESS_BITS, sizeof bits, &bits, NULL) !=
+        CL_SUCCESS)
+        bits = 0;
+    if (!(type & CL_DEVICE_TYPE_CPU) && !unified) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_INFO,
+                       "svm: a backend device is no CPU device and does not share the host's "
+                       "memory (CL_DEVICE_HOST_UNIFIED_MEMORY false): it cannot address SVM "
+                       "memory, so it reports no SVM capabilities (clsvm has no driver path for "
+                       "such devices yet)");
+        return 0;
+    }
+    unsigned long long end = (unsigned long long)(svm_window_base + svm_window_size - 1);
+    if (bits == 0 || (bits < 64 && (end >> bits) != 0)) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_INFO,
+                       "svm: a backend device has %u address bits, too few for the SVM window "
+                       "(which ends at %#llx): it reports no SVM capabilities",
+                       bits, end);
+        return 0;
+    }
+    return 1;
+}
+
+cl_device_svm_capabilities clsvm_svm_device_caps(void *be_dev)
+{
+    return clsvm_svm_window() && device_reaches_window(be_dev) ? svm_caps : 0;
+}
+
+static pthread_once_t platform_caps_once = PTHREAD_ONCE_INIT;
+static cl_device_svm_capabilities platform_caps;
+
+static void platform_caps_init(void)
+{
+    cl_device_svm_capabilities caps = svm_caps;
+    for (cl_uint i = 0; caps && i < clsvm_platform_count(); i++) {
+        cl_uint n = 0;
+        void *plat = clsvm_platform_at(i)->be;
+        if (clsvm_be->clGetDeviceIDs(plat, CL_DEVICE_TYPE_ALL, 0, NULL, &n) != CL_SUCCESS || !n)
+            continue;
+        cl_device_id *d = malloc(n * sizeof *d);
+        if (!d || clsvm_be->clGetDeviceIDs(plat, CL_DEVICE_TYPE_ALL, n, d, NULL) != CL_SUCCESS)
+            caps = 0;
+        for (cl_uint j = 0; caps && j < n; j++)
+            if (!device_reaches_window(d[j]))
+                caps = 0;
+        free(d);
+    }
+    platform_caps = caps;
+}
+
 cl_device_svm_capabilities clsvm_svm_caps(void)
 {
-    return clsvm_svm_window() ? svm_caps : 0;
+    if (!clsvm_svm_window())
+        return 0;
+    pthread_once(&platform_caps_once, platform_caps_init);
+    return platform_caps;
+}
+
+cl_device_svm_capabilities clsvm_svm_context_caps(const clsvm_obj *ctx)
+{
+    clsvm_devlist *l = ctx->ext;
+    if (!clsvm_svm_window())
+        return 0;
+    if (!l)
+        return clsvm_svm_caps();
+    /* Cached: a device's answers never change, and clSVMAlloc asks every time. */
+    cl_ulong known = atomic_load_explicit(&l->svm_caps, memory_order_relaxed);
+    if (known)
+        return (cl_device_svm_capabilities)(known - 1);
+    cl_device_svm_capabilities caps = svm_caps;
+    for (cl_uint i = 0; caps && i < l->n; i++)
+        if (!device_reaches_window(l->dev[i]->be))
+            caps = 0;
+    atomic_store_explicit(&l->svm_caps, caps + 1, memory_order_relaxed);
+    return caps;
 }
 
 cl_int clsvm_svm_max_alloc(cl_device_id be_dev, cl_ulong *out)
@@ -93,6 +184,29 @@ cl_bool clsvm_svm_lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *inf
     if (info)
         *info = in;
     return CL_TRUE;
+}
+
+int clsvm_svm_window_open(void)
+{
+    return window_if_open() != NULL;
+}
+
+cl_int clsvm_svm_host_range(const void *p, size_t size, cl_int err)
+{
+    clsvm_window *w = window_if_open(); /* no window: no SVM pointer can exist */
+    uintptr_t a = (uintptr_t)p;
+    size_t n = size ? size : 1;
+    if (!w || !p)
+        return CL_SUCCESS;
+    if (a + n < a)
+        return err;
+    if (a >= svm_window_base + svm_window_size || a + n <= svm_window_base)
+        return CL_SUCCESS; /* host memory */
+    /* Inside the window only the bytes of one live allocation are mapped for sure. */
+    clsvm_alloc_info in;
+    if (!clsvm_svm_lookup(p, &in))
+        return err;
+    return n <= in.size - (size_t)(a - (uintptr_t)in.base) ? CL_SUCCESS : err;
 }
 
 cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
@@ -139,7 +253,8 @@ static const char *const refusal_text[R_COUNT] = {
     [R_FLAGS] = "flags outside READ_WRITE/WRITE_ONLY/READ_ONLY/SVM_FINE_GRAIN_BUFFER/SVM_ATOMICS",
     [R_ACCESS] = "more than one of READ_WRITE, WRITE_ONLY, READ_ONLY",
     [R_ATOMICS] = "SVM_ATOMICS without SVM_FINE_GRAIN_BUFFER",
-    [R_CAPS] = "fine-grain or atomics requested but not supported (no window?)",
+    [R_CAPS] = "no SVM, or fine-grain or atomics requested but not supported, on a device of the "
+               "context (no window, or a device that cannot address host memory)",
     [R_SIZE] = "size 0 or above CL_DEVICE_MAX_MEM_ALLOC_SIZE",
     [R_ALIGN] = "alignment not a power of two or above the window's maximum (1 GiB)",
     [R_NOMEM] = "the SVM window has no free range that fits (or pages could not be committed)",
@@ -192,8 +307,8 @@ void *CL_API_CALL clsvm_clSVMAlloc(cl_context context, cl_svm_mem_flags flags, s
     if ((flags & CL_MEM_SVM_ATOMICS) && !(flags & CL_MEM_SVM_FINE_GRAIN_BUFFER))
         return refuse(R_ATOMICS);
     clsvm_window *w = clsvm_svm_window();
-    cl_device_svm_capabilities caps = w ? svm_caps : 0;
-    if (!w ||
+    cl_device_svm_capabilities caps = w ? clsvm_svm_context_caps(c) : 0;
+    if (!w || !caps ||
         ((flags & CL_MEM_SVM_FINE_GRAIN_BUFFER) && !(caps & CL_DEVICE_SVM_FINE_GRAIN_BUFFER)) ||
         ((flags & CL_MEM_SVM_ATOMICS) && !(caps & CL_DEVICE_SVM_ATOMICS)))
         return refuse(R_CAPS);
@@ -234,7 +349,7 @@ static int usable_svm_pointer(clsvm_obj *ctx, const void *p)
 {
     if (clsvm_svm_lookup_in(ctx, p, NULL))
         return 1;
-    return p && (clsvm_svm_caps() & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM);
+    return p && (clsvm_svm_context_caps(ctx) & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM);
 }
 
 cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel, cl_uint arg_index,
@@ -243,7 +358,8 @@ cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel, cl_uint arg_
     clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
     if (!k)
         return CL_INVALID_KERNEL;
-    if (!clsvm_be->clSetKernelArgSVMPointer)
+    /* API spec: CL_INVALID_OPERATION when the context's devices support no SVM. */
+    if (!clsvm_be->clSetKernelArgSVMPointer || !clsvm_svm_context_caps(k->owner))
         return CL_INVALID_OPERATION;
     /* NULL is a valid SVM pointer value (a kernel may test it); anything else must be ours. */
     if (arg_value && !usable_svm_pointer(k->owner, arg_value))
@@ -274,7 +390,8 @@ cl_int CL_API_CALL clsvm_clSetKernelExecInfo(cl_kernel kernel, cl_kernel_exec_in
     case CL_KERNEL_EXEC_INFO_SVM_FINE_GRAIN_SYSTEM:
         if (!param_value || param_value_size != sizeof(cl_bool))
             return CL_INVALID_VALUE;
-        if (*(const cl_bool *)param_value && !(clsvm_svm_caps() & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM))
+        if (*(const cl_bool *)param_value &&
+            !(clsvm_svm_context_caps(k->owner) & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM))
             return CL_INVALID_OPERATION;
         break;
     default:

@@ -197,10 +197,14 @@ cl_int oclc20_link(clsvm_obj *w, cl_uint ndev, cl_device_id *devs, const char *o
     for (cl_uint i = 0; err == CL_SUCCESS && i < nin; i++) {
         if (bc[i])
             continue;
-        if (backend_object(inputs[i]->be, all[0]))
+        /* Held: a build on another thread may replace the input's backend program. */
+        void *be = oclc20_be_hold(inputs[i]);
+        if (be && backend_object(be, all[0]))
             foreign++;
         else
             err = CL_INVALID_OPERATION;
+        if (be)
+            clsvm_be->clReleaseProgram(be);
     }
     if (err == CL_SUCCESS && foreign)
         err = link_failed(w, nall, all, options, bc[first], len[first],

@@ -66,6 +66,34 @@ void *oclc20_be_hold(clsvm_obj *p)
     return be;
 }
 
+void *oclc20_header_hold(clsvm_obj *p)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    oclc20_state *s = p->ext;
+    /* The SPIR build (or a program from bitcode) has no source the backend could include. */
+    int own = s && (s->spir || s->origin != OCLC20_FROM_SOURCE);
+    char *src = own && s->source[0] ? strdup(s->source) : NULL;
+    void *be = own ? NULL : p->be;
+    if (be)
+        clsvm_be->clRetainProgram(be);
+    pthread_mutex_unlock(&oclc20_state_lock);
+    if (src) {
+        const char *strings[1] = {src};
+        cl_int err = CL_SUCCESS;
+        be = clsvm_be->clCreateProgramWithSource(p->owner->be, 1, strings, NULL, &err);
+        free(src);
+    }
+    return be;
+}
+
+void oclc20_be_publish(clsvm_obj *p, void *be, int if_unset)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    if (!if_unset || !p->be)
+        p->be = be;
+    pthread_mutex_unlock(&oclc20_state_lock);
+}
+
 /* Programs being built, compiled or linked from: a list of the builders' stack nodes. */
 static oclc20_busy *busy_list;
 

@@ -86,6 +86,16 @@ cl_int oclc20_from_binaries(clsvm_obj *w, cl_uint n, cl_device_id *devs, const s
  * (API spec, appendix A), queries during a build included. */
 void *oclc20_be_hold(clsvm_obj *p);
 
+/* p as a clCompileProgram header: a backend program with p's source, held (drop it with
+ * clReleaseProgram): p's own backend program, or a new one made from the source the path kept
+ * when p's backend program is the path's build. NULL when p has no source (or out of memory). */
+void *oclc20_header_hold(clsvm_obj *p);
+
+/* Set the backend program of p, a program clLinkProgram is making, whose notification may run
+ * (on another thread) before the call returns: if_unset 1 (the notification) sets it only
+ * while p has none, 0 (the call's result) always. Under the lock oclc20_be_hold takes. */
+void oclc20_be_publish(clsvm_obj *p, void *be, int if_unset);
+
 /* A build, compile or link in progress on p: the API spec wants CL_INVALID_OPERATION for a
  * second one (and for linking p meanwhile). The node lives on the builder's stack. */
 typedef struct oclc20_busy {

@@ -5,7 +5,10 @@
  * wrapper that clsvm forgot to unwrap). Buffers hold real bytes; commands run at enqueue time.
  * The test reaches the log through fake_backend_log()/fake_backend_live() after dlopen'ing
  * the same library (RTLD_NOLOAD). Only what the forwarding test needs is implemented; the
- * other dispatch entries are NULL. Reference counts are plain ints: single-threaded use only. */
+ * other dispatch entries are NULL. Reference counts are plain ints: single-threaded use only.
+ * FAKE_BACKEND_DEVICE picks the device: unset or "cpu" a 64-bit CPU device with host-unified
+ * memory, "gpu" a GPU with memory of its own (no host-unified memory), "cpu32" a CPU device
+ * with 32 address bits. */
 #define CL_TARGET_OPENCL_VERSION 300
 #include <CL/cl_icd.h>
 
@@ -228,13 +231,25 @@ static cl_int CL_API_CALL f_GetPlatformInfo(cl_platform_id p, cl_platform_info p
     }
 }
 
+/* The device FAKE_BACKEND_DEVICE asks for: 0 cpu, 1 gpu, 2 cpu32. */
+static int device_mode(void)
+{
+    const char *m = getenv("FAKE_BACKEND_DEVICE");
+    return !m ? 0 : !strcmp(m, "gpu") ? 1 : !strcmp(m, "cpu32") ? 2 : 0;
+}
+
+static cl_device_type device_type(void)
+{
+    return device_mode() == 1 ? CL_DEVICE_TYPE_GPU : CL_DEVICE_TYPE_CPU;
+}
+
 static cl_int CL_API_CALL f_GetDeviceIDs(cl_platform_id p, cl_device_type type, cl_uint n,
                                          cl_device_id *devs, cl_uint *num)
 {
     logf_("clGetDeviceIDs %s %#llx\n", nm(p, K_PLATFORM), (unsigned long long)type);
     if (!own(p, K_PLATFORM))
         return CL_INVALID_PLATFORM;
-    if (!(type & (CL_DEVICE_TYPE_CPU | CL_DEVICE_TYPE_DEFAULT)))
+    if (!(type & (device_type() | CL_DEVICE_TYPE_DEFAULT)))
         return CL_DEVICE_NOT_FOUND;
     if ((n == 0 && devs) || (!devs && !num))
         return CL_INVALID_VALUE;
@@ -253,7 +268,7 @@ static cl_int CL_API_CALL f_GetDeviceInfo(cl_device_id d, cl_device_info param, 
         return CL_INVALID_DEVICE;
     switch (param) {
     case CL_DEVICE_TYPE:
-        ANSWER_VAL(cl_device_type, CL_DEVICE_TYPE_CPU);
+        ANSWER_VAL(cl_device_type, device_type());
     case CL_DEVICE_NAME:
         ANSWER_STR("fake device");
     case CL_DEVICE_VENDOR:
@@ -276,14 +291,15 @@ static cl_int CL_API_CALL f_GetDeviceInfo(cl_device_id d, cl_device_info param, 
     case CL_DEVICE_COMPILER_AVAILABLE:
     case CL_DEVICE_LINKER_AVAILABLE:
     case CL_DEVICE_ENDIAN_LITTLE:
-    case CL_DEVICE_HOST_UNIFIED_MEMORY:
         ANSWER_VAL(cl_bool, CL_TRUE);
+    case CL_DEVICE_HOST_UNIFIED_MEMORY:
+        ANSWER_VAL(cl_bool, device_mode() == 1 ? CL_FALSE : CL_TRUE);
     case CL_DEVICE_MAX_COMPUTE_UNITS:
         ANSWER_VAL(cl_uint, 3); /* unusual values the test recognises */
     case CL_DEVICE_MAX_CLOCK_FREQUENCY:
         ANSWER_VAL(cl_uint, 1234);
     case CL_DEVICE_ADDRESS_BITS:
-        ANSWER_VAL(cl_uint, 64);
+        ANSWER_VAL(cl_uint, device_mode() == 2 ? 32 : 64);
     case CL_DEVICE_MEM_BASE_ADDR_ALIGN:
         ANSWER_VAL(cl_uint, 1024);
     case CL_DEVICE_REFERENCE_COUNT:

@@ -48,6 +48,7 @@ endfunction()
 clsvm_icd_test(test_icd_platform)
 clsvm_icd_test(test_icd_vecadd)
 clsvm_icd_test(test_icd_handles)
+clsvm_icd_test(test_icd_identity)
 clsvm_icd_test(test_icd_callbacks)
 clsvm_icd_test(test_icd_refcount)
 clsvm_icd_test(test_icd_events)
@@ -65,6 +66,17 @@ target_compile_definitions(test_icd_forwarding
                            PRIVATE FAKE_BACKEND_PATH="$<TARGET_FILE:clsvm_fake_backend>")
 target_link_libraries(test_icd_forwarding PRIVATE ${CMAKE_DL_LIBS})
 add_dependencies(test_icd_forwarding clsvm_fake_backend)
+
+# SVM capabilities from the backend's device: the fake as a CPU, a GPU and a 32-bit CPU device.
+clsvm_icd_test(test_icd_svm_caps_backend ENV FAKE_BACKEND_DEVICE=cpu)
+target_compile_definitions(test_icd_svm_caps_backend
+                           PRIVATE FAKE_BACKEND_PATH="$<TARGET_FILE:clsvm_fake_backend>")
+add_dependencies(test_icd_svm_caps_backend clsvm_fake_backend)
+foreach(_mode gpu cpu32)
+  add_test(NAME test_icd_svm_caps_backend.${_mode} COMMAND test_icd_svm_caps_backend)
+  set_tests_properties(test_icd_svm_caps_backend.${_mode} PROPERTIES LABELS "icd;svm" TIMEOUT 60
+                       ENVIRONMENT "OCL_ICD_VENDORS=${_icd_vendors};${_icd_env};FAKE_BACKEND_DEVICE=${_mode}")
+endforeach()
 
 # clinfo is the loader's own smoke test: it walks every platform/device query.
 # Not under TSan: an uninstrumented clinfo with libtsan preloaded segfaults even with plain

@@ -135,6 +135,121 @@ static void explicit_counts(cl_context c, cl_device_id d)
     CHECK_CL(clReleaseCommandQueue(q));
 }
 
+static atomic_int ctx2_dead, ev_fired;
+
+static void CL_CALLBACK on_ctx2_dead(cl_context c, void *ud)
+{
+    (void)c;
+    (void)ud;
+    atomic_fetch_add(&ctx2_dead, 1);
+}
+
+static void CL_CALLBACK on_ev_done(cl_event e, cl_int status, void *ud)
+{
+    (void)ud;
+    /* The application released its reference before: the callback's keeps the handle valid. */
+    cl_int st = 1;
+    if (status == CL_COMPLETE &&
+        clGetEventInfo(e, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof st, &st, NULL) == CL_SUCCESS &&
+        st == CL_COMPLETE)
+        atomic_store(&ev_fired, 1);
+    else
+        atomic_store(&ev_fired, -1);
+}
+
+/* Releasing once too often is refused with the type's error while clsvm's own references (SVM,
+ * kernels, sub-buffers, pending events and callbacks) keep the object alive for their users;
+ * the counts the application sees are its own. */
+static void over_release(cl_platform_id plat, cl_device_id d)
+{
+    /* Context kept by an SVM allocation: the second release must not strand the memory. */
+    cl_context c = icd_test_context(plat, d);
+    CHECK_CL(clSetContextDestructorCallback(c, on_ctx2_dead, NULL));
+    unsigned char *p = clSVMAlloc(c, CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER, 4096, 0);
+    CHECK(p != NULL);
+    memset(p, 0x5a, 4096);
+    CHECK_EQ(ctx_refs(c), 1); /* the allocation's hold is not the application's */
+    CHECK_CL(clReleaseContext(c));
+    CHECK_EQ(clReleaseContext(c), CL_INVALID_CONTEXT);
+    CHECK_EQ(clRetainContext(c) == CL_SUCCESS && clReleaseContext(c) == CL_SUCCESS, 1);
+    CHECK_EQ(clReleaseContext(c), CL_INVALID_CONTEXT);
+    CHECK_EQ(ctx_refs(c), 0);
+    CHECK_EQ(atomic_load(&ctx2_dead), 0);
+    for (int i = 0; i < 4096; i++)
+        CHECK_EQ(p[i], 0x5a);
+    clSVMFree(c, p); /* the context given to clSVMAlloc, which the allocation kept alive */
+    CHECK_MSG(wait_flag(&ctx2_dead), "context not destroyed after its SVM was freed");
+    cl_uint n = 0;
+    CHECK_EQ(clGetContextInfo(c, CL_CONTEXT_REFERENCE_COUNT, sizeof n, &n, NULL),
+             CL_INVALID_CONTEXT);
+    CHECK_EQ(clReleaseContext(c), CL_INVALID_CONTEXT);
+    printf("context over-release refused, SVM freed, context destroyed ok\n");
+
+    c = icd_test_context(plat, d);
+    cl_command_queue q = icd_test_queue(c, d, NULL);
+    cl_int err = CL_SUCCESS;
+    cl_event ue = clCreateUserEvent(c, &err);
+    CHECK_CL(err);
+    cl_event marker = NULL;
+    CHECK_CL(clEnqueueMarkerWithWaitList(q, 1, &ue, &marker));
+    CHECK_CL(clSetEventCallback(marker, CL_COMPLETE, on_ev_done, NULL));
+    /* Queue kept by its pending marker, marker by its callback. */
+    CHECK_CL(clReleaseCommandQueue(q));
+    CHECK_EQ(clReleaseCommandQueue(q), CL_INVALID_COMMAND_QUEUE);
+    CHECK_EQ(queue_refs(q), 0);
+    CHECK_CL(clReleaseEvent(marker));
+    CHECK_EQ(clReleaseEvent(marker), CL_INVALID_EVENT);
+    CHECK_EQ(event_refs(marker), 0);
+    CHECK_CL(clSetUserEventStatus(ue, CL_COMPLETE));
+    CHECK_MSG(wait_flag(&ev_fired), "marker callback did not run");
+    CHECK_EQ(atomic_load(&ev_fired), 1);
+    CHECK_CL(clReleaseEvent(ue));
+    CHECK_EQ(clReleaseEvent(ue), CL_INVALID_EVENT);
+
+    /* Buffer kept by its sub-buffer, program by its kernel. */
+    cl_mem parent = icd_test_buffer(c, CL_MEM_READ_WRITE, 1024, NULL);
+    cl_buffer_region r = {0, 512};
+    cl_mem sub = clCreateSubBuffer(parent, 0, CL_BUFFER_CREATE_TYPE_REGION, &r, &err);
+    CHECK_CL(err);
+    CHECK_CL(clReleaseMemObject(parent));
+    CHECK_EQ(clReleaseMemObject(parent), CL_INVALID_MEM_OBJECT);
+    CHECK_EQ(mem_refs(parent), 0);
+    CHECK_CL(clReleaseMemObject(sub));
+    CHECK_EQ(clReleaseMemObject(sub), CL_INVALID_MEM_OBJECT);
+    cl_program prog = icd_test_program(c, d, src, NULL);
+    cl_kernel k = icd_test_kernel(prog, "inc");
+    CHECK_CL(clReleaseProgram(prog));
+    CHECK_EQ(clReleaseProgram(prog), CL_INVALID_PROGRAM);
+    CHECK_CL(clReleaseKernel(k));
+    CHECK_EQ(clReleaseKernel(k), CL_INVALID_KERNEL);
+    CHECK_EQ(clReleaseProgram(prog), CL_INVALID_PROGRAM);
+    cl_sampler smp = clCreateSampler(c, CL_FALSE, CL_ADDRESS_NONE, CL_FILTER_NEAREST, &err);
+    CHECK_CL(err);
+    CHECK_CL(clReleaseSampler(smp));
+    CHECK_EQ(clReleaseSampler(smp), CL_INVALID_SAMPLER);
+
+    /* A sub-device kept by the context made on it. */
+    cl_device_partition_property props[] = {CL_DEVICE_PARTITION_EQUALLY, 1, 0};
+    cl_device_id sd = NULL;
+    cl_uint nsd = 0;
+    if (clCreateSubDevices(d, props, 1, &sd, &nsd) == CL_SUCCESS && nsd >= 1) {
+        cl_context sc = clCreateContext(NULL, 1, &sd, NULL, NULL, &err);
+        CHECK_CL(err);
+        CHECK_CL(clReleaseDevice(sd));
+        CHECK_EQ(clReleaseDevice(sd), CL_INVALID_DEVICE);
+        cl_uint drefs = 9;
+        ICD_GET_INFO(clGetDeviceInfo, sd, CL_DEVICE_REFERENCE_COUNT, drefs);
+        CHECK_EQ(drefs, 0);
+        CHECK_CL(clReleaseContext(sc));
+        printf("sub-device over-release refused ok\n");
+    } else {
+        printf("sub-device case not run: the device cannot be partitioned\n");
+    }
+    CHECK_CL(clReleaseContext(c));
+    CHECK_EQ(clReleaseContext(c), CL_INVALID_CONTEXT);
+    printf("over-release refused for every kind ok\n");
+}
+
 int main(void)
 {
     cl_platform_id p = icd_test_platform();
@@ -142,6 +257,7 @@ int main(void)
     cl_context c = icd_test_context(p, d);
     explicit_counts(c, d);
     printf("explicit counts ok\n");
+    over_release(p, d);
 
     CHECK_CL(clSetContextDestructorCallback(c, on_ctx_dead, NULL));
     cl_command_queue q = icd_test_queue(c, d, NULL);
@@ -169,7 +285,8 @@ int main(void)
     cl_context qc = NULL;
     ICD_GET_INFO(clGetCommandQueueInfo, q, CL_QUEUE_CONTEXT, qc);
     CHECK(qc == c);
-    CHECK(ctx_refs(qc) >= 1);
+    /* The count is the application's (it holds none now); the queue's hold is clsvm's. */
+    CHECK_EQ(ctx_refs(qc), 0);
 
     /* sub-buffer -> parent: the app drops the parent; the sub-buffer keeps it. */
     enum { N = 1024 };

@@ -83,6 +83,8 @@ clsvm_oclc20_test(test_oclc20_crash_garbage SOURCE test_oclc20_crash
 clsvm_oclc20_test(test_oclc20_atomics_nocache SOURCE test_oclc20_atomics KERNELS atomics_generic
                   ENV CLSVM_OCLC20_CACHE_DIR=off)
 clsvm_oclc20_test(test_oclc20_threads KERNELS atomics_generic)
+# A program rebuilt (its backend handle replaced) while other threads use it.
+clsvm_oclc20_test(test_oclc20_swap_threads)
 # work_group_barrier with a scope, get_enqueued_local_size, printf (captured in a child).
 clsvm_oclc20_test(test_oclc20_workgroup KERNELS workgroup20)
 # SIGCHLD set to SIG_IGN by the application: clang's status still reaches clsvm.
