@@ -28,6 +28,7 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
     s->bc = NULL;
     s->bc_len = 0;
     s->spir = spir;
+    s->options_only = 0;
     s->source = s->data;
     memcpy(s->source, source, ls);
     s->options = s->source + ls;
@@ -118,6 +119,14 @@ void oclc20_state_set(clsvm_obj *p, void *be, oclc20_state *s)
         clsvm_be->clReleaseProgram(old_be);
 }
 
+void oclc20_record_options(clsvm_obj *p, const char *options)
+{
+    oclc20_state *s = options ? oclc20_state_new(CL_BUILD_NONE, 0, "", options, NULL, NULL) : NULL;
+    if (s)
+        s->options_only = 1;
+    oclc20_state_set(p, NULL, s);
+}
+
 char *oclc20_be_string(void *be, cl_device_id dev, cl_uint what)
 {
     size_t n = 0;
@@ -139,9 +148,10 @@ char *oclc20_source(clsvm_obj *p)
 {
     pthread_mutex_lock(&oclc20_state_lock);
     oclc20_state *s = p->ext;
-    char *src = s ? strdup(s->source) : NULL;
+    int own = s && !s->options_only;
+    char *src = own ? strdup(s->source) : NULL;
     pthread_mutex_unlock(&oclc20_state_lock);
-    return s ? src : oclc20_be_string(p->be, NULL, CL_PROGRAM_SOURCE);
+    return own ? src : oclc20_be_string(p->be, NULL, CL_PROGRAM_SOURCE);
 }
 
 char *oclc20_device_extensions(cl_device_id dev)
@@ -256,7 +266,7 @@ cl_int oclc20_build_info(clsvm_obj *p, void *be, cl_device_id be_dev, cl_program
                                                  &probe, NULL);
     pthread_mutex_lock(&oclc20_state_lock);
     oclc20_state *s = p->ext;
-    if (s) {
+    if (s && (!s->options_only || name == CL_PROGRAM_BUILD_OPTIONS)) {
         *handled = 1;
         if (err != CL_SUCCESS) {
             /* the backend's error stands */
@@ -317,7 +327,7 @@ cl_int oclc20_program_info(clsvm_obj *p, void *be, cl_program_info name, size_t 
     cl_int err = CL_SUCCESS;
     pthread_mutex_lock(&oclc20_state_lock);
     oclc20_state *s = p->ext;
-    if (s && name == CL_PROGRAM_SOURCE) {
+    if (s && !s->options_only && name == CL_PROGRAM_SOURCE) {
         *handled = 1;
         err = clsvm_info_string(s->source, size, value, size_ret);
     } else if (has_object(s)) {

@@ -97,6 +97,11 @@ int oclc20_busy_begin(clsvm_obj *p, oclc20_busy *node);
 void oclc20_busy_end(oclc20_busy *node);
 int oclc20_is_busy(clsvm_obj *p);
 
+/* Before the backend builds or compiles p itself, with clsvm's additions to options: remember
+ * options as the application gave them for CL_PROGRAM_BUILD_OPTIONS (options NULL: forget them,
+ * the backend answers). */
+void oclc20_record_options(clsvm_obj *p, const char *options);
+
 /* Queries the path answers, for p whose backend program the caller holds as be: *handled is set
  * when it did. */
 cl_int oclc20_build_info(clsvm_obj *p, void *be, cl_device_id be_dev, cl_program_build_info name,

@@ -24,6 +24,9 @@ typedef struct oclc20_state {
     cl_program_binary_type type; /* executable or compiled object, when status says it has one */
     oclc20_origin origin;
     int spir; /* the backend program is the SPIR build, not one made from the source */
+    /* A build or compile the backend did itself: only CL_PROGRAM_BUILD_OPTIONS is answered from
+     * the record (the application's options, not clsvm's additions to them). */
+    int options_only;
     char *source, *options, *log;
     unsigned char *bc; /* an object's bitcode (compiled, or loaded from a binary) */
     size_t bc_len;

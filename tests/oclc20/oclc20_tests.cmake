@@ -94,3 +94,5 @@ clsvm_oclc20_test(test_oclc20_images KERNELS images20)
 clsvm_oclc20_test(test_oclc20_unsupported KERNELS unsupported20)
 # The clang cache and headers read from disk (-I, the working directory): edited -> rebuilt.
 clsvm_oclc20_test(test_oclc20_cache)
+# CL_PROGRAM_BUILD_OPTIONS is the application's options, without clsvm's additions.
+clsvm_oclc20_test(test_oclc20_build_options)
