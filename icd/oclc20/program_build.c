@@ -113,6 +113,7 @@ cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *
                       .source = source,
                       .options = options,
                       .extensions = exts};
+    oclc20_device_macros(ndev ? devs[0] : all[0], &job);
     cl_int err = oclc20_run_job(&job, &r);
     free(exts);
     if (err == CL_COMPILER_NOT_AVAILABLE) {

@@ -35,6 +35,7 @@ cl_int oclc20_compile_program(clsvm_obj *p, cl_device_id be_dev, const char *opt
                           .hdr_src = (const char *const *)hsrc,
                           .hdr_names = (const char *const *)hdr_names,
                           .extensions = exts};
+        oclc20_device_macros(be_dev, &job);
         err = oclc20_run_job(&job, &r);
         free(exts);
     }

@@ -179,6 +179,20 @@ char *oclc20_device_extensions(cl_device_id dev)
     return s;
 }
 
+void oclc20_device_macros(cl_device_id dev, oclc20_job *job)
+{
+    char v[128] = "";
+    int major = 0, minor = 0;
+    if (dev &&
+        clsvm_be->clGetDeviceInfo(dev, CL_DEVICE_VERSION, sizeof v - 1, v, NULL) == CL_SUCCESS &&
+        sscanf(v, "OpenCL %d.%d", &major, &minor) == 2 && major > 0 && minor >= 0 && minor < 10)
+        job->opencl_version = major * 100 + minor * 10;
+    cl_bool images = CL_TRUE;
+    if (dev && clsvm_be->clGetDeviceInfo(dev, CL_DEVICE_IMAGE_SUPPORT, sizeof images, &images,
+                                         NULL) == CL_SUCCESS)
+        job->no_images = !images;
+}
+
 cl_device_id *oclc20_program_devices(void *be, cl_uint *n)
 {
     *n = 0;

@@ -374,7 +374,8 @@ typedef struct job_files {
     char work[2048]; /* the private work directory (mkdtemp) */
     char lib[PATH_MAX_JOB], in[PATH_MAX_JOB], out[PATH_MAX_JOB], hdr_dir[PATH_MAX_JOB],
         undef[PATH_MAX_JOB], deps[PATH_MAX_JOB];
-    char *in_paths; /* nin paths of PATH_MAX_JOB bytes: the objects a link reads */
+    char version_define[64]; /* -D__OPENCL_VERSION__=<n> */
+    char *in_paths;          /* nin paths of PATH_MAX_JOB bytes: the objects a link reads */
     const char *ext_opt;
     int want_deps; /* ask clang for the headers it read (-MMD), for the cache */
 } job_files;
@@ -400,6 +401,13 @@ static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, cons
         bad |= push(c, "-Xclang");
         bad |= push(c, f->ext_opt);
     }
+    /* Before the application's options, which may redefine them (as with the backend's
+     * compiler, whose own definitions come after them, a redefinition is then a warning). */
+    if (j->mode != OCLC20_LINK && j->opencl_version) {
+        bad |= push(c, f->version_define);
+    }
+    if (j->mode != OCLC20_LINK && j->no_images)
+        bad |= push(c, "-U__IMAGE_SUPPORT__");
     if (needs_undef(j)) {
         bad |= push(c, "-include");
         bad |= push(c, f->undef);
@@ -469,9 +477,11 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     oclc20_key_str(&k, oclc20_support_cl);
     oclc20_key_done(&k, libkey);
     oclc20_key_init(&k);
-    oclc20_key_str(&k, "clsvm-oclc20-6"); /* bump when the command lines or entries change */
+    oclc20_key_str(&k, "clsvm-oclc20-7"); /* bump when the command lines or entries change */
     oclc20_key_add(&k, &j->mode, sizeof j->mode);
     oclc20_key_add(&k, &j->std, sizeof j->std);
+    oclc20_key_add(&k, &j->opencl_version, sizeof j->opencl_version);
+    oclc20_key_add(&k, &j->no_images, sizeof j->no_images);
     oclc20_key_str(&k, libkey);
     oclc20_key_str(&k, j->options);
     oclc20_key_str(&k, j->extensions ? j->extensions : "(clang's defaults)");
@@ -523,6 +533,8 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     snprintf(f->hdr_dir, sizeof f->hdr_dir, "%s/hdr", f->work);
     snprintf(f->undef, sizeof f->undef, "%s/undef.h", f->work);
     snprintf(f->deps, sizeof f->deps, "%s/deps.d", f->work);
+    snprintf(f->version_define, sizeof f->version_define, "-D__OPENCL_VERSION__=%d",
+             j->opencl_version);
     f->want_deps = cdir != NULL;
     f->in_paths = malloc((size_t)(j->nin ? j->nin : 1) * PATH_MAX_JOB);
     char *ext_opt = j->extensions ? cl_ext_option(j->extensions) : NULL;

@@ -59,6 +59,9 @@ char *oclc20_source(clsvm_obj *p);
 /* A backend device's CL_DEVICE_EXTENSIONS and OpenCL C feature names as clsvm reports them,
  * space-separated (malloc'd), for clang's -cl-ext; NULL when unknown. */
 char *oclc20_device_extensions(cl_device_id dev);
+/* The device's predefined-macro values for a BUILD or COMPILE job (oclc20_job.opencl_version,
+ * no_images), as the backend's compiler would define them. */
+void oclc20_device_macros(cl_device_id dev, oclc20_job *job);
 /* The backend program's devices, or the backend context's (malloc'd, *n); NULL on failure. */
 cl_device_id *oclc20_program_devices(void *be, cl_uint *n);
 cl_device_id *oclc20_context_devices(void *ctx, cl_uint *n);

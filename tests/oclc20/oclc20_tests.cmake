@@ -96,3 +96,5 @@ clsvm_oclc20_test(test_oclc20_unsupported KERNELS unsupported20)
 clsvm_oclc20_test(test_oclc20_cache)
 # CL_PROGRAM_BUILD_OPTIONS is the application's options, without clsvm's additions.
 clsvm_oclc20_test(test_oclc20_build_options)
+# Predefined macros (__OPENCL_VERSION__ & co.) through the path as through the backend.
+clsvm_oclc20_test(test_oclc20_macros)
