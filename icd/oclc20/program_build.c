@@ -133,6 +133,8 @@ cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *
     }
     oclc20_state *s = oclc20_state_new(be ? CL_BUILD_SUCCESS : CL_BUILD_ERROR, be != NULL, source,
                                        options, r.log, be_log);
+    if (s && be)
+        s = oclc20_state_with_attrs(s, r.attrs);
     if (!s) {
         if (be)
             clsvm_be->clReleaseProgram(be);
@@ -227,6 +229,8 @@ cl_int oclc20_build_object(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const
     }
     oclc20_state *s = oclc20_state_new(err == CL_SUCCESS ? CL_BUILD_SUCCESS : CL_BUILD_ERROR, 0, "",
                                        options, r.log, be_log);
+    if (s && err == CL_SUCCESS)
+        s = oclc20_state_with_attrs(s, r.attrs);
     if (s)
         s = oclc20_state_with_bc(s, old->bc, old->bc_len);
     if (s) {

@@ -141,6 +141,8 @@ static cl_int link_objects(clsvm_obj *w, cl_uint nall, cl_device_id *all, const 
         err = link_failed(w, nall, all, options, placeholder, placeholder_len, r.log, be_log);
     if (be) {
         oclc20_state *s = oclc20_state_new(CL_BUILD_SUCCESS, 1, "", options, r.log, be_log);
+        if (s)
+            s = oclc20_state_with_attrs(s, r.attrs);
         if (s) {
             s->origin = OCLC20_FROM_LINK;
             w->be = be;

@@ -6,6 +6,7 @@
 #include "program_state.h"
 
 #include "../opencl_c.h"
+#include "module_check.h"
 #include "state.h"
 
 #include <stdio.h>
@@ -19,7 +20,7 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
 {
     size_t ls = strlen(source) + 1, lo = strlen(options ? options : "") + 1,
            l1 = strlen(log1 ? log1 : ""), l2 = strlen(log2 ? log2 : "") + 1;
-    oclc20_state *s = malloc(sizeof *s + ls + lo + l1 + l2);
+    oclc20_state *s = malloc(sizeof *s + ls + lo + l1 + l2 + 1);
     if (!s)
         return NULL;
     s->status = status;
@@ -36,21 +37,45 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
     s->log = s->options + lo;
     memcpy(s->log, log1 ? log1 : "", l1);
     memcpy(s->log + l1, log2 ? log2 : "", l2);
+    s->attrs = s->log + l1 + l2;
+    s->attrs[0] = '\0';
     return s;
+}
+
+/* The block's strings after it moved (realloc): source, options, log and attrs follow each
+ * other from data on. */
+static void rebase(oclc20_state *n)
+{
+    n->source = n->data;
+    n->options = n->source + strlen(n->source) + 1;
+    n->log = n->options + strlen(n->options) + 1;
+    n->attrs = n->log + strlen(n->log) + 1;
+}
+
+oclc20_state *oclc20_state_with_attrs(oclc20_state *s, const char *attrs)
+{
+    if (!attrs || !*attrs)
+        return s;
+    size_t used = (size_t)(s->attrs - s->data), la = strlen(attrs) + 1;
+    oclc20_state *n = realloc(s, sizeof *n + used + la);
+    if (!n) {
+        free(s);
+        return NULL;
+    }
+    rebase(n);
+    memcpy(n->attrs, attrs, la);
+    return n;
 }
 
 oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, size_t len)
 {
-    size_t used = (size_t)(s->log + strlen(s->log) + 1 - s->data);
+    size_t used = (size_t)(s->attrs + strlen(s->attrs) + 1 - s->data);
     oclc20_state *n = realloc(s, sizeof *n + used + len);
     if (!n) {
         free(s);
         return NULL;
     }
-    /* The string pointers point into the moved block: rebase them. */
-    n->source = n->data;
-    n->options = n->source + strlen(n->source) + 1;
-    n->log = n->options + strlen(n->options) + 1;
+    rebase(n);
     n->bc = (unsigned char *)n->data + used;
     memcpy(n->bc, bc, len);
     n->bc_len = len;
@@ -117,6 +142,15 @@ void oclc20_state_set(clsvm_obj *p, void *be, oclc20_state *s)
     pthread_mutex_unlock(&oclc20_state_lock);
     if (old_be)
         clsvm_be->clReleaseProgram(old_be);
+}
+
+char *oclc20_kernel_attributes(clsvm_obj *p, const char *kernel)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    oclc20_state *s = p->ext;
+    char *a = s && s->spir ? oclc20_kernel_attributes_of(s->attrs, kernel) : NULL;
+    pthread_mutex_unlock(&oclc20_state_lock);
+    return a;
 }
 
 void oclc20_record_options(clsvm_obj *p, const char *options)

@@ -20,6 +20,9 @@ typedef struct oclc20_result {
     unsigned char *bc; /* linked SPIR64 bitcode (malloc'd), NULL on failure */
     size_t bc_len;
     char *log; /* clang's diagnostics or clsvm's reason, malloc'd, never NULL unless OOM */
+    /* BUILD, LINK: "kernel\tattributes\n" per kernel with CL_KERNEL_ATTRIBUTES (malloc'd; may
+     * be NULL: none known) */
+    char *attrs;
 } oclc20_result;
 
 /* What clang makes: a build (source -> bitcode linked with the support library), a compile

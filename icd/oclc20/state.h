@@ -28,6 +28,7 @@ typedef struct oclc20_state {
      * the record (the application's options, not clsvm's additions to them). */
     int options_only;
     char *source, *options, *log;
+    char *attrs;       /* an executable's kernels' CL_KERNEL_ATTRIBUTES ("kernel\tattributes\n") */
     unsigned char *bc; /* an object's bitcode (compiled, or loaded from a binary) */
     size_t bc_len;
     char data[];
@@ -45,6 +46,9 @@ extern pthread_mutex_t oclc20_state_lock;
  * when out of memory. Type executable, origin source, no bitcode. */
 oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *source,
                                const char *options, const char *log1, const char *log2);
+/* s with the kernels' attributes (oclc20_result.attrs; NULL or "": none) copied in, before any
+ * bitcode is added (s is freed); NULL when out of memory. */
+oclc20_state *oclc20_state_with_attrs(oclc20_state *s, const char *attrs);
 /* s with a copy of the bitcode appended (s is freed), NULL when out of memory. */
 oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, size_t len);
 /* Replace p's backend program (be NULL: keep it) and record (s may be NULL); the old record is

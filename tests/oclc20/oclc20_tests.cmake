@@ -98,3 +98,7 @@ clsvm_oclc20_test(test_oclc20_cache)
 clsvm_oclc20_test(test_oclc20_build_options)
 # Predefined macros (__OPENCL_VERSION__ & co.) through the path as through the backend.
 clsvm_oclc20_test(test_oclc20_macros)
+# CL_KERNEL_ATTRIBUTES of path-built kernels as the backend reports them for its own builds.
+clsvm_oclc20_test(test_oclc20_kernel_attributes)
+# No function left unresolved for run time: async copies work, a dangling built-in fails the build.
+clsvm_oclc20_test(test_oclc20_unresolved)
