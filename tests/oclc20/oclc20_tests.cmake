@@ -102,3 +102,5 @@ clsvm_oclc20_test(test_oclc20_macros)
 clsvm_oclc20_test(test_oclc20_kernel_attributes)
 # No function left unresolved for run time: async copies work, a dangling built-in fails the build.
 clsvm_oclc20_test(test_oclc20_unresolved)
+# atom_* on 32-bit integers (cl_khr_{global,local}_int32_*_atomics) through the path.
+clsvm_oclc20_test(test_oclc20_atom32)
