@@ -260,6 +260,38 @@ static const char *const header_features[] = {
     "__opencl_c_atomic_scope_device", "__opencl_c_atomic_scope_all_devices",
     "__opencl_c_read_write_images"};
 #define N_HEADER_FEATURES (sizeof header_features / sizeof *header_features)
+/* And these extension macros for every OpenCL C 2.0 and 3.0 SPIR compile: the functions they
+ * guard stay declared (the header is read first), but a program asking whether the device has
+ * them gets the device's answer. */
+static const char *const header_extensions[] = {
+    "cl_khr_subgroup_extended_types",
+    "cl_khr_subgroup_non_uniform_vote",
+    "cl_khr_subgroup_ballot",
+    "cl_khr_subgroup_non_uniform_arithmetic",
+    "cl_khr_subgroup_shuffle",
+    "cl_khr_subgroup_shuffle_relative",
+    "cl_khr_subgroup_clustered_reduce",
+    "cl_khr_subgroup_rotate",
+    "cl_khr_extended_bit_ops",
+    "cl_khr_integer_dot_product",
+    "__opencl_c_integer_dot_product_input_4x8bit",
+    "__opencl_c_integer_dot_product_input_4x8bit_packed",
+    "cl_ext_float_atomics",
+    "__opencl_c_ext_fp16_global_atomic_load_store",
+    "__opencl_c_ext_fp16_local_atomic_load_store",
+    "__opencl_c_ext_fp16_global_atomic_add",
+    "__opencl_c_ext_fp16_local_atomic_add",
+    "__opencl_c_ext_fp16_global_atomic_min_max",
+    "__opencl_c_ext_fp16_local_atomic_min_max",
+    "__opencl_c_ext_fp64_global_atomic_add",
+    "__opencl_c_ext_fp64_local_atomic_add",
+    "__opencl_c_ext_fp64_global_atomic_min_max",
+    "__opencl_c_ext_fp64_local_atomic_min_max",
+    "__opencl_c_ext_fp32_global_atomic_add",
+    "__opencl_c_ext_fp32_local_atomic_add",
+    "__opencl_c_ext_fp32_global_atomic_min_max",
+    "__opencl_c_ext_fp32_local_atomic_min_max"};
+#define N_HEADER_EXTENSIONS (sizeof header_extensions / sizeof *header_extensions)
 
 static int listed(const char *list, const char *name)
 {
@@ -270,19 +302,22 @@ static int listed(const char *list, const char *name)
     return 0;
 }
 
-/* Does the job need undef.h (an OpenCL C 3.0 compile with a known feature list)? */
+/* Does the job need undef.h (a compile with a known extension and feature list)? */
 static int needs_undef(const oclc20_job *j)
 {
-    return j->std == 300 && j->extensions && j->mode != OCLC20_LINK;
+    return j->extensions && j->mode != OCLC20_LINK;
 }
 
 /* undef.h, included after clang's header: #undef of each header-defined feature not listed. */
 static int write_undef(const oclc20_job *j, const char *path)
 {
-    char text[N_HEADER_FEATURES * 64] = "";
-    for (size_t i = 0; i < N_HEADER_FEATURES; i++)
+    char text[(N_HEADER_FEATURES + N_HEADER_EXTENSIONS) * 64] = "";
+    for (size_t i = 0; j->std == 300 && i < N_HEADER_FEATURES; i++)
         if (!listed(j->extensions, header_features[i]))
             sprintf(text + strlen(text), "#undef %s\n", header_features[i]);
+    for (size_t i = 0; i < N_HEADER_EXTENSIONS; i++)
+        if (!listed(j->extensions, header_extensions[i]))
+            sprintf(text + strlen(text), "#undef %s\n", header_extensions[i]);
     return oclc20_write_file(path, text, strlen(text));
 }
 
@@ -521,7 +556,7 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     oclc20_key_str(&k, oclc20_support_builtins_cl);
     oclc20_key_done(&k, libkey);
     oclc20_key_init(&k);
-    oclc20_key_str(&k, "clsvm-oclc20-7"); /* bump when the command lines or entries change */
+    oclc20_key_str(&k, "clsvm-oclc20-8"); /* bump when the command lines or entries change */
     oclc20_key_add(&k, &j->mode, sizeof j->mode);
     oclc20_key_add(&k, &j->std, sizeof j->std);
     oclc20_key_add(&k, &j->opencl_version, sizeof j->opencl_version);

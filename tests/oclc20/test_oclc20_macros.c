@@ -2,7 +2,9 @@
  * the same through the SPIR path (-cl-std=CL2.0, CL3.0) as through the backend's own compiler
  * (-cl-std=CL1.2): __OPENCL_VERSION__ is the device's version, __OPENCL_C_VERSION__ the
  * language's, CL_VERSION_x_y, __ENDIAN_LITTLE__, __IMAGE_SUPPORT__ as the device says, and
- * __FAST_RELAXED_MATH__ only with -cl-fast-relaxed-math. */
+ * __FAST_RELAXED_MATH__ only with -cl-fast-relaxed-math, and extension macros clang's SPIR
+ * headers define whatever the device says (cl_khr_subgroup_*, cl_ext_float_atomics ...) only
+ * when the device lists them. */
 #include "oclc20/oclc20_test.h"
 
 /* Each slot: the macro's value, or -1 when it is not defined. */
@@ -10,8 +12,11 @@
 static const char *src = "kernel void macros(global int *out) {\n" SLOT(0, __OPENCL_VERSION__)
     SLOT(1, __OPENCL_C_VERSION__) SLOT(2, CL_VERSION_1_0) SLOT(3, CL_VERSION_1_1)
         SLOT(4, CL_VERSION_1_2) SLOT(5, CL_VERSION_2_0) SLOT(6, __ENDIAN_LITTLE__)
-            SLOT(7, __IMAGE_SUPPORT__) SLOT(8, __FAST_RELAXED_MATH__) SLOT(9, CL_VERSION_3_0) "}\n";
-#define NSLOTS 10
+            SLOT(7, __IMAGE_SUPPORT__) SLOT(8, __FAST_RELAXED_MATH__) SLOT(9, CL_VERSION_3_0)
+                SLOT(10, cl_khr_subgroup_shuffle) SLOT(11, cl_ext_float_atomics)
+                    SLOT(12, cl_khr_extended_bit_ops) SLOT(13, cl_khr_integer_dot_product)
+                        SLOT(14, cl_khr_subgroup_ballot) "}\n";
+#define NSLOTS 15
 
 static void run(const svm_env *e, const char *opts, cl_int out[NSLOTS])
 {
