@@ -187,6 +187,21 @@ cl_int CL_API_CALL clsvm_clGetKernelInfo(cl_kernel kernel, cl_kernel_info param_
     case CL_KERNEL_REFERENCE_COUNT:
         return clsvm_info_uint(clsvm_obj_app_refs(k), param_value_size, param_value,
                                param_value_size_ret);
+    case CL_KERNEL_ATTRIBUTES: {
+        /* pocl 3.1 gives none for SPIR programs: the SPIR path kept them from clang's module. */
+        char name[1024];
+        char *attrs = NULL;
+        if (clsvm_be->clGetKernelInfo(k->be, CL_KERNEL_FUNCTION_NAME, sizeof name, name, NULL) ==
+            CL_SUCCESS)
+            attrs = oclc20_kernel_attributes(k->parent, name);
+        if (attrs) {
+            cl_int err =
+                clsvm_info_string(attrs, param_value_size, param_value, param_value_size_ret);
+            free(attrs);
+            return err;
+        }
+    }
+        /* fall through */
     default:
         return clsvm_be->clGetKernelInfo(k->be, param_name, param_value_size, param_value,
                                          param_value_size_ret);

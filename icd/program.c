@@ -183,6 +183,10 @@ static cl_int build_backend(const build_call *c, cl_device_id dev, const char *o
         return CL_OUT_OF_HOST_MEMORY;
     const char *retry = dev ? clsvm_opencl_c_retry_options(dev, options) : NULL;
     cl_int err = CL_SUCCESS;
+    /* CL_PROGRAM_BUILD_OPTIONS is what the application passed, not clsvm's additions (the
+     * notification may ask already). */
+    if (opts != options)
+        oclc20_record_options(c->p, options ? options : "");
     if (!retry) {
         clsvm_notify *n = clsvm_notify_new(c->p, pfn, user_data, &err);
         if (err == CL_SUCCESS)
@@ -200,6 +204,9 @@ static cl_int build_backend(const build_call *c, cl_device_id dev, const char *o
             pfn((cl_program)c->p, user_data);
         free((void *)retry);
     }
+    /* A call the backend refused before building leaves no options behind. */
+    if (opts != options && err != CL_SUCCESS && !build_failed(err))
+        oclc20_record_options(c->p, NULL);
     if (dev)
         clsvm_opencl_c_options_done(opts, options);
     return err;

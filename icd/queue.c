@@ -129,3 +129,24 @@ cl_int CL_API_CALL clsvm_clGetCommandQueueInfo(cl_command_queue command_queue,
     }
     }
 }
+
+/* API spec: CL_INVALID_OPERATION when the device cannot replace its default on-device queue,
+ * which is checked before the queue (applications probe with a NULL queue; the generic forwarder
+ * would answer CL_INVALID_COMMAND_QUEUE). */
+cl_int CL_API_CALL clsvm_clSetDefaultDeviceCommandQueue(cl_context context, cl_device_id device,
+                                                        cl_command_queue command_queue)
+{
+    cl_int err = check_args(context, device, NULL);
+    if (err != CL_SUCCESS)
+        return err;
+    cl_device_device_enqueue_capabilities caps = 0;
+    if (clsvm_be->clGetDeviceInfo(CLSVM_U(device), CL_DEVICE_DEVICE_ENQUEUE_CAPABILITIES,
+                                  sizeof caps, &caps, NULL) != CL_SUCCESS ||
+        !(caps & CL_DEVICE_QUEUE_REPLACEABLE_DEFAULT) || !clsvm_be->clSetDefaultDeviceCommandQueue)
+        return CL_INVALID_OPERATION;
+    err = CLSVM_CHECK(command_queue);
+    if (err != CL_SUCCESS)
+        return err;
+    return clsvm_be->clSetDefaultDeviceCommandQueue(CLSVM_U(context), CLSVM_U(device),
+                                                    CLSVM_U(command_queue));
+}

@@ -113,6 +113,7 @@ cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *
                       .source = source,
                       .options = options,
                       .extensions = exts};
+    oclc20_device_macros(ndev ? devs[0] : all[0], &job);
     cl_int err = oclc20_run_job(&job, &r);
     free(exts);
     if (err == CL_COMPILER_NOT_AVAILABLE) {
@@ -132,6 +133,8 @@ cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *
     }
     oclc20_state *s = oclc20_state_new(be ? CL_BUILD_SUCCESS : CL_BUILD_ERROR, be != NULL, source,
                                        options, r.log, be_log);
+    if (s && be)
+        s = oclc20_state_with_attrs(s, r.attrs);
     if (!s) {
         if (be)
             clsvm_be->clReleaseProgram(be);
@@ -226,6 +229,8 @@ cl_int oclc20_build_object(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const
     }
     oclc20_state *s = oclc20_state_new(err == CL_SUCCESS ? CL_BUILD_SUCCESS : CL_BUILD_ERROR, 0, "",
                                        options, r.log, be_log);
+    if (s && err == CL_SUCCESS)
+        s = oclc20_state_with_attrs(s, r.attrs);
     if (s)
         s = oclc20_state_with_bc(s, old->bc, old->bc_len);
     if (s) {

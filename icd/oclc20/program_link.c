@@ -35,6 +35,7 @@ cl_int oclc20_compile_program(clsvm_obj *p, cl_device_id be_dev, const char *opt
                           .hdr_src = (const char *const *)hsrc,
                           .hdr_names = (const char *const *)hdr_names,
                           .extensions = exts};
+        oclc20_device_macros(be_dev, &job);
         err = oclc20_run_job(&job, &r);
         free(exts);
     }
@@ -140,6 +141,8 @@ static cl_int link_objects(clsvm_obj *w, cl_uint nall, cl_device_id *all, const 
         err = link_failed(w, nall, all, options, placeholder, placeholder_len, r.log, be_log);
     if (be) {
         oclc20_state *s = oclc20_state_new(CL_BUILD_SUCCESS, 1, "", options, r.log, be_log);
+        if (s)
+            s = oclc20_state_with_attrs(s, r.attrs);
         if (s) {
             s->origin = OCLC20_FROM_LINK;
             w->be = be;

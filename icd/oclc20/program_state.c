@@ -6,6 +6,7 @@
 #include "program_state.h"
 
 #include "../opencl_c.h"
+#include "module_check.h"
 #include "state.h"
 
 #include <stdio.h>
@@ -19,7 +20,7 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
 {
     size_t ls = strlen(source) + 1, lo = strlen(options ? options : "") + 1,
            l1 = strlen(log1 ? log1 : ""), l2 = strlen(log2 ? log2 : "") + 1;
-    oclc20_state *s = malloc(sizeof *s + ls + lo + l1 + l2);
+    oclc20_state *s = malloc(sizeof *s + ls + lo + l1 + l2 + 1);
     if (!s)
         return NULL;
     s->status = status;
@@ -28,6 +29,7 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
     s->bc = NULL;
     s->bc_len = 0;
     s->spir = spir;
+    s->options_only = 0;
     s->source = s->data;
     memcpy(s->source, source, ls);
     s->options = s->source + ls;
@@ -35,21 +37,45 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
     s->log = s->options + lo;
     memcpy(s->log, log1 ? log1 : "", l1);
     memcpy(s->log + l1, log2 ? log2 : "", l2);
+    s->attrs = s->log + l1 + l2;
+    s->attrs[0] = '\0';
     return s;
+}
+
+/* The block's strings after it moved (realloc): source, options, log and attrs follow each
+ * other from data on. */
+static void rebase(oclc20_state *n)
+{
+    n->source = n->data;
+    n->options = n->source + strlen(n->source) + 1;
+    n->log = n->options + strlen(n->options) + 1;
+    n->attrs = n->log + strlen(n->log) + 1;
+}
+
+oclc20_state *oclc20_state_with_attrs(oclc20_state *s, const char *attrs)
+{
+    if (!attrs || !*attrs)
+        return s;
+    size_t used = (size_t)(s->attrs - s->data), la = strlen(attrs) + 1;
+    oclc20_state *n = realloc(s, sizeof *n + used + la);
+    if (!n) {
+        free(s);
+        return NULL;
+    }
+    rebase(n);
+    memcpy(n->attrs, attrs, la);
+    return n;
 }
 
 oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, size_t len)
 {
-    size_t used = (size_t)(s->log + strlen(s->log) + 1 - s->data);
+    size_t used = (size_t)(s->attrs + strlen(s->attrs) + 1 - s->data);
     oclc20_state *n = realloc(s, sizeof *n + used + len);
     if (!n) {
         free(s);
         return NULL;
     }
-    /* The string pointers point into the moved block: rebase them. */
-    n->source = n->data;
-    n->options = n->source + strlen(n->source) + 1;
-    n->log = n->options + strlen(n->options) + 1;
+    rebase(n);
     n->bc = (unsigned char *)n->data + used;
     memcpy(n->bc, bc, len);
     n->bc_len = len;
@@ -146,6 +172,23 @@ void oclc20_state_set(clsvm_obj *p, void *be, oclc20_state *s)
         clsvm_be->clReleaseProgram(old_be);
 }
 
+char *oclc20_kernel_attributes(clsvm_obj *p, const char *kernel)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    oclc20_state *s = p->ext;
+    char *a = s && s->spir ? oclc20_kernel_attributes_of(s->attrs, kernel) : NULL;
+    pthread_mutex_unlock(&oclc20_state_lock);
+    return a;
+}
+
+void oclc20_record_options(clsvm_obj *p, const char *options)
+{
+    oclc20_state *s = options ? oclc20_state_new(CL_BUILD_NONE, 0, "", options, NULL, NULL) : NULL;
+    if (s)
+        s->options_only = 1;
+    oclc20_state_set(p, NULL, s);
+}
+
 char *oclc20_be_string(void *be, cl_device_id dev, cl_uint what)
 {
     size_t n = 0;
@@ -167,9 +210,10 @@ char *oclc20_source(clsvm_obj *p)
 {
     pthread_mutex_lock(&oclc20_state_lock);
     oclc20_state *s = p->ext;
-    char *src = s ? strdup(s->source) : NULL;
+    int own = s && !s->options_only;
+    char *src = own ? strdup(s->source) : NULL;
     pthread_mutex_unlock(&oclc20_state_lock);
-    return s ? src : oclc20_be_string(p->be, NULL, CL_PROGRAM_SOURCE);
+    return own ? src : oclc20_be_string(p->be, NULL, CL_PROGRAM_SOURCE);
 }
 
 char *oclc20_device_extensions(cl_device_id dev)
@@ -195,6 +239,20 @@ char *oclc20_device_extensions(cl_device_id dev)
         at += (size_t)sprintf(s + at, " %.*s", CL_NAME_VERSION_MAX_NAME_SIZE, f[i].name);
     free(f);
     return s;
+}
+
+void oclc20_device_macros(cl_device_id dev, oclc20_job *job)
+{
+    char v[128] = "";
+    int major = 0, minor = 0;
+    if (dev &&
+        clsvm_be->clGetDeviceInfo(dev, CL_DEVICE_VERSION, sizeof v - 1, v, NULL) == CL_SUCCESS &&
+        sscanf(v, "OpenCL %d.%d", &major, &minor) == 2 && major > 0 && minor >= 0 && minor < 10)
+        job->opencl_version = major * 100 + minor * 10;
+    cl_bool images = CL_TRUE;
+    if (dev && clsvm_be->clGetDeviceInfo(dev, CL_DEVICE_IMAGE_SUPPORT, sizeof images, &images,
+                                         NULL) == CL_SUCCESS)
+        job->no_images = !images;
 }
 
 cl_device_id *oclc20_program_devices(void *be, cl_uint *n)
@@ -284,7 +342,7 @@ cl_int oclc20_build_info(clsvm_obj *p, void *be, cl_device_id be_dev, cl_program
                                                  &probe, NULL);
     pthread_mutex_lock(&oclc20_state_lock);
     oclc20_state *s = p->ext;
-    if (s) {
+    if (s && (!s->options_only || name == CL_PROGRAM_BUILD_OPTIONS)) {
         *handled = 1;
         if (err != CL_SUCCESS) {
             /* the backend's error stands */
@@ -345,7 +403,7 @@ cl_int oclc20_program_info(clsvm_obj *p, void *be, cl_program_info name, size_t 
     cl_int err = CL_SUCCESS;
     pthread_mutex_lock(&oclc20_state_lock);
     oclc20_state *s = p->ext;
-    if (s && name == CL_PROGRAM_SOURCE) {
+    if (s && !s->options_only && name == CL_PROGRAM_SOURCE) {
         *handled = 1;
         err = clsvm_info_string(s->source, size, value, size_ret);
     } else if (has_object(s)) {

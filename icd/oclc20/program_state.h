@@ -107,6 +107,16 @@ int oclc20_busy_begin(clsvm_obj *p, oclc20_busy *node);
 void oclc20_busy_end(oclc20_busy *node);
 int oclc20_is_busy(clsvm_obj *p);
 
+/* CL_KERNEL_ATTRIBUTES of kernel (its function name) when p is an executable the SPIR path built
+ * (malloc'd, "" when it has none), else NULL: the backend answers (as it does when out of
+ * memory). */
+char *oclc20_kernel_attributes(clsvm_obj *p, const char *kernel);
+
+/* Before the backend builds or compiles p itself, with clsvm's additions to options: remember
+ * options as the application gave them for CL_PROGRAM_BUILD_OPTIONS (options NULL: forget them,
+ * the backend answers). */
+void oclc20_record_options(clsvm_obj *p, const char *options);
+
 /* Queries the path answers, for p whose backend program the caller holds as be: *handled is set
  * when it did. */
 cl_int oclc20_build_info(clsvm_obj *p, void *be, cl_device_id be_dev, cl_program_build_info name,

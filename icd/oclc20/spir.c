@@ -20,7 +20,10 @@
 
 #include "cache.h"
 #include "clang_run.h"
-#include "support_cl.h" /* oclc20_support_cl: support.cl as a string (generated) */
+#include "kernel_lib.h"
+#include "module_check.h"
+#include "support_builtins_cl.h" /* oclc20_support_builtins_cl: support_builtins.cl */
+#include "support_cl.h"          /* oclc20_support_cl: support.cl as a string (generated) */
 
 #include <errno.h>
 #include <pthread.h>
@@ -61,8 +64,10 @@ void oclc20_result_free(oclc20_result *r)
 {
     free(r->bc);
     free(r->log);
+    free(r->attrs);
     r->bc = NULL;
     r->log = NULL;
+    r->attrs = NULL;
     r->bc_len = 0;
 }
 
@@ -192,7 +197,17 @@ static int support_library(const char *lib_path, const char *work, char **log)
     char src[2200], out[2200];
     snprintf(src, sizeof src, "%s/support.cl", work);
     snprintf(out, sizeof out, "%s/support.bc", work);
-    if (oclc20_write_file(src, oclc20_support_cl, strlen(oclc20_support_cl))) {
+    /* One translation unit: support.cl, then support_builtins.cl. */
+    size_t l1 = strlen(oclc20_support_cl), l2 = strlen(oclc20_support_builtins_cl);
+    char *text = malloc(l1 + l2 + 2);
+    if (text) {
+        memcpy(text, oclc20_support_cl, l1);
+        text[l1] = '\n';
+        memcpy(text + l1 + 1, oclc20_support_builtins_cl, l2 + 1);
+    }
+    int wrote = text ? oclc20_write_file(src, text, l1 + l2 + 1) : -1;
+    free(text);
+    if (wrote) {
         *log = strdup("clsvm: cannot write the OpenCL C 2.0 support library source\n");
         return -1;
     }
@@ -245,6 +260,38 @@ static const char *const header_features[] = {
     "__opencl_c_atomic_scope_device", "__opencl_c_atomic_scope_all_devices",
     "__opencl_c_read_write_images"};
 #define N_HEADER_FEATURES (sizeof header_features / sizeof *header_features)
+/* And these extension macros for every OpenCL C 2.0 and 3.0 SPIR compile: the functions they
+ * guard stay declared (the header is read first), but a program asking whether the device has
+ * them gets the device's answer. */
+static const char *const header_extensions[] = {
+    "cl_khr_subgroup_extended_types",
+    "cl_khr_subgroup_non_uniform_vote",
+    "cl_khr_subgroup_ballot",
+    "cl_khr_subgroup_non_uniform_arithmetic",
+    "cl_khr_subgroup_shuffle",
+    "cl_khr_subgroup_shuffle_relative",
+    "cl_khr_subgroup_clustered_reduce",
+    "cl_khr_subgroup_rotate",
+    "cl_khr_extended_bit_ops",
+    "cl_khr_integer_dot_product",
+    "__opencl_c_integer_dot_product_input_4x8bit",
+    "__opencl_c_integer_dot_product_input_4x8bit_packed",
+    "cl_ext_float_atomics",
+    "__opencl_c_ext_fp16_global_atomic_load_store",
+    "__opencl_c_ext_fp16_local_atomic_load_store",
+    "__opencl_c_ext_fp16_global_atomic_add",
+    "__opencl_c_ext_fp16_local_atomic_add",
+    "__opencl_c_ext_fp16_global_atomic_min_max",
+    "__opencl_c_ext_fp16_local_atomic_min_max",
+    "__opencl_c_ext_fp64_global_atomic_add",
+    "__opencl_c_ext_fp64_local_atomic_add",
+    "__opencl_c_ext_fp64_global_atomic_min_max",
+    "__opencl_c_ext_fp64_local_atomic_min_max",
+    "__opencl_c_ext_fp32_global_atomic_add",
+    "__opencl_c_ext_fp32_local_atomic_add",
+    "__opencl_c_ext_fp32_global_atomic_min_max",
+    "__opencl_c_ext_fp32_local_atomic_min_max"};
+#define N_HEADER_EXTENSIONS (sizeof header_extensions / sizeof *header_extensions)
 
 static int listed(const char *list, const char *name)
 {
@@ -255,19 +302,22 @@ static int listed(const char *list, const char *name)
     return 0;
 }
 
-/* Does the job need undef.h (an OpenCL C 3.0 compile with a known feature list)? */
+/* Does the job need undef.h (a compile with a known extension and feature list)? */
 static int needs_undef(const oclc20_job *j)
 {
-    return j->std == 300 && j->extensions && j->mode != OCLC20_LINK;
+    return j->extensions && j->mode != OCLC20_LINK;
 }
 
 /* undef.h, included after clang's header: #undef of each header-defined feature not listed. */
 static int write_undef(const oclc20_job *j, const char *path)
 {
-    char text[N_HEADER_FEATURES * 64] = "";
-    for (size_t i = 0; i < N_HEADER_FEATURES; i++)
+    char text[(N_HEADER_FEATURES + N_HEADER_EXTENSIONS) * 64] = "";
+    for (size_t i = 0; j->std == 300 && i < N_HEADER_FEATURES; i++)
         if (!listed(j->extensions, header_features[i]))
             sprintf(text + strlen(text), "#undef %s\n", header_features[i]);
+    for (size_t i = 0; i < N_HEADER_EXTENSIONS; i++)
+        if (!listed(j->extensions, header_extensions[i]))
+            sprintf(text + strlen(text), "#undef %s\n", header_extensions[i]);
     return oclc20_write_file(path, text, strlen(text));
 }
 
@@ -327,6 +377,8 @@ static void clean_work(const oclc20_job *j, const char *work)
     unlink(path);
     snprintf(path, sizeof path, "%s/deps.d", work);
     unlink(path);
+    snprintf(path, sizeof path, "%s/module.ll", work);
+    unlink(path);
     for (cl_uint i = 0; i < j->nin; i++) {
         snprintf(path, sizeof path, "%s/in%u.bc", work, i);
         unlink(path);
@@ -374,7 +426,8 @@ typedef struct job_files {
     char work[2048]; /* the private work directory (mkdtemp) */
     char lib[PATH_MAX_JOB], in[PATH_MAX_JOB], out[PATH_MAX_JOB], hdr_dir[PATH_MAX_JOB],
         undef[PATH_MAX_JOB], deps[PATH_MAX_JOB];
-    char *in_paths; /* nin paths of PATH_MAX_JOB bytes: the objects a link reads */
+    char version_define[64]; /* -D__OPENCL_VERSION__=<n> */
+    char *in_paths;          /* nin paths of PATH_MAX_JOB bytes: the objects a link reads */
     const char *ext_opt;
     int want_deps; /* ask clang for the headers it read (-MMD), for the cache */
 } job_files;
@@ -400,6 +453,13 @@ static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, cons
         bad |= push(c, "-Xclang");
         bad |= push(c, f->ext_opt);
     }
+    /* Before the application's options, which may redefine them (as with the backend's
+     * compiler, whose own definitions come after them, a redefinition is then a warning). */
+    if (j->mode != OCLC20_LINK && j->opencl_version) {
+        bad |= push(c, f->version_define);
+    }
+    if (j->mode != OCLC20_LINK && j->no_images)
+        bad |= push(c, "-U__IMAGE_SUPPORT__");
     if (needs_undef(j)) {
         bad |= push(c, "-include");
         bad |= push(c, f->undef);
@@ -438,6 +498,32 @@ static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, cons
     return bad;
 }
 
+/* A built or linked module must need nothing that neither the support library nor the
+ * backend's kernel library provides: such a function would stay undefined until pocl loads the
+ * kernel, and abort the process there. Records the kernels' attributes. */
+static cl_int check_module(const job_files *f, oclc20_result *r)
+{
+    oclc20_module m;
+    if (oclc20_module_inspect(f->out, f->work, &m) != 0)
+        return CL_SUCCESS; /* unreadable: the backend's own link checks what it can */
+    cl_int err = CL_SUCCESS;
+    if (m.missing[0]) {
+        char *log = NULL;
+        if (asprintf(&log,
+                     "%sclsvm: the program calls functions that neither clsvm's OpenCL C support "
+                     "library nor the device's kernel library provides:\n%s",
+                     r->log ? r->log : "", m.missing) < 0)
+            log = NULL;
+        free(r->log);
+        r->log = log;
+        err = CL_BUILD_PROGRAM_FAILURE;
+    }
+    r->attrs = m.attrs;
+    m.attrs = NULL;
+    oclc20_module_free(&m);
+    return err;
+}
+
 cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -467,14 +553,20 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     oclc20_key_str(&k, "clsvm-oclc20-lib-1");
     oclc20_key_str(&k, version);
     oclc20_key_str(&k, oclc20_support_cl);
+    oclc20_key_str(&k, oclc20_support_builtins_cl);
     oclc20_key_done(&k, libkey);
     oclc20_key_init(&k);
-    oclc20_key_str(&k, "clsvm-oclc20-6"); /* bump when the command lines or entries change */
+    oclc20_key_str(&k, "clsvm-oclc20-8"); /* bump when the command lines or entries change */
     oclc20_key_add(&k, &j->mode, sizeof j->mode);
     oclc20_key_add(&k, &j->std, sizeof j->std);
+    oclc20_key_add(&k, &j->opencl_version, sizeof j->opencl_version);
+    oclc20_key_add(&k, &j->no_images, sizeof j->no_images);
     oclc20_key_str(&k, libkey);
     oclc20_key_str(&k, j->options);
     oclc20_key_str(&k, j->extensions ? j->extensions : "(clang's defaults)");
+    /* A build checks its module against the backend's library (module_check.h). */
+    if (j->mode != OCLC20_COMPILE)
+        oclc20_key_str(&k, oclc20_kernel_lib_id());
     oclc20_key_str(&k, j->source);
     for (cl_uint i = 0; i < j->nhdr; i++) {
         oclc20_key_str(&k, j->hdr_names[i]);
@@ -485,18 +577,21 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     oclc20_key_done(&k, key);
 
     const char *cdir = oclc20_cache_dir();
-    char bc_path[PATH_MAX_JOB], log_path[PATH_MAX_JOB], dep_rec[PATH_MAX_JOB];
+    char bc_path[PATH_MAX_JOB], log_path[PATH_MAX_JOB], dep_rec[PATH_MAX_JOB],
+        attr_path[PATH_MAX_JOB];
     cl_int err = CL_OUT_OF_HOST_MEMORY;
     if (cdir) {
         snprintf(bc_path, sizeof bc_path, "%s/%s.bc", cdir, key);
         snprintf(log_path, sizeof log_path, "%s/%s.log", cdir, key);
         snprintf(dep_rec, sizeof dep_rec, "%s/%s.deps", cdir, key);
+        snprintf(attr_path, sizeof attr_path, "%s/%s.attr", cdir, key);
         r->bc = (unsigned char *)oclc20_read_file(bc_path, &r->bc_len);
         /* A hit only if the headers clang read from disk are as they were. */
         if (r->bc && oclc20_deps_current(dep_rec)) {
             r->log = oclc20_read_file(log_path, NULL);
             if (!r->log)
                 r->log = strdup("");
+            r->attrs = oclc20_read_file(attr_path, NULL);
             err = CL_SUCCESS;
             goto done;
         }
@@ -523,6 +618,8 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     snprintf(f->hdr_dir, sizeof f->hdr_dir, "%s/hdr", f->work);
     snprintf(f->undef, sizeof f->undef, "%s/undef.h", f->work);
     snprintf(f->deps, sizeof f->deps, "%s/deps.d", f->work);
+    snprintf(f->version_define, sizeof f->version_define, "-D__OPENCL_VERSION__=%d",
+             j->opencl_version);
     f->want_deps = cdir != NULL;
     f->in_paths = malloc((size_t)(j->nin ? j->nin : 1) * PATH_MAX_JOB);
     char *ext_opt = j->extensions ? cl_ext_option(j->extensions) : NULL;
@@ -548,12 +645,16 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
             r->bc = (unsigned char *)oclc20_read_file(f->out, &r->bc_len);
             r->log = log ? log : strdup("");
             err = r->bc ? CL_SUCCESS : CL_BUILD_PROGRAM_FAILURE;
+            if (err == CL_SUCCESS && j->mode != OCLC20_COMPILE)
+                err = check_module(f, r);
             /* The log and the headers' record first: a .bc in the cache means they are
              * complete. An older entry's .bc goes first, so it is never paired with the new
              * log or record. A header that cannot be read back now, or that changed while
              * clang ran, is not cached at all. */
-            if (r->bc && cdir && (unlink(bc_path) == 0 || errno == ENOENT) &&
+            if (err == CL_SUCCESS && cdir && (unlink(bc_path) == 0 || errno == ENOENT) &&
                 oclc20_write_file(log_path, r->log, strlen(r->log)) == 0 &&
+                oclc20_write_file(attr_path, r->attrs ? r->attrs : "",
+                                  r->attrs ? strlen(r->attrs) : 0) == 0 &&
                 oclc20_deps_write(f->deps, f->work, &started, dep_rec) == 0)
                 oclc20_write_file(bc_path, r->bc, r->bc_len);
         } else if (st < 0) {

@@ -20,6 +20,9 @@ typedef struct oclc20_result {
     unsigned char *bc; /* linked SPIR64 bitcode (malloc'd), NULL on failure */
     size_t bc_len;
     char *log; /* clang's diagnostics or clsvm's reason, malloc'd, never NULL unless OOM */
+    /* BUILD, LINK: "kernel\tattributes\n" per kernel with CL_KERNEL_ATTRIBUTES (malloc'd; may
+     * be NULL: none known) */
+    char *attrs;
 } oclc20_result;
 
 /* What clang makes: a build (source -> bitcode linked with the support library), a compile
@@ -41,6 +44,11 @@ typedef struct oclc20_job {
      * exactly those (its SPIR target would otherwise claim every extension, cl_khr_fp16
      * included). NULL: clang's defaults. */
     const char *extensions;
+    /* Macros the backend's own compiler predefines and clang's SPIR target does not (BUILD,
+     * COMPILE): __OPENCL_VERSION__ (the device's version, e.g. 300; 0: left undefined), and
+     * __IMAGE_SUPPORT__, which clang defines for every SPIR compile, undefined when no_images. */
+    int opencl_version;
+    int no_images;
 } oclc20_job;
 
 /* Run the job. Returns CL_SUCCESS, CL_COMPILER_NOT_AVAILABLE (clang cannot be run),

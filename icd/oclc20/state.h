@@ -24,7 +24,11 @@ typedef struct oclc20_state {
     cl_program_binary_type type; /* executable or compiled object, when status says it has one */
     oclc20_origin origin;
     int spir; /* the backend program is the SPIR build, not one made from the source */
+    /* A build or compile the backend did itself: only CL_PROGRAM_BUILD_OPTIONS is answered from
+     * the record (the application's options, not clsvm's additions to them). */
+    int options_only;
     char *source, *options, *log;
+    char *attrs;       /* an executable's kernels' CL_KERNEL_ATTRIBUTES ("kernel\tattributes\n") */
     unsigned char *bc; /* an object's bitcode (compiled, or loaded from a binary) */
     size_t bc_len;
     char data[];
@@ -42,6 +46,9 @@ extern pthread_mutex_t oclc20_state_lock;
  * when out of memory. Type executable, origin source, no bitcode. */
 oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *source,
                                const char *options, const char *log1, const char *log2);
+/* s with the kernels' attributes (oclc20_result.attrs; NULL or "": none) copied in, before any
+ * bitcode is added (s is freed); NULL when out of memory. */
+oclc20_state *oclc20_state_with_attrs(oclc20_state *s, const char *attrs);
 /* s with a copy of the bitcode appended (s is freed), NULL when out of memory. */
 oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, size_t len);
 /* Replace p's backend program (be NULL: keep it) and record (s may be NULL); the old record is
@@ -56,6 +63,9 @@ char *oclc20_source(clsvm_obj *p);
 /* A backend device's CL_DEVICE_EXTENSIONS and OpenCL C feature names as clsvm reports them,
  * space-separated (malloc'd), for clang's -cl-ext; NULL when unknown. */
 char *oclc20_device_extensions(cl_device_id dev);
+/* The device's predefined-macro values for a BUILD or COMPILE job (oclc20_job.opencl_version,
+ * no_images), as the backend's compiler would define them. */
+void oclc20_device_macros(cl_device_id dev, oclc20_job *job);
 /* The backend program's devices, or the backend context's (malloc'd, *n); NULL on failure. */
 cl_device_id *oclc20_program_devices(void *be, cl_uint *n);
 cl_device_id *oclc20_context_devices(void *ctx, cl_uint *n);

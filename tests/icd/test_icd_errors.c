@@ -153,6 +153,20 @@ static cl_int null_device_queue(void)
     cl_command_queue q = clCreateCommandQueueWithProperties(o.c, NULL, NULL, &err);
     return q ? -9999 : err;
 }
+/* The device cannot replace a default on-device queue (pocl lists no device-side enqueue):
+ * CL_INVALID_OPERATION whatever queue is given, a NULL one included. */
+static cl_int default_device_queue_null(void)
+{
+    return clSetDefaultDeviceCommandQueue(o.c, o.d, NULL);
+}
+static cl_int default_device_queue_host(void)
+{
+    return clSetDefaultDeviceCommandQueue(o.c, o.d, o.q);
+}
+static cl_int default_device_queue_no_context(void)
+{
+    return clSetDefaultDeviceCommandQueue(NULL, o.d, o.q);
+}
 static cl_int null_kernel_enqueue(void)
 {
     size_t g = 1;
@@ -283,6 +297,12 @@ static const struct row rows[] = {
     {"buffer built as a program", CL_INVALID_PROGRAM, buf_as_program_build, 1},
     {"NULL buffer read", CL_INVALID_MEM_OBJECT, null_mem_read, 0},
     {"NULL device for a queue", CL_INVALID_DEVICE, null_device_queue, 0},
+    {"default device queue (NULL) without device enqueue", CL_INVALID_OPERATION,
+     default_device_queue_null, 0},
+    {"default device queue (a host queue) without device enqueue", CL_INVALID_OPERATION,
+     default_device_queue_host, 0},
+    {"default device queue with a NULL context", CL_INVALID_CONTEXT,
+     default_device_queue_no_context, 1},
     {"NULL kernel enqueued", CL_INVALID_KERNEL, null_kernel_enqueue, 1},
     {"NULL in an event wait list", CL_INVALID_EVENT_WAIT_LIST, null_in_wait_list, 0},
     {"NULL context info", CL_INVALID_CONTEXT, null_context, 0},

@@ -96,3 +96,20 @@ clsvm_oclc20_test(test_oclc20_images KERNELS images20)
 clsvm_oclc20_test(test_oclc20_unsupported KERNELS unsupported20)
 # The clang cache and headers read from disk (-I, the working directory): edited -> rebuilt.
 clsvm_oclc20_test(test_oclc20_cache)
+# CL_PROGRAM_BUILD_OPTIONS is the application's options, without clsvm's additions.
+clsvm_oclc20_test(test_oclc20_build_options)
+# Predefined macros (__OPENCL_VERSION__ & co.) through the path as through the backend.
+clsvm_oclc20_test(test_oclc20_macros)
+# CL_KERNEL_ATTRIBUTES of path-built kernels as the backend reports them for its own builds.
+clsvm_oclc20_test(test_oclc20_kernel_attributes)
+# No function left unresolved for run time: async copies work, a dangling built-in fails the build.
+clsvm_oclc20_test(test_oclc20_unresolved)
+# atom_* on 32-bit integers (cl_khr_{global,local}_int32_*_atomics) through the path.
+clsvm_oclc20_test(test_oclc20_atom32)
+# Every built-in opencl-c.h declares for the device compiles and links under CL1.2/2.0/3.0.
+# pocl's kernel cache is off for it: pocl 3.1 writes an unreadable program.bc for some large
+# SPIR programs built after others in one process, and asserts when it reads one back
+# (docs/opencl-c-2.0.md, "Limits").
+clsvm_oclc20_test(test_oclc20_builtin_surface ENV POCL_KERNEL_CACHE=0)
+target_compile_definitions(test_oclc20_builtin_surface PRIVATE
+                           CLSVM_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
