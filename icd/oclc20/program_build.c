@@ -132,6 +132,8 @@ cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *
     }
     oclc20_state *s = oclc20_state_new(be ? CL_BUILD_SUCCESS : CL_BUILD_ERROR, be != NULL, source,
                                        options, r.log, be_log);
+    if (s)
+        s->nonuniform = oclc20_nu_options(options);
     if (!s) {
         if (be)
             clsvm_be->clReleaseProgram(be);

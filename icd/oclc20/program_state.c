@@ -28,6 +28,7 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
     s->bc = NULL;
     s->bc_len = 0;
     s->spir = spir;
+    s->nonuniform = 0;
     s->source = s->data;
     memcpy(s->source, source, ls);
     s->options = s->source + ls;
@@ -54,6 +55,15 @@ oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, siz
     memcpy(n->bc, bc, len);
     n->bc_len = len;
     return n;
+}
+
+int oclc20_nonuniform(clsvm_obj *p)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    const oclc20_state *s = p->ext;
+    int yes = s && s->spir && s->nonuniform;
+    pthread_mutex_unlock(&oclc20_state_lock);
+    return yes;
 }
 
 void *oclc20_be_hold(clsvm_obj *p)

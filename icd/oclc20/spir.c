@@ -271,6 +271,45 @@ static int write_undef(const oclc20_job *j, const char *path)
     return oclc20_write_file(path, text, strlen(text));
 }
 
+/* workitem.h, included after clang's header when a build or compile is for non-uniform
+ * work-groups: the work-item functions whose values differ between the application's NDRange and
+ * the uniform backend launches clsvm makes of it call the support library's (support.cl, section
+ * "Non-uniform work-groups"; nonuniform.h). Function-like macros: only calls are redirected. */
+static const char workitem_h[] =
+    "uint __clsvm_nu_work_dim(void);\n"
+    "size_t __clsvm_nu_global_size(uint);\n"
+    "size_t __clsvm_nu_global_offset(uint);\n"
+    "size_t __clsvm_nu_enqueued_local_size(uint);\n"
+    "size_t __clsvm_nu_group_id(uint);\n"
+    "size_t __clsvm_nu_num_groups(uint);\n"
+    "size_t __clsvm_nu_global_id(uint);\n"
+    "size_t __clsvm_nu_global_linear_id(void);\n"
+    "#define get_work_dim() __clsvm_nu_work_dim()\n"
+    "#define get_global_size(d) __clsvm_nu_global_size(d)\n"
+    "#define get_global_offset(d) __clsvm_nu_global_offset(d)\n"
+    "#define get_enqueued_local_size(d) __clsvm_nu_enqueued_local_size(d)\n"
+    "#define get_group_id(d) __clsvm_nu_group_id(d)\n"
+    "#define get_num_groups(d) __clsvm_nu_num_groups(d)\n"
+    "#define get_global_id(d) __clsvm_nu_global_id(d)\n"
+    "#define get_global_linear_id() __clsvm_nu_global_linear_id()\n";
+
+int oclc20_nu_options(const char *opts)
+{
+    static const char opt[] = "-cl-uniform-work-group-size";
+    const size_t n = sizeof opt - 1;
+    for (const char *p = opts; p && (p = strstr(p, opt)) != NULL; p += n)
+        if ((p == opts || strchr(" \t\n", p[-1])) && (!p[n] || strchr(" \t\n", p[n])))
+            return 0;
+    return 1;
+}
+
+/* Does the job compile source for non-uniform work-groups? Builds only: a compiled object
+ * keeps the backend's work-item functions, so a linked program stays uniform. */
+static int needs_workitem(const oclc20_job *j)
+{
+    return j->mode == OCLC20_BUILD && oclc20_nu_options(j->options);
+}
+
 static int write_inputs(const oclc20_job *j, const char *work, char **log)
 {
     char path[2400];
@@ -282,6 +321,11 @@ static int write_inputs(const oclc20_job *j, const char *work, char **log)
     if (needs_undef(j)) {
         snprintf(path, sizeof path, "%s/undef.h", work);
         if (write_undef(j, path))
+            goto fail;
+    }
+    if (needs_workitem(j)) {
+        snprintf(path, sizeof path, "%s/workitem.h", work);
+        if (oclc20_write_file(path, workitem_h, strlen(workitem_h)))
             goto fail;
     }
     for (cl_uint i = 0; i < j->nhdr; i++) {
@@ -324,6 +368,8 @@ static void clean_work(const oclc20_job *j, const char *work)
     snprintf(path, sizeof path, "%s/program.bc", work);
     unlink(path);
     snprintf(path, sizeof path, "%s/undef.h", work);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/workitem.h", work);
     unlink(path);
     snprintf(path, sizeof path, "%s/deps.d", work);
     unlink(path);
@@ -373,7 +419,7 @@ enum { PATH_MAX_JOB = 2200 };
 typedef struct job_files {
     char work[2048]; /* the private work directory (mkdtemp) */
     char lib[PATH_MAX_JOB], in[PATH_MAX_JOB], out[PATH_MAX_JOB], hdr_dir[PATH_MAX_JOB],
-        undef[PATH_MAX_JOB], deps[PATH_MAX_JOB];
+        undef[PATH_MAX_JOB], workitem[PATH_MAX_JOB], deps[PATH_MAX_JOB];
     char *in_paths; /* nin paths of PATH_MAX_JOB bytes: the objects a link reads */
     const char *ext_opt;
     int want_deps; /* ask clang for the headers it read (-MMD), for the cache */
@@ -403,6 +449,10 @@ static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, cons
     if (needs_undef(j)) {
         bad |= push(c, "-include");
         bad |= push(c, f->undef);
+    }
+    if (needs_workitem(j)) {
+        bad |= push(c, "-include");
+        bad |= push(c, f->workitem);
     }
     if (f->want_deps) {
         bad |= push(c, "-MMD");
@@ -469,7 +519,7 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     oclc20_key_str(&k, oclc20_support_cl);
     oclc20_key_done(&k, libkey);
     oclc20_key_init(&k);
-    oclc20_key_str(&k, "clsvm-oclc20-6"); /* bump when the command lines or entries change */
+    oclc20_key_str(&k, "clsvm-oclc20-7"); /* bump when the command lines or entries change */
     oclc20_key_add(&k, &j->mode, sizeof j->mode);
     oclc20_key_add(&k, &j->std, sizeof j->std);
     oclc20_key_str(&k, libkey);
@@ -522,6 +572,7 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     snprintf(f->out, sizeof f->out, "%s/program.bc", f->work);
     snprintf(f->hdr_dir, sizeof f->hdr_dir, "%s/hdr", f->work);
     snprintf(f->undef, sizeof f->undef, "%s/undef.h", f->work);
+    snprintf(f->workitem, sizeof f->workitem, "%s/workitem.h", f->work);
     snprintf(f->deps, sizeof f->deps, "%s/deps.d", f->work);
     f->want_deps = cdir != NULL;
     f->in_paths = malloc((size_t)(j->nin ? j->nin : 1) * PATH_MAX_JOB);

@@ -43,6 +43,12 @@ typedef struct oclc20_job {
     const char *extensions;
 } oclc20_job;
 
+/* Is a build with these options compiled for non-uniform work-groups (its work-item functions
+ * are the support library's, which read clsvm's descriptor of a split NDRange)? Yes unless they
+ * include -cl-uniform-work-group-size. Builds only: compiled objects, and so linked programs,
+ * keep the backend's work-item functions. */
+int oclc20_nu_options(const char *opts);
+
 /* Run the job. Returns CL_SUCCESS, CL_COMPILER_NOT_AVAILABLE (clang cannot be run),
  * CL_INVALID_BUILD_OPTIONS (an option clang or the path does not take; the caller maps it to
  * the compiler/linker variant), CL_BUILD_PROGRAM_FAILURE (clang failed; likewise) or

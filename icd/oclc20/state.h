@@ -23,7 +23,8 @@ typedef struct oclc20_state {
     cl_build_status status;
     cl_program_binary_type type; /* executable or compiled object, when status says it has one */
     oclc20_origin origin;
-    int spir; /* the backend program is the SPIR build, not one made from the source */
+    int spir;       /* the backend program is the SPIR build, not one made from the source */
+    int nonuniform; /* built for non-uniform work-groups (oclc20_nu_options) */
     char *source, *options, *log;
     unsigned char *bc; /* an object's bitcode (compiled, or loaded from a binary) */
     size_t bc_len;
