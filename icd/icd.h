@@ -198,6 +198,11 @@ clsvm_obj *clsvm_platform_at(cl_uint i);
 /* Short backend name for device names, e.g. "pocl" for libpocl.so.2. */
 const char *clsvm_backend_name(void);
 
+/* ---- ndrange.c: kernels built for non-uniform work-groups (oclc20_nonuniform) ---- */
+/* Their reqd_work_group_size reaches the backend as a work_group_size_hint (the backend would
+ * refuse the remainder groups): the required size clsvm kept ({0, 0, 0} when there is none). */
+void clsvm_nu_reqd(clsvm_obj *k, size_t reqd[3]);
+
 /* ---- extensions.c ---- */
 /* Filter a backend extension string to what clsvm reports; returns a malloc'd string. */
 char *clsvm_ext_filter(const char *backend_list);

@@ -208,8 +208,16 @@ cl_int CL_API_CALL clsvm_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id
     cl_int err = kernel_and_device(kernel, device, &k, &d);
     if (err != CL_SUCCESS)
         return err;
-    return clsvm_be->clGetKernelWorkGroupInfo(k, d, param_name, param_value_size, param_value,
-                                              param_value_size_ret);
+    err = clsvm_be->clGetKernelWorkGroupInfo(k, d, param_name, param_value_size, param_value,
+                                             param_value_size_ret);
+    /* The backend saw the required size as a hint (clsvm_nu_reqd). */
+    if (err == CL_SUCCESS && param_name == CL_KERNEL_COMPILE_WORK_GROUP_SIZE && param_value &&
+        oclc20_nonuniform(((clsvm_obj *)kernel)->parent)) {
+        size_t reqd[3];
+        clsvm_nu_reqd((clsvm_obj *)kernel, reqd);
+        memcpy(param_value, reqd, sizeof reqd);
+    }
+    return err;
 }
 
 cl_int CL_API_CALL clsvm_clGetKernelSubGroupInfo(cl_kernel kernel, cl_device_id device,

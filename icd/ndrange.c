@@ -26,55 +26,65 @@ typedef struct nu_desc {
 
 #define MAX_PARTS 8
 
-/* Which launches need parts: a valid geometry (the backend reports the errors of the others)
- * with a remainder group or a global offset, of a kernel built for non-uniform work-groups. */
-static int wants_parts(clsvm_obj *k, cl_uint dim, const size_t *off, const size_t *gs,
-                       const size_t *ls)
+/* A geometry the backend would accept (it reports the errors of the others itself). */
+static int valid_geometry(cl_uint dim, const size_t *gs, const size_t *ls)
 {
     if (dim < 1 || dim > 3 || !gs)
         return 0;
-    int uneven = 0, offset = 0;
-    for (cl_uint d = 0; d < dim; d++) {
+    for (cl_uint d = 0; d < dim; d++)
         if (!gs[d] || (ls && !ls[d]))
             return 0;
+    return 1;
+}
+
+/* Does the launch need parts: a remainder group, or a global offset (which the kernel would read
+ * as a descriptor's address)? */
+static int wants_parts(cl_uint dim, const size_t *off, const size_t *gs, const size_t *ls)
+{
+    int uneven = 0, offset = 0;
+    for (cl_uint d = 0; d < dim; d++) {
         uneven |= ls && gs[d] % ls[d] != 0;
         offset |= off && off[d] != 0;
     }
-    return (uneven || offset) && oclc20_nonuniform(k->parent);
+    return uneven || offset;
+}
+
+void clsvm_nu_reqd(clsvm_obj *k, size_t reqd[3])
+{
+    char name[256];
+    size_t n = 0;
+    reqd[0] = reqd[1] = reqd[2] = 0;
+    if (clsvm_be->clGetKernelInfo(k->be, CL_KERNEL_FUNCTION_NAME, 0, NULL, &n) != CL_SUCCESS)
+        return;
+    char *s = n <= sizeof name ? name : malloc(n);
+    if (s && clsvm_be->clGetKernelInfo(k->be, CL_KERNEL_FUNCTION_NAME, n, s, NULL) == CL_SUCCESS)
+        oclc20_reqd(k->parent, s, reqd);
+    if (s != name)
+        free(s);
 }
 
 /* The checks the backend would make of the application's local size, which it never sees. */
-static cl_int check_local(void *be_q, void *be_k, cl_uint dim, const size_t *gs, const size_t *ls)
+static cl_int check_local(void *be_q, void *be_k, cl_uint dim, const size_t *ls)
 {
     cl_device_id dev;
     cl_int err = clsvm_be->clGetCommandQueueInfo(be_q, CL_QUEUE_DEVICE, sizeof dev, &dev, NULL);
-    size_t max_items[3] = {0}, kernel_max = 0, reqd[3] = {0};
+    size_t max_items[3] = {0}, kernel_max = 0;
     if (err == CL_SUCCESS)
         err = clsvm_be->clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof max_items,
                                         max_items, NULL);
     if (err == CL_SUCCESS)
         err = clsvm_be->clGetKernelWorkGroupInfo(be_k, dev, CL_KERNEL_WORK_GROUP_SIZE,
                                                  sizeof kernel_max, &kernel_max, NULL);
-    if (err == CL_SUCCESS)
-        err = clsvm_be->clGetKernelWorkGroupInfo(be_k, dev, CL_KERNEL_COMPILE_WORK_GROUP_SIZE,
-                                                 sizeof reqd, reqd, NULL);
     if (err != CL_SUCCESS)
         return err;
     size_t total = 1;
-    int uneven = 0;
     for (cl_uint d = 0; d < dim; d++) {
         if (ls[d] > max_items[d])
             return CL_INVALID_WORK_ITEM_SIZE;
         if (ls[d] > kernel_max / total)
             return CL_INVALID_WORK_GROUP_SIZE;
         total *= ls[d];
-        uneven |= gs[d] % ls[d] != 0;
     }
-    /* A required work-group size must be the local size; the remainder groups of a non-uniform
-     * NDRange would be launched with another, which the backend refuses. */
-    if (reqd[0] && (uneven || ls[0] != reqd[0] || (dim > 1 && ls[1] != reqd[1]) ||
-                    (dim > 2 && ls[2] != reqd[2])))
-        return CL_INVALID_WORK_GROUP_SIZE;
     return CL_SUCCESS;
 }
 
@@ -121,7 +131,7 @@ static cl_int enqueue_parts(void *be_q, void *be_k, cl_uint dim, const size_t *o
         if (off && off[d] > SIZE_MAX - gs[d])
             return CL_INVALID_GLOBAL_OFFSET;
     if (ls) {
-        cl_int err = check_local(be_q, be_k, dim, gs, ls);
+        cl_int err = check_local(be_q, be_k, dim, ls);
         if (err != CL_SUCCESS)
             return err;
     }
@@ -217,10 +227,25 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
     cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);
     if (err != CL_SUCCESS)
         return err;
-    if (wants_parts(k, work_dim, global_work_offset, global_work_size, local_work_size))
-        err = enqueue_parts(q->be, k->be, work_dim, global_work_offset, global_work_size,
-                            local_work_size, num_events_in_wait_list, wl.list, event ? &ev : NULL);
-    else
+    const size_t *ls = local_work_size;
+    size_t reqd[3];
+    if (valid_geometry(work_dim, global_work_size, ls) && oclc20_nonuniform(k->parent)) {
+        /* The backend does not know the kernel's required work-group size (workitem.h), so
+         * clsvm checks it and uses it when no local size is given. */
+        clsvm_nu_reqd(k, reqd);
+        if (reqd[0] && !ls)
+            ls = reqd;
+        for (cl_uint d = 0; reqd[0] && d < work_dim; d++)
+            if (ls[d] != reqd[d])
+                err = CL_INVALID_WORK_GROUP_SIZE;
+        if (err == CL_SUCCESS && wants_parts(work_dim, global_work_offset, global_work_size, ls))
+            err = enqueue_parts(q->be, k->be, work_dim, global_work_offset, global_work_size, ls,
+                                num_events_in_wait_list, wl.list, event ? &ev : NULL);
+        else if (err == CL_SUCCESS)
+            err = clsvm_be->clEnqueueNDRangeKernel(q->be, k->be, work_dim, NULL, global_work_size,
+                                                   ls, num_events_in_wait_list, wl.list,
+                                                   event ? &ev : NULL);
+    } else
         err = clsvm_be->clEnqueueNDRangeKernel(
             q->be, k->be, work_dim, global_work_offset, global_work_size, local_work_size,
             num_events_in_wait_list, wl.list, event ? &ev : NULL);

@@ -10,6 +10,7 @@
 #include "state.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int oclc20_applies(clsvm_obj *p, cl_device_id be_dev, const char *options)
 {
@@ -134,6 +135,16 @@ cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *
                                        options, r.log, be_log);
     if (s)
         s->nonuniform = oclc20_nu_options(options);
+    /* Required work-group sizes went to the backend as hints: clsvm keeps them. Only programs
+     * that name the attribute pay the extra clang run (a header found through -I is missed). */
+    if (s && be && s->nonuniform &&
+        (strstr(source, "reqd_work_group_size") ||
+         (options && strstr(options, "reqd_work_group_size")))) {
+        char *table = oclc20_reqd_sizes(r.bc, r.bc_len);
+        if (table)
+            s = oclc20_state_with_reqd(s, table);
+        free(table);
+    }
     if (!s) {
         if (be)
             clsvm_be->clReleaseProgram(be);

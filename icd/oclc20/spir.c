@@ -291,7 +291,12 @@ static const char workitem_h[] =
     "#define get_group_id(d) __clsvm_nu_group_id(d)\n"
     "#define get_num_groups(d) __clsvm_nu_num_groups(d)\n"
     "#define get_global_id(d) __clsvm_nu_global_id(d)\n"
-    "#define get_global_linear_id() __clsvm_nu_global_linear_id()\n";
+    "#define get_global_linear_id() __clsvm_nu_global_linear_id()\n"
+    /* The backend would refuse the remainder groups of a kernel with a required work-group
+     * size: it gets a hint instead (the __ spelling escapes the next macro), and clsvm checks
+     * and reports the required size (icd/ndrange.c). The application's own hints go. */
+    "#define reqd_work_group_size(x, y, z) __work_group_size_hint__(x, y, z)\n"
+    "#define work_group_size_hint(x, y, z)\n";
 
 int oclc20_nu_options(const char *opts)
 {
@@ -524,6 +529,7 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     oclc20_key_add(&k, &j->std, sizeof j->std);
     oclc20_key_str(&k, libkey);
     oclc20_key_str(&k, j->options);
+    oclc20_key_str(&k, needs_workitem(j) ? workitem_h : "");
     oclc20_key_str(&k, j->extensions ? j->extensions : "(clang's defaults)");
     oclc20_key_str(&k, j->source);
     for (cl_uint i = 0; i < j->nhdr; i++) {
@@ -633,4 +639,90 @@ done:
         r->bc_len = 0;
     }
     return err;
+}
+
+/* ---- required work-group sizes of a program built for non-uniform work-groups ---- */
+
+/* The metadata node "!<id> = !{i32 X, i32 Y, i32 Z}" of ll, into xyz; 0 when found. */
+static int ll_node(const char *ll, unsigned long id, unsigned long xyz[3])
+{
+    char head[40];
+    snprintf(head, sizeof head, "\n!%lu = !{", id);
+    const char *p = strstr(ll, head);
+    return p && sscanf(p + strlen(head), "i32 %lu, i32 %lu, i32 %lu}", &xyz[0], &xyz[1], &xyz[2]) ==
+                       3
+               ? 0
+               : -1;
+}
+
+/* One line of the textual module: a kernel's definition with a work_group_size_hint appends
+ * "name x y z\n" to table (grown as needed; NULL when out of memory). */
+static char *kernel_line(const char *ll, const char *line, size_t n, char *table, size_t *used,
+                         size_t *cap)
+{
+    static const char hint_at[] = "!work_group_size_hint !";
+    if (strncmp(line, "define ", 7))
+        return table;
+    const char *k = strstr(line, " spir_kernel ");
+    const char *at = k && k < line + n ? strchr(k, '@') : NULL;
+    const char *paren = at ? strchr(at, '(') : NULL;
+    const char *hint = strstr(line, hint_at);
+    unsigned long id, xyz[3];
+    if (!paren || paren > line + n || !hint || hint > line + n ||
+        sscanf(hint + strlen(hint_at), "%lu", &id) != 1 || ll_node(ll, id, xyz))
+        return table;
+    size_t need = (size_t)(paren - at) + 3 * 24 + 1;
+    if (*used + need > *cap) {
+        *cap = 2 * (*used + need);
+        char *t = realloc(table, *cap);
+        if (!t)
+            free(table);
+        table = t;
+        if (!t)
+            return NULL;
+    }
+    *used += (size_t)sprintf(table + *used, "%.*s %lu %lu %lu\n", (int)(paren - at - 1), at + 1,
+                             xyz[0], xyz[1], xyz[2]);
+    return table;
+}
+
+char *oclc20_reqd_sizes(const unsigned char *bc, size_t len)
+{
+    const char *tmp = getenv("TMPDIR");
+    char work[2048], in[2100], out[2100];
+    int wn = snprintf(work, sizeof work, "%s/clsvm-oclc20-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (wn <= 0 || (size_t)wn >= sizeof work || !mkdtemp(work))
+        return NULL;
+    snprintf(in, sizeof in, "%s/program.bc", work);
+    snprintf(out, sizeof out, "%s/program.ll", work);
+    char *ll = NULL;
+    if (oclc20_write_file(in, bc, len) == 0) {
+        /* clang prints a bitcode file as text without compiling it. */
+        char *argv[] = {
+            (char *)oclc20_clang(), "-x", "ir", "-S", "-emit-llvm", "-o", out, in, NULL};
+        char *log = NULL;
+        if (oclc20_run(argv, NULL, &log) == 0)
+            ll = oclc20_read_file(out, NULL);
+        free(log);
+    }
+    unlink(in);
+    unlink(out);
+    rmdir(work);
+    if (!ll)
+        return NULL;
+    /* "define ... spir_kernel void @name(...) ... !work_group_size_hint !8 {" per kernel. */
+    size_t cap = 256, used = 0;
+    char *table = malloc(cap);
+    for (const char *line = ll; table && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        table = kernel_line(ll, line, n, table, &used, &cap);
+        line += n + (end != NULL);
+    }
+    free(ll);
+    if (table && !used) {
+        free(table);
+        table = NULL;
+    }
+    return table;
 }

@@ -49,6 +49,11 @@ typedef struct oclc20_job {
  * keep the backend's work-item functions. */
 int oclc20_nu_options(const char *opts);
 
+/* The required work-group sizes of the kernels of a build for non-uniform work-groups (which
+ * reach the backend as work_group_size_hint, read back from the bitcode by clang): lines
+ * "name x y z\n", malloc'd; NULL when there are none or they cannot be read. */
+char *oclc20_reqd_sizes(const unsigned char *bc, size_t len);
+
 /* Run the job. Returns CL_SUCCESS, CL_COMPILER_NOT_AVAILABLE (clang cannot be run),
  * CL_INVALID_BUILD_OPTIONS (an option clang or the path does not take; the caller maps it to
  * the compiler/linker variant), CL_BUILD_PROGRAM_FAILURE (clang failed; likewise) or

@@ -25,6 +25,7 @@ typedef struct oclc20_state {
     oclc20_origin origin;
     int spir;       /* the backend program is the SPIR build, not one made from the source */
     int nonuniform; /* built for non-uniform work-groups (oclc20_nu_options) */
+    char *reqd;     /* then its kernels' required work-group sizes (oclc20_reqd_sizes) or NULL */
     char *source, *options, *log;
     unsigned char *bc; /* an object's bitcode (compiled, or loaded from a binary) */
     size_t bc_len;
@@ -45,6 +46,9 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
                                const char *options, const char *log1, const char *log2);
 /* s with a copy of the bitcode appended (s is freed), NULL when out of memory. */
 oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, size_t len);
+/* s with a copy of the table of required work-group sizes appended (s is freed), NULL when out
+ * of memory. */
+oclc20_state *oclc20_state_with_reqd(oclc20_state *s, const char *table);
 /* Replace p's backend program (be NULL: keep it) and record (s may be NULL); the old record is
  * freed and the old backend program released. */
 void oclc20_state_set(clsvm_obj *p, void *be, oclc20_state *s);

@@ -6,7 +6,8 @@
 
 /* OpenCL C 1.2 has no get_enqueued_local_size: the 1.2 build of this file has group_sum only. */
 #if __OPENCL_C_VERSION__ >= 200
-kernel void record(global ulong *out, volatile global uint *count)
+/* A function, not the kernel: the work-item functions are called outside kernels too. */
+static void write_record(global ulong *out, volatile global uint *count)
 {
     global ulong *r = out + (size_t)atomic_inc(count) * REC;
     for (uint d = 0; d < 3; d++) {
@@ -24,6 +25,18 @@ kernel void record(global ulong *out, volatile global uint *count)
     r[26] = get_local_linear_id();
     r[27] = get_global_id(3) + get_global_size(3) * 10 + get_group_id(3) * 100 +
             get_num_groups(3) * 1000 + get_enqueued_local_size(3) * 10000;
+}
+
+kernel void record(global ulong *out, volatile global uint *count)
+{
+    write_record(out, count);
+}
+
+/* A required work-group size holds for the enqueued local size; remainder groups are smaller. */
+__attribute__((reqd_work_group_size(4, 2, 1))) kernel void record_reqd(global ulong *out,
+                                                                        volatile global uint *count)
+{
+    write_record(out, count);
 }
 #endif
 

@@ -18,7 +18,8 @@ enum { REC = 28, MAX_ITEMS = 512 };
 typedef struct shape {
     cl_uint dim;
     size_t global[3], local[3], offset[3];
-    int no_local, no_offset;
+    int no_local, no_offset; /* NULL instead of local (then local, if set, is the expected
+                                  choice) or offset */
 } shape;
 
 /* The local size of the group holding global index i (relative to the offset) in dimension d. */
@@ -31,10 +32,11 @@ static size_t local_of(size_t g, size_t l, size_t i)
 /* Runs "record" over s on q and checks every work-item's values. Returns the enqueue's error
  * (nothing is checked unless it is CL_SUCCESS); ev, when not NULL, gets the event (the caller
  * waits for it), and wait/nwait become the enqueue's wait list. */
-static cl_int run_record(const svm_env *e, cl_command_queue q, cl_program prog, const shape *s,
-                         cl_uint nwait, const cl_event *wait, cl_event *ev, int *ran)
+static cl_int run_kernel(const svm_env *e, cl_command_queue q, cl_program prog, const char *name,
+                         const shape *s, cl_uint nwait, const cl_event *wait, cl_event *ev,
+                         int *ran)
 {
-    cl_kernel k = icd_test_kernel(prog, "record");
+    cl_kernel k = icd_test_kernel(prog, name);
     static cl_ulong out[MAX_ITEMS * REC];
     cl_uint count = 0;
     memset(out, 0xff, sizeof out);
@@ -88,9 +90,9 @@ static cl_int run_record(const svm_env *e, cl_command_queue q, cl_program prog, 
                 bad = 1;
                 break;
             }
-            /* No local size given: the enqueued size is whatever the implementation chose, the
-             * same in every group (it divides the global size). */
-            size_t l = !in ? 1 : s->no_local ? v[9 + d] : s->local[d];
+            /* No local size given: the enqueued size is what the implementation chose (it
+             * divides the global size), unless the shape names the one expected. */
+            size_t l = !in ? 1 : s->no_local && !s->local[d] ? v[9 + d] : s->local[d];
             size_t ls = local_of(g, l, rel[d]);
             cl_ulong want[8] = {v[d], rel[d] % l, ls, l, rel[d] / l, (g + l - 1) / l, g, off};
             for (int f = 1; f < 8; f++)
@@ -131,6 +133,12 @@ done:
     CHECK_CL(clReleaseMemObject(mc));
     CHECK_CL(clReleaseKernel(k));
     return err;
+}
+
+static cl_int run_record(const svm_env *e, cl_command_queue q, cl_program prog, const shape *s,
+                         cl_uint nwait, const cl_event *wait, cl_event *ev, int *ran)
+{
+    return run_kernel(e, q, prog, "record", s, nwait, wait, ev, ran);
 }
 
 static void check_shape(const svm_env *e, cl_program prog, const shape *s)
@@ -183,6 +191,31 @@ static void check_reduction(const svm_env *e, cl_program prog, size_t n, size_t 
     CHECK_CL(clReleaseMemObject(mi));
     CHECK_CL(clReleaseMemObject(mo));
     CHECK_CL(clReleaseKernel(k));
+}
+
+/* reqd_work_group_size(4, 2, 1): reported, required of the local size, used when
+ * none is given, and remainder groups are allowed. */
+static void check_reqd(const svm_env *e, cl_program prog)
+{
+    cl_kernel k = icd_test_kernel(prog, "record_reqd");
+    size_t reqd[3] = {0};
+    CHECK_CL(clGetKernelWorkGroupInfo(k, e->device, CL_KERNEL_COMPILE_WORK_GROUP_SIZE, sizeof reqd,
+                                      reqd, NULL));
+    if (reqd[0] != 4 || reqd[1] != 2 || reqd[2] != 1)
+        SVM_FAIL("CL_KERNEL_COMPILE_WORK_GROUP_SIZE %zu x %zu x %zu, expected 4 x 2 x 1", reqd[0],
+                 reqd[1], reqd[2]);
+    CHECK_CL(clReleaseKernel(k));
+    int ran = 0;
+    static const shape uneven = {2, {7, 5}, {4, 2}, {1, 2}, 0, 0};
+    SVM_EXPECT_ERR(run_kernel(e, e->queue, prog, "record_reqd", &uneven, 0, NULL, NULL, &ran),
+                   CL_SUCCESS);
+    static const shape chosen = {2, {8, 6}, {4, 2}, {0, 0}, 1, 1};
+    SVM_EXPECT_ERR(run_kernel(e, e->queue, prog, "record_reqd", &chosen, 0, NULL, NULL, &ran),
+                   CL_SUCCESS);
+    static const shape other = {2, {8, 6}, {2, 2}, {0, 0}, 0, 1};
+    SVM_EXPECT_ERR(run_kernel(e, e->queue, prog, "record_reqd", &other, 0, NULL, NULL, &ran),
+                   CL_INVALID_WORK_GROUP_SIZE);
+    CHECK_EQ(ran, 0);
 }
 
 /* One event for the whole NDRange, which waits for its wait list: nothing runs before the user
@@ -321,6 +354,7 @@ int main(void)
         check_reduction(&e, prog, 10, 4, 0);
         check_reduction(&e, prog, 23, 8, 5);
         check_reduction(&e, prog, 5, 16, 1);
+        check_reqd(&e, prog);
         if (v == 0) {
             check_events(&e, prog, e.queue);
             cl_queue_properties ooo[] = {CL_QUEUE_PROPERTIES,
