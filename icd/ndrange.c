@@ -10,7 +10,9 @@
  * which the program's work-item functions (support.cl, section "Non-uniform work-groups")
  * compute the application's values. Such a program reads every nonzero backend offset as a
  * descriptor, so its launches with a global offset take this path too, even uniform ones.
- * Everything else goes to the backend unchanged.
+ * Such a kernel's reqd_work_group_size is clsvm's to enforce (clsvm_nu_reqd): the backend saw a
+ * hint, since it would refuse the remainder groups. Everything else goes to the backend
+ * unchanged.
  */
 #include "icd.h"
 #include "oclc20/program_state.h"

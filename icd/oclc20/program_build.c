@@ -133,18 +133,12 @@ cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *
     }
     oclc20_state *s = oclc20_state_new(be ? CL_BUILD_SUCCESS : CL_BUILD_ERROR, be != NULL, source,
                                        options, r.log, be_log);
-    if (s)
-        s->nonuniform = oclc20_nu_options(options);
-    /* Required work-group sizes went to the backend as hints: clsvm keeps them. Only programs
-     * that name the attribute pay the extra clang run (a header found through -I is missed). */
-    if (s && be && s->nonuniform &&
-        (strstr(source, "reqd_work_group_size") ||
-         (options && strstr(options, "reqd_work_group_size")))) {
-        char *table = oclc20_reqd_sizes(r.bc, r.bc_len);
-        if (table)
-            s = oclc20_state_with_reqd(s, table);
-        free(table);
-    }
+    /* Only programs that name reqd_work_group_size pay clang's extra run for the sizes (an
+     * attribute in a header found through -I is missed). */
+    if (s && be)
+        s = oclc20_nu_record(s, oclc20_nu_options(options), r.bc, r.bc_len,
+                             strstr(source, "reqd_work_group_size") ||
+                                 (options && strstr(options, "reqd_work_group_size")));
     if (!s) {
         if (be)
             clsvm_be->clReleaseProgram(be);
@@ -241,6 +235,9 @@ cl_int oclc20_build_object(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const
                                        options, r.log, be_log);
     if (s)
         s = oclc20_state_with_bc(s, old->bc, old->bc_len);
+    if (s && err == CL_SUCCESS)
+        s = oclc20_nu_record(s, !(oclc20_nu_object(old->bc, old->bc_len) & OCLC20_NU_BACKEND_CALLS),
+                             r.bc, r.bc_len, 1);
     if (s) {
         s->origin = OCLC20_FROM_BINARY;
         s->spir = err == CL_SUCCESS;

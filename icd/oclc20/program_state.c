@@ -78,6 +78,19 @@ oclc20_state *oclc20_state_with_reqd(oclc20_state *s, const char *table)
     return n;
 }
 
+oclc20_state *oclc20_nu_record(oclc20_state *s, int nonuniform, const unsigned char *bc, size_t len,
+                               int want_reqd)
+{
+    s->nonuniform = nonuniform;
+    if (!nonuniform || !want_reqd)
+        return s;
+    char *table = oclc20_reqd_sizes(bc, len);
+    if (table)
+        s = oclc20_state_with_reqd(s, table);
+    free(table);
+    return s;
+}
+
 int oclc20_reqd(clsvm_obj *p, const char *kernel, size_t reqd[3])
 {
     size_t n = strlen(kernel);

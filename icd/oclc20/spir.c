@@ -308,11 +308,26 @@ int oclc20_nu_options(const char *opts)
     return 1;
 }
 
-/* Does the job compile source for non-uniform work-groups? Builds only: a compiled object
- * keeps the backend's work-item functions, so a linked program stays uniform. */
+/* Does the job compile source for non-uniform work-groups? */
 static int needs_workitem(const oclc20_job *j)
 {
-    return j->mode == OCLC20_BUILD && oclc20_nu_options(j->options);
+    return j->mode != OCLC20_LINK && oclc20_nu_options(j->options);
+}
+
+int oclc20_nu_object(const unsigned char *bc, size_t len)
+{
+    /* Itanium-mangled names of the functions workitem.h redirects, as the module's string table
+     * holds the names of the functions it calls. */
+    static const char *const raw[] = {"_Z12get_work_dimv",         "_Z15get_global_sizej",
+                                      "_Z17get_global_offsetj",    "_Z12get_group_idj",
+                                      "_Z14get_num_groupsj",       "_Z13get_global_idj",
+                                      "_Z20get_global_linear_idv", "_Z23get_enqueued_local_sizej"};
+    static const char redirected[] = "__clsvm_nu_";
+    int calls = memmem(bc, len, redirected, sizeof redirected - 1) ? OCLC20_NU_CALLS : 0;
+    for (size_t i = 0; i < sizeof raw / sizeof *raw; i++)
+        if (memmem(bc, len, raw[i], strlen(raw[i])))
+            calls |= OCLC20_NU_BACKEND_CALLS;
+    return calls;
 }
 
 static int write_inputs(const oclc20_job *j, const char *work, char **log)

@@ -43,11 +43,18 @@ typedef struct oclc20_job {
     const char *extensions;
 } oclc20_job;
 
-/* Is a build with these options compiled for non-uniform work-groups (its work-item functions
- * are the support library's, which read clsvm's descriptor of a split NDRange)? Yes unless they
- * include -cl-uniform-work-group-size. Builds only: compiled objects, and so linked programs,
- * keep the backend's work-item functions. */
+/* Is a build or compile with these options compiled for non-uniform work-groups (its work-item
+ * functions are the support library's, which read clsvm's descriptor of a split NDRange)? Yes
+ * unless they include -cl-uniform-work-group-size. */
 int oclc20_nu_options(const char *opts);
+/* Which work-item functions an object's bitcode calls: the support library's (compiled for
+ * non-uniform work-groups), the backend's (compiled with -cl-uniform-work-group-size, or by an
+ * older clsvm), both or none. A program linked from objects is for non-uniform work-groups when
+ * none calls the backend's; objects of both kinds cannot be linked together (the support
+ * library's functions read every global offset as a descriptor's address). */
+#define OCLC20_NU_CALLS 1
+#define OCLC20_NU_BACKEND_CALLS 2
+int oclc20_nu_object(const unsigned char *bc, size_t len);
 
 /* The required work-group sizes of the kernels of a build for non-uniform work-groups (which
  * reach the backend as work_group_size_hint, read back from the bitcode by clang): lines

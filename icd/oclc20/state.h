@@ -49,6 +49,11 @@ oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, siz
 /* s with a copy of the table of required work-group sizes appended (s is freed), NULL when out
  * of memory. */
 oclc20_state *oclc20_state_with_reqd(oclc20_state *s, const char *table);
+/* s marked as built for non-uniform work-groups or not; for one, with its kernels' required
+ * work-group sizes read from the executable's bitcode bc when want_reqd (the backend saw them as
+ * hints). s is freed and NULL returned when out of memory. */
+oclc20_state *oclc20_nu_record(oclc20_state *s, int nonuniform, const unsigned char *bc, size_t len,
+                               int want_reqd);
 /* Replace p's backend program (be NULL: keep it) and record (s may be NULL); the old record is
  * freed and the old backend program released. */
 void oclc20_state_set(clsvm_obj *p, void *be, oclc20_state *s);

@@ -5,8 +5,9 @@
  * 2D and 3D NDRanges with remainder groups, global offsets, a local size larger than the global
  * size and no local size; a local-memory reduction with a barrier in remainder groups; one
  * event for the whole NDRange that waits for its wait list (in-order and out-of-order queues);
- * the local size checks; programs built as OpenCL C 1.2 or with -cl-uniform-work-group-size
- * still refused; CL_DEVICE_NON_UNIFORM_WORK_GROUP_SUPPORT true. */
+ * the local size checks; compile + link and objects through binaries; programs built as
+ * OpenCL C 1.2 or with -cl-uniform-work-group-size still refused, and objects of both kinds not
+ * linked together; CL_DEVICE_NON_UNIFORM_WORK_GROUP_SUPPORT true. */
 #include "oclc20/oclc20_test.h"
 
 #include "nonuniform20_cl.h"
@@ -328,6 +329,68 @@ static void check_refused(const svm_env *e, const char *options)
     CHECK_CL(clReleaseProgram(prog));
 }
 
+/* A compiled object of nonuniform20.cl with these options. */
+static cl_program compile_object(const svm_env *e, const char *options)
+{
+    cl_int err = CL_SUCCESS;
+    const char *src = nonuniform20_cl;
+    cl_program o = clCreateProgramWithSource(e->context, 1, &src, NULL, &err);
+    CHECK_CL(err);
+    CHECK_CL(clCompileProgram(o, 1, &e->device, options, 0, NULL, NULL, NULL, NULL));
+    return o;
+}
+
+/* clCompileProgram + clLinkProgram, and an object through its binary + clBuildProgram: non-uniform
+ * unless compiled with -cl-uniform-work-group-size; objects of both kinds do not link. */
+static void check_separate(const svm_env *e)
+{
+    static const shape s = {2, {7, 5}, {4, 2}, {3, 1}, 0, 0};
+    int ran = 0;
+    cl_int err = CL_SUCCESS;
+    cl_program nu = compile_object(e, "-cl-std=CL2.0");
+    cl_program linked = clLinkProgram(e->context, 1, &e->device, "", 1, &nu, NULL, NULL, &err);
+    CHECK_CL(err);
+    SVM_EXPECT_ERR(run_record(e, e->queue, linked, &s, 0, NULL, NULL, &ran), CL_SUCCESS);
+    check_reqd(e, linked);
+    CHECK_CL(clReleaseProgram(linked));
+
+    size_t size = 0;
+    CHECK_CL(clGetProgramInfo(nu, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL));
+    unsigned char *bin = malloc(size);
+    CHECK(bin != NULL);
+    CHECK_CL(clGetProgramInfo(nu, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL));
+    const unsigned char *cbin = bin;
+    cl_program from_bin =
+        clCreateProgramWithBinary(e->context, 1, &e->device, &size, &cbin, NULL, &err);
+    CHECK_CL(err);
+    CHECK_CL(clBuildProgram(from_bin, 1, &e->device, "", NULL, NULL));
+    SVM_EXPECT_ERR(run_record(e, e->queue, from_bin, &s, 0, NULL, NULL, &ran), CL_SUCCESS);
+    check_reqd(e, from_bin);
+    CHECK_CL(clReleaseProgram(from_bin));
+    free(bin);
+
+    cl_program uni = compile_object(e, "-cl-std=CL2.0 -cl-uniform-work-group-size");
+    linked = clLinkProgram(e->context, 1, &e->device, "", 1, &uni, NULL, NULL, &err);
+    CHECK_CL(err);
+    SVM_EXPECT_ERR(run_record(e, e->queue, linked, &s, 0, NULL, NULL, &ran),
+                   CL_INVALID_WORK_GROUP_SIZE);
+    CHECK_EQ(ran, 0);
+    CHECK_CL(clReleaseProgram(linked));
+
+    cl_program both[2] = {nu, uni};
+    linked = clLinkProgram(e->context, 1, &e->device, "", 2, both, NULL, NULL, &err);
+    SVM_EXPECT_ERR(err, CL_LINK_PROGRAM_FAILURE);
+    if (linked) {
+        char *log = oclc20_build_string(linked, e->device, CL_PROGRAM_BUILD_LOG);
+        if (!strstr(log, "-cl-uniform-work-group-size"))
+            SVM_FAIL("mixed link: the log does not say why: %s", log);
+        free(log);
+        CHECK_CL(clReleaseProgram(linked));
+    }
+    CHECK_CL(clReleaseProgram(uni));
+    CHECK_CL(clReleaseProgram(nu));
+}
+
 int main(void)
 {
     svm_env e;
@@ -366,6 +429,7 @@ int main(void)
         }
         CHECK_CL(clReleaseProgram(prog));
     }
+    check_separate(&e);
     check_refused(&e, "-cl-std=CL1.2");
     check_refused(&e, "-cl-std=CL2.0 -cl-uniform-work-group-size");
     check_refused(&e, "-cl-std=CL3.0 -cl-uniform-work-group-size");
