@@ -33,6 +33,9 @@ typedef enum clsvm_kind {
 /* Object flags. */
 #define CLSVM_F_PERMANENT 1u /* platforms and root devices: retain/release are no-ops */
 #define CLSVM_F_MAPPED 2u    /* registered in the backend->wrapper map (object.c) */
+/* A kernel of a program built for non-uniform work-groups (ndrange.c); set at creation, since
+ * such a program is not rebuilt while it has kernels. */
+#define CLSVM_F_NONUNIFORM 4u
 
 typedef struct clsvm_obj clsvm_obj;
 struct clsvm_obj {

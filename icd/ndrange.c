@@ -2,7 +2,7 @@
  * ndrange.c: clEnqueueNDRangeKernel, with OpenCL 2.0 non-uniform work-groups on a backend that
  * runs only uniform NDRanges (docs/opencl-c-2.0.md, "Non-uniform work-groups").
  *
- * A kernel of a program built for non-uniform work-groups (oclc20_nonuniform) whose local size
+ * A kernel of a program built for non-uniform work-groups (CLSVM_F_NONUNIFORM) whose local size
  * does not divide the global size is run as up to 2^work_dim uniform backend launches: in each
  * dimension the full groups, then the remainder group. Each launch is three-dimensional and its
  * global offsets carry, in 16-bit pieces, the address of a descriptor (the application's offset,
@@ -231,7 +231,7 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
         return err;
     const size_t *ls = local_work_size;
     size_t reqd[3];
-    if (valid_geometry(work_dim, global_work_size, ls) && oclc20_nonuniform(k->parent)) {
+    if ((k->flags & CLSVM_F_NONUNIFORM) && valid_geometry(work_dim, global_work_size, ls)) {
         /* The backend does not know the kernel's required work-group size (workitem.h), so
          * clsvm checks it and uses it when no local size is given. */
         clsvm_nu_reqd(k, reqd);
