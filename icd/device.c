@@ -137,6 +137,7 @@ cl_int CL_API_CALL clsvm_clGetDeviceInfo(cl_device_id device, cl_device_info par
     case CL_DEVICE_OPENCL_C_FEATURES:
         return clsvm_opencl_c_features(d->be, param_value_size, param_value, param_value_size_ret);
     case CL_DEVICE_GENERIC_ADDRESS_SPACE_SUPPORT:
+    case CL_DEVICE_NON_UNIFORM_WORK_GROUP_SUPPORT:   /* icd/ndrange.c */
         if (clsvm_opencl_c_generic_by_path(d->be)) { /* OpenCL C 2.0/3.0 through clang */
             cl_bool yes = CL_TRUE;
             return clsvm_info_return(&yes, sizeof yes, param_value_size, param_value,

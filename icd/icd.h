@@ -33,6 +33,9 @@ typedef enum clsvm_kind {
 /* Object flags. */
 #define CLSVM_F_PERMANENT 1u /* platforms and root devices: retain/release are no-ops */
 #define CLSVM_F_MAPPED 2u    /* registered in the backend->wrapper map (object.c) */
+/* A kernel of a program built for non-uniform work-groups (ndrange.c); set at creation, since
+ * such a program is not rebuilt while it has kernels. */
+#define CLSVM_F_NONUNIFORM 4u
 
 typedef struct clsvm_obj clsvm_obj;
 struct clsvm_obj {
@@ -217,6 +220,11 @@ cl_uint clsvm_platform_count(void);
 clsvm_obj *clsvm_platform_at(cl_uint i);
 /* Short backend name for device names, e.g. "pocl" for libpocl.so.2. */
 const char *clsvm_backend_name(void);
+
+/* ---- ndrange.c: kernels built for non-uniform work-groups (oclc20_nonuniform) ---- */
+/* Their reqd_work_group_size reaches the backend as a work_group_size_hint (the backend would
+ * refuse the remainder groups): the required size clsvm kept ({0, 0, 0} when there is none). */
+void clsvm_nu_reqd(clsvm_obj *k, size_t reqd[3]);
 
 /* ---- extensions.c ---- */
 /* Filter a backend extension string to what clsvm reports; returns a malloc'd string. */

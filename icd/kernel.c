@@ -56,8 +56,11 @@ static arg_kinds *query_arg_kinds(cl_kernel be)
 static clsvm_obj *wrap_kernel(cl_kernel be, clsvm_obj *program)
 {
     clsvm_obj *k = clsvm_obj_new(CLSVM_KERNEL, be, program->owner, program);
-    if (k)
+    if (k) {
         k->ext = query_arg_kinds(be);
+        if (oclc20_nonuniform(program))
+            k->flags |= CLSVM_F_NONUNIFORM;
+    }
     return k;
 }
 
@@ -227,8 +230,16 @@ cl_int CL_API_CALL clsvm_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id
     cl_int err = kernel_and_device(kernel, device, &k, &d);
     if (err != CL_SUCCESS)
         return err;
-    return clsvm_be->clGetKernelWorkGroupInfo(k, d, param_name, param_value_size, param_value,
-                                              param_value_size_ret);
+    err = clsvm_be->clGetKernelWorkGroupInfo(k, d, param_name, param_value_size, param_value,
+                                             param_value_size_ret);
+    /* The backend saw the required size as a hint (clsvm_nu_reqd). */
+    if (err == CL_SUCCESS && param_name == CL_KERNEL_COMPILE_WORK_GROUP_SIZE && param_value &&
+        (((clsvm_obj *)kernel)->flags & CLSVM_F_NONUNIFORM)) {
+        size_t reqd[3];
+        clsvm_nu_reqd((clsvm_obj *)kernel, reqd);
+        memcpy(param_value, reqd, sizeof reqd);
+    }
+    return err;
 }
 
 cl_int CL_API_CALL clsvm_clGetKernelSubGroupInfo(cl_kernel kernel, cl_device_id device,

@@ -10,6 +10,7 @@
 #include "state.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int oclc20_applies(clsvm_obj *p, cl_device_id be_dev, const char *options)
 {
@@ -135,6 +136,12 @@ cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *
                                        options, r.log, be_log);
     if (s && be)
         s = oclc20_state_with_attrs(s, r.attrs);
+    /* Only programs that name reqd_work_group_size pay clang's extra run for the sizes (an
+     * attribute in a header found through -I is missed). */
+    if (s && be)
+        s = oclc20_nu_record(s, oclc20_nu_options(options), r.bc, r.bc_len,
+                             strstr(source, "reqd_work_group_size") ||
+                                 (options && strstr(options, "reqd_work_group_size")));
     if (!s) {
         if (be)
             clsvm_be->clReleaseProgram(be);
@@ -233,6 +240,9 @@ cl_int oclc20_build_object(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const
         s = oclc20_state_with_attrs(s, r.attrs);
     if (s)
         s = oclc20_state_with_bc(s, old->bc, old->bc_len);
+    if (s && err == CL_SUCCESS)
+        s = oclc20_nu_record(s, !(oclc20_nu_object(old->bc, old->bc_len) & OCLC20_NU_BACKEND_CALLS),
+                             r.bc, r.bc_len, 1);
     if (s) {
         s->origin = OCLC20_FROM_BINARY;
         s->spir = err == CL_SUCCESS;

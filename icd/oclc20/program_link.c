@@ -116,6 +116,14 @@ static cl_int link_objects(clsvm_obj *w, cl_uint nall, cl_device_id *all, const 
                            cl_uint nin, const unsigned char **bc, const size_t *len,
                            const unsigned char *placeholder, size_t placeholder_len)
 {
+    int calls = 0;
+    for (cl_uint i = 0; i < nin; i++)
+        calls |= oclc20_nu_object(bc[i], len[i]);
+    if (calls == (OCLC20_NU_CALLS | OCLC20_NU_BACKEND_CALLS))
+        return link_failed(w, nall, all, options, placeholder, placeholder_len,
+                           "clsvm: objects compiled with -cl-uniform-work-group-size cannot be "
+                           "linked with objects compiled without it (docs/opencl-c-2.0.md)\n",
+                           NULL);
     char *exts = oclc20_device_extensions(all[0]);
     oclc20_job job = {.mode = OCLC20_LINK,
                       .options = options,
@@ -143,6 +151,8 @@ static cl_int link_objects(clsvm_obj *w, cl_uint nall, cl_device_id *all, const 
         oclc20_state *s = oclc20_state_new(CL_BUILD_SUCCESS, 1, "", options, r.log, be_log);
         if (s)
             s = oclc20_state_with_attrs(s, r.attrs);
+        if (s)
+            s = oclc20_nu_record(s, !(calls & OCLC20_NU_BACKEND_CALLS), r.bc, r.bc_len, 1);
         if (s) {
             s->origin = OCLC20_FROM_LINK;
             w->be = be;

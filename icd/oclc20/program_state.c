@@ -30,6 +30,8 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
     s->bc_len = 0;
     s->spir = spir;
     s->options_only = 0;
+    s->nonuniform = 0;
+    s->reqd = NULL;
     s->source = s->data;
     memcpy(s->source, source, ls);
     s->options = s->source + ls;
@@ -69,6 +71,7 @@ oclc20_state *oclc20_state_with_attrs(oclc20_state *s, const char *attrs)
 
 oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, size_t len)
 {
+    /* Appended before a table of required sizes, never after one (oclc20_nu_record comes last). */
     size_t used = (size_t)(s->attrs + strlen(s->attrs) + 1 - s->data);
     oclc20_state *n = realloc(s, sizeof *n + used + len);
     if (!n) {
@@ -80,6 +83,67 @@ oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, siz
     memcpy(n->bc, bc, len);
     n->bc_len = len;
     return n;
+}
+
+/* The table goes last, after the strings and any bitcode (nothing is appended after it). */
+oclc20_state *oclc20_state_with_reqd(oclc20_state *s, const char *table)
+{
+    size_t strings = (size_t)(s->attrs + strlen(s->attrs) + 1 - s->data), tl = strlen(table) + 1;
+    size_t bc_at = s->bc ? (size_t)((char *)s->bc - s->data) : 0;
+    size_t used = s->bc ? bc_at + s->bc_len : strings;
+    oclc20_state *n = realloc(s, sizeof *n + used + tl);
+    if (!n) {
+        free(s);
+        return NULL;
+    }
+    rebase(n);
+    if (n->bc)
+        n->bc = (unsigned char *)n->data + bc_at;
+    n->reqd = n->data + used;
+    memcpy(n->reqd, table, tl);
+    return n;
+}
+
+oclc20_state *oclc20_nu_record(oclc20_state *s, int nonuniform, const unsigned char *bc, size_t len,
+                               int want_reqd)
+{
+    s->nonuniform = nonuniform;
+    if (!nonuniform || !want_reqd)
+        return s;
+    char *table = oclc20_reqd_sizes(bc, len);
+    if (table)
+        s = oclc20_state_with_reqd(s, table);
+    free(table);
+    return s;
+}
+
+int oclc20_reqd(clsvm_obj *p, const char *kernel, size_t reqd[3])
+{
+    size_t n = strlen(kernel);
+    reqd[0] = reqd[1] = reqd[2] = 0;
+    pthread_mutex_lock(&oclc20_state_lock);
+    const oclc20_state *s = p->ext;
+    for (const char *l = s && s->nonuniform ? s->reqd : NULL; l && *l; l = strchr(l, '\n') + 1)
+        if (!strncmp(l, kernel, n) && l[n] == ' ') {
+            unsigned long x, y, z;
+            if (sscanf(l + n, "%lu %lu %lu", &x, &y, &z) == 3) {
+                reqd[0] = x;
+                reqd[1] = y;
+                reqd[2] = z;
+            }
+            break;
+        }
+    pthread_mutex_unlock(&oclc20_state_lock);
+    return reqd[0] != 0;
+}
+
+int oclc20_nonuniform(clsvm_obj *p)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+    const oclc20_state *s = p->ext;
+    int yes = s && s->spir && s->nonuniform;
+    pthread_mutex_unlock(&oclc20_state_lock);
+    return yes;
 }
 
 void *oclc20_be_hold(clsvm_obj *p)

@@ -81,6 +81,16 @@ int oclc20_binaries_are_objects(cl_uint n, const size_t *lengths, const unsigned
 cl_int oclc20_from_binaries(clsvm_obj *w, cl_uint n, cl_device_id *devs, const size_t *lengths,
                             const unsigned char **binaries, cl_int *binary_status);
 
+/* Was p built for non-uniform work-groups (an OpenCL C 2.x/3.0 build through the path without
+ * -cl-uniform-work-group-size)? Its kernels then take NDRanges split into uniform parts
+ * (icd/ndrange.c) and need one for every launch with a global offset. */
+int oclc20_nonuniform(clsvm_obj *p);
+
+/* The required work-group size of p's kernel of that name when p was built for non-uniform
+ * work-groups (the backend saw it as a hint and does not enforce it); 0 and {0, 0, 0} when
+ * there is none. */
+int oclc20_reqd(clsvm_obj *p, const char *kernel, size_t reqd[3]);
+
 /* p's backend program with a backend reference (drop it with clReleaseProgram): a build on
  * another thread may swap p's backend program meanwhile, and every call must stay thread-safe
  * (API spec, appendix A), queries during a build included. */

@@ -321,6 +321,65 @@ static int write_undef(const oclc20_job *j, const char *path)
     return oclc20_write_file(path, text, strlen(text));
 }
 
+/* workitem.h, included after clang's header when a build or compile is for non-uniform
+ * work-groups: the work-item functions whose values differ between the application's NDRange and
+ * the uniform backend launches clsvm makes of it call the support library's (support.cl, section
+ * "Non-uniform work-groups"; nonuniform.h). Function-like macros: only calls are redirected. */
+static const char workitem_h[] =
+    "uint __clsvm_nu_work_dim(void);\n"
+    "size_t __clsvm_nu_global_size(uint);\n"
+    "size_t __clsvm_nu_global_offset(uint);\n"
+    "size_t __clsvm_nu_enqueued_local_size(uint);\n"
+    "size_t __clsvm_nu_group_id(uint);\n"
+    "size_t __clsvm_nu_num_groups(uint);\n"
+    "size_t __clsvm_nu_global_id(uint);\n"
+    "size_t __clsvm_nu_global_linear_id(void);\n"
+    "#define get_work_dim() __clsvm_nu_work_dim()\n"
+    "#define get_global_size(d) __clsvm_nu_global_size(d)\n"
+    "#define get_global_offset(d) __clsvm_nu_global_offset(d)\n"
+    "#define get_enqueued_local_size(d) __clsvm_nu_enqueued_local_size(d)\n"
+    "#define get_group_id(d) __clsvm_nu_group_id(d)\n"
+    "#define get_num_groups(d) __clsvm_nu_num_groups(d)\n"
+    "#define get_global_id(d) __clsvm_nu_global_id(d)\n"
+    "#define get_global_linear_id() __clsvm_nu_global_linear_id()\n"
+    /* The backend would refuse the remainder groups of a kernel with a required work-group
+     * size: it gets a hint instead (the __ spelling escapes the next macro), and clsvm checks
+     * and reports the required size (icd/ndrange.c). The application's own hints go. */
+    "#define reqd_work_group_size(x, y, z) __work_group_size_hint__(x, y, z)\n"
+    "#define work_group_size_hint(x, y, z)\n";
+
+int oclc20_nu_options(const char *opts)
+{
+    static const char opt[] = "-cl-uniform-work-group-size";
+    const size_t n = sizeof opt - 1;
+    for (const char *p = opts; p && (p = strstr(p, opt)) != NULL; p += n)
+        if ((p == opts || strchr(" \t\n", p[-1])) && (!p[n] || strchr(" \t\n", p[n])))
+            return 0;
+    return 1;
+}
+
+/* Does the job compile source for non-uniform work-groups? */
+static int needs_workitem(const oclc20_job *j)
+{
+    return j->mode != OCLC20_LINK && oclc20_nu_options(j->options);
+}
+
+int oclc20_nu_object(const unsigned char *bc, size_t len)
+{
+    /* Itanium-mangled names of the functions workitem.h redirects, as the module's string table
+     * holds the names of the functions it calls. */
+    static const char *const raw[] = {"_Z12get_work_dimv",         "_Z15get_global_sizej",
+                                      "_Z17get_global_offsetj",    "_Z12get_group_idj",
+                                      "_Z14get_num_groupsj",       "_Z13get_global_idj",
+                                      "_Z20get_global_linear_idv", "_Z23get_enqueued_local_sizej"};
+    static const char redirected[] = "__clsvm_nu_";
+    int calls = memmem(bc, len, redirected, sizeof redirected - 1) ? OCLC20_NU_CALLS : 0;
+    for (size_t i = 0; i < sizeof raw / sizeof *raw; i++)
+        if (memmem(bc, len, raw[i], strlen(raw[i])))
+            calls |= OCLC20_NU_BACKEND_CALLS;
+    return calls;
+}
+
 static int write_inputs(const oclc20_job *j, const char *work, char **log)
 {
     char path[2400];
@@ -332,6 +391,11 @@ static int write_inputs(const oclc20_job *j, const char *work, char **log)
     if (needs_undef(j)) {
         snprintf(path, sizeof path, "%s/undef.h", work);
         if (write_undef(j, path))
+            goto fail;
+    }
+    if (needs_workitem(j)) {
+        snprintf(path, sizeof path, "%s/workitem.h", work);
+        if (oclc20_write_file(path, workitem_h, strlen(workitem_h)))
             goto fail;
     }
     for (cl_uint i = 0; i < j->nhdr; i++) {
@@ -374,6 +438,8 @@ static void clean_work(const oclc20_job *j, const char *work)
     snprintf(path, sizeof path, "%s/program.bc", work);
     unlink(path);
     snprintf(path, sizeof path, "%s/undef.h", work);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/workitem.h", work);
     unlink(path);
     snprintf(path, sizeof path, "%s/deps.d", work);
     unlink(path);
@@ -425,7 +491,7 @@ enum { PATH_MAX_JOB = 2200 };
 typedef struct job_files {
     char work[2048]; /* the private work directory (mkdtemp) */
     char lib[PATH_MAX_JOB], in[PATH_MAX_JOB], out[PATH_MAX_JOB], hdr_dir[PATH_MAX_JOB],
-        undef[PATH_MAX_JOB], deps[PATH_MAX_JOB];
+        undef[PATH_MAX_JOB], workitem[PATH_MAX_JOB], deps[PATH_MAX_JOB];
     char version_define[64]; /* -D__OPENCL_VERSION__=<n> */
     char *in_paths;          /* nin paths of PATH_MAX_JOB bytes: the objects a link reads */
     const char *ext_opt;
@@ -463,6 +529,10 @@ static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, cons
     if (needs_undef(j)) {
         bad |= push(c, "-include");
         bad |= push(c, f->undef);
+    }
+    if (needs_workitem(j)) {
+        bad |= push(c, "-include");
+        bad |= push(c, f->workitem);
     }
     if (f->want_deps) {
         bad |= push(c, "-MMD");
@@ -556,13 +626,14 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     oclc20_key_str(&k, oclc20_support_builtins_cl);
     oclc20_key_done(&k, libkey);
     oclc20_key_init(&k);
-    oclc20_key_str(&k, "clsvm-oclc20-8"); /* bump when the command lines or entries change */
+    oclc20_key_str(&k, "clsvm-oclc20-9"); /* bump when the command lines or entries change */
     oclc20_key_add(&k, &j->mode, sizeof j->mode);
     oclc20_key_add(&k, &j->std, sizeof j->std);
     oclc20_key_add(&k, &j->opencl_version, sizeof j->opencl_version);
     oclc20_key_add(&k, &j->no_images, sizeof j->no_images);
     oclc20_key_str(&k, libkey);
     oclc20_key_str(&k, j->options);
+    oclc20_key_str(&k, needs_workitem(j) ? workitem_h : "");
     oclc20_key_str(&k, j->extensions ? j->extensions : "(clang's defaults)");
     /* A build checks its module against the backend's library (module_check.h). */
     if (j->mode != OCLC20_COMPILE)
@@ -617,6 +688,7 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     snprintf(f->out, sizeof f->out, "%s/program.bc", f->work);
     snprintf(f->hdr_dir, sizeof f->hdr_dir, "%s/hdr", f->work);
     snprintf(f->undef, sizeof f->undef, "%s/undef.h", f->work);
+    snprintf(f->workitem, sizeof f->workitem, "%s/workitem.h", f->work);
     snprintf(f->deps, sizeof f->deps, "%s/deps.d", f->work);
     snprintf(f->version_define, sizeof f->version_define, "-D__OPENCL_VERSION__=%d",
              j->opencl_version);
@@ -683,4 +755,90 @@ done:
         r->bc_len = 0;
     }
     return err;
+}
+
+/* ---- required work-group sizes of a program built for non-uniform work-groups ---- */
+
+/* The metadata node "!<id> = !{i32 X, i32 Y, i32 Z}" of ll, into xyz; 0 when found. */
+static int ll_node(const char *ll, unsigned long id, unsigned long xyz[3])
+{
+    char head[40];
+    snprintf(head, sizeof head, "\n!%lu = !{", id);
+    const char *p = strstr(ll, head);
+    return p && sscanf(p + strlen(head), "i32 %lu, i32 %lu, i32 %lu}", &xyz[0], &xyz[1], &xyz[2]) ==
+                       3
+               ? 0
+               : -1;
+}
+
+/* One line of the textual module: a kernel's definition with a work_group_size_hint appends
+ * "name x y z\n" to table (grown as needed; NULL when out of memory). */
+static char *kernel_line(const char *ll, const char *line, size_t n, char *table, size_t *used,
+                         size_t *cap)
+{
+    static const char hint_at[] = "!work_group_size_hint !";
+    if (strncmp(line, "define ", 7))
+        return table;
+    const char *k = strstr(line, " spir_kernel ");
+    const char *at = k && k < line + n ? strchr(k, '@') : NULL;
+    const char *paren = at ? strchr(at, '(') : NULL;
+    const char *hint = strstr(line, hint_at);
+    unsigned long id, xyz[3];
+    if (!paren || paren > line + n || !hint || hint > line + n ||
+        sscanf(hint + strlen(hint_at), "%lu", &id) != 1 || ll_node(ll, id, xyz))
+        return table;
+    size_t need = (size_t)(paren - at) + 3 * 24 + 1;
+    if (*used + need > *cap) {
+        *cap = 2 * (*used + need);
+        char *t = realloc(table, *cap);
+        if (!t)
+            free(table);
+        table = t;
+        if (!t)
+            return NULL;
+    }
+    *used += (size_t)sprintf(table + *used, "%.*s %lu %lu %lu\n", (int)(paren - at - 1), at + 1,
+                             xyz[0], xyz[1], xyz[2]);
+    return table;
+}
+
+char *oclc20_reqd_sizes(const unsigned char *bc, size_t len)
+{
+    const char *tmp = getenv("TMPDIR");
+    char work[2048], in[2100], out[2100];
+    int wn = snprintf(work, sizeof work, "%s/clsvm-oclc20-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (wn <= 0 || (size_t)wn >= sizeof work || !mkdtemp(work))
+        return NULL;
+    snprintf(in, sizeof in, "%s/program.bc", work);
+    snprintf(out, sizeof out, "%s/program.ll", work);
+    char *ll = NULL;
+    if (oclc20_write_file(in, bc, len) == 0) {
+        /* clang prints a bitcode file as text without compiling it. */
+        char *argv[] = {
+            (char *)oclc20_clang(), "-x", "ir", "-S", "-emit-llvm", "-o", out, in, NULL};
+        char *log = NULL;
+        if (oclc20_run(argv, NULL, &log) == 0)
+            ll = oclc20_read_file(out, NULL);
+        free(log);
+    }
+    unlink(in);
+    unlink(out);
+    rmdir(work);
+    if (!ll)
+        return NULL;
+    /* "define ... spir_kernel void @name(...) ... !work_group_size_hint !8 {" per kernel. */
+    size_t cap = 256, used = 0;
+    char *table = malloc(cap);
+    for (const char *line = ll; table && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        table = kernel_line(ll, line, n, table, &used, &cap);
+        line += n + (end != NULL);
+    }
+    free(ll);
+    if (table && !used) {
+        free(table);
+        table = NULL;
+    }
+    return table;
 }

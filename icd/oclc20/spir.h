@@ -51,6 +51,24 @@ typedef struct oclc20_job {
     int no_images;
 } oclc20_job;
 
+/* Is a build or compile with these options compiled for non-uniform work-groups (its work-item
+ * functions are the support library's, which read clsvm's descriptor of a split NDRange)? Yes
+ * unless they include -cl-uniform-work-group-size. */
+int oclc20_nu_options(const char *opts);
+/* Which work-item functions an object's bitcode calls: the support library's (compiled for
+ * non-uniform work-groups), the backend's (compiled with -cl-uniform-work-group-size, or by an
+ * older clsvm), both or none. A program linked from objects is for non-uniform work-groups when
+ * none calls the backend's; objects of both kinds cannot be linked together (the support
+ * library's functions read every global offset as a descriptor's address). */
+#define OCLC20_NU_CALLS 1
+#define OCLC20_NU_BACKEND_CALLS 2
+int oclc20_nu_object(const unsigned char *bc, size_t len);
+
+/* The required work-group sizes of the kernels of a build for non-uniform work-groups (which
+ * reach the backend as work_group_size_hint, read back from the bitcode by clang): lines
+ * "name x y z\n", malloc'd; NULL when there are none or they cannot be read. */
+char *oclc20_reqd_sizes(const unsigned char *bc, size_t len);
+
 /* Run the job. Returns CL_SUCCESS, CL_COMPILER_NOT_AVAILABLE (clang cannot be run),
  * CL_INVALID_BUILD_OPTIONS (an option clang or the path does not take; the caller maps it to
  * the compiler/linker variant), CL_BUILD_PROGRAM_FAILURE (clang failed; likewise) or

@@ -405,3 +405,102 @@ VLOADA_HALF(3, float3, double3)
 VLOADA_HALF(4, float4, double4)
 VLOADA_HALF(8, float8, double8)
 VLOADA_HALF(16, float16, double16)
+
+/* ==== Non-uniform work-groups (icd/ndrange.c, docs/opencl-c-2.0.md) ========================
+ *
+ * A program built for non-uniform work-groups calls these instead of the work-item functions
+ * whose values change when clsvm runs an NDRange as several uniform backend launches (clang gets
+ * workitem.h, which #defines get_global_id(d) as __clsvm_nu_global_id(d) and so on; see
+ * icd/ndrange.c for the host side). A backend launch whose three global offsets are zero is an
+ * ordinary one: the backend's values are right. Otherwise the launch is one uniform part of the
+ * application's NDRange, launched in three dimensions, and the offsets hold the address of its
+ * descriptor in 16-bit pieces: pocl assumes an offset below 2^16 when it compiles for a small
+ * grid, and a user-space address has 48 bits. get_local_id and get_local_size need no help: a
+ * part's local size is that of its work-groups (the remainder in a remainder group).
+ */
+typedef struct {
+    ulong offsets[3]; /* the application's global offset */
+    ulong globals[3]; /* the application's global size */
+    ulong locals[3];  /* the enqueued local size; 0: the backend chose it (no local size given) */
+    ulong group0[3];  /* the group id of this part's first work-group */
+    ulong groups[3];  /* the number of work-groups of the whole NDRange; 0: the backend's */
+    ulong work_dim;
+} clsvm_nu_desc;
+
+static inline const global clsvm_nu_desc *clsvm_nu(void)
+{
+    return (const global clsvm_nu_desc *)(get_global_offset(0) | get_global_offset(1) << 16 |
+                                          get_global_offset(2) << 32);
+}
+
+#define NU_ATTR __attribute__((always_inline))
+
+NU_ATTR uint __clsvm_nu_work_dim(void)
+{
+    const global clsvm_nu_desc *n = clsvm_nu();
+    return n ? (uint)n->work_dim : get_work_dim();
+}
+
+/* A dimension index of 3 or more gives the specification's values in every launch (pocl 3.1
+ * answers 0 for get_num_groups and get_enqueued_local_size there). */
+NU_ATTR size_t __clsvm_nu_global_size(uint d)
+{
+    const global clsvm_nu_desc *n = clsvm_nu();
+    if (d >= 3)
+        return 1;
+    return n ? n->globals[d] : get_global_size(d);
+}
+
+NU_ATTR size_t __clsvm_nu_global_offset(uint d)
+{
+    const global clsvm_nu_desc *n = clsvm_nu();
+    if (d >= 3)
+        return 0;
+    return n ? n->offsets[d] : get_global_offset(d);
+}
+
+NU_ATTR size_t __clsvm_nu_enqueued_local_size(uint d)
+{
+    const global clsvm_nu_desc *n = clsvm_nu();
+    if (d >= 3)
+        return 1;
+    return n && n->locals[d] ? n->locals[d] : get_enqueued_local_size(d);
+}
+
+NU_ATTR size_t __clsvm_nu_group_id(uint d)
+{
+    const global clsvm_nu_desc *n = clsvm_nu();
+    if (d >= 3)
+        return 0;
+    return n ? n->group0[d] + get_group_id(d) : get_group_id(d);
+}
+
+NU_ATTR size_t __clsvm_nu_num_groups(uint d)
+{
+    const global clsvm_nu_desc *n = clsvm_nu();
+    if (d >= 3)
+        return 1;
+    return n && n->groups[d] ? n->groups[d] : get_num_groups(d);
+}
+
+/* Work-items of a group are numbered from the enqueued local size: a remainder group's first
+ * work-item follows all the full groups before it. */
+NU_ATTR size_t __clsvm_nu_global_id(uint d)
+{
+    const global clsvm_nu_desc *n = clsvm_nu();
+    if (d >= 3)
+        return 0;
+    if (!n)
+        return get_global_id(d);
+    size_t l = n->locals[d] ? n->locals[d] : get_local_size(d);
+    return n->offsets[d] + (n->group0[d] + get_group_id(d)) * l + get_local_id(d);
+}
+
+NU_ATTR size_t __clsvm_nu_global_linear_id(void)
+{
+    size_t g0 = __clsvm_nu_global_size(0), g1 = __clsvm_nu_global_size(1);
+    return (__clsvm_nu_global_id(2) - __clsvm_nu_global_offset(2)) * g1 * g0 +
+           (__clsvm_nu_global_id(1) - __clsvm_nu_global_offset(1)) * g0 +
+           (__clsvm_nu_global_id(0) - __clsvm_nu_global_offset(0));
+}
+/* ==== end of non-uniform work-groups ==== */

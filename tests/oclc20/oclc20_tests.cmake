@@ -87,12 +87,16 @@ clsvm_oclc20_test(test_oclc20_threads KERNELS atomics_generic)
 clsvm_oclc20_test(test_oclc20_swap_threads)
 # work_group_barrier with a scope, get_enqueued_local_size, printf (captured in a child).
 clsvm_oclc20_test(test_oclc20_workgroup KERNELS workgroup20)
+# Non-uniform work-groups: every work-item function in 1D/2D/3D NDRanges with remainder groups
+# and offsets, a barrier in remainder groups, one event, and the programs that stay uniform.
+clsvm_oclc20_test(test_oclc20_nonuniform KERNELS nonuniform20)
 # SIGCHLD set to SIG_IGN by the application: clang's status still reaches clsvm.
 clsvm_oclc20_test(test_oclc20_sigchld KERNELS atomics_generic ENV CLSVM_OCLC20_CACHE_DIR=off)
 # read_write images (2D float and int, 1D image buffer, 3D) with an image fence, pixel by pixel.
 clsvm_oclc20_test(test_oclc20_images KERNELS images20)
 # Pipes, device-side enqueue, collectives, sub-groups: failed builds with a log, nothing
-# advertised; non-uniform work-groups refused; the context still builds and runs 2.0 afterwards.
+# advertised; non-uniform work-groups refused with -cl-uniform-work-group-size; the context still
+# builds and runs 2.0 afterwards.
 clsvm_oclc20_test(test_oclc20_unsupported KERNELS unsupported20)
 # The clang cache and headers read from disk (-I, the working directory): edited -> rebuilt.
 clsvm_oclc20_test(test_oclc20_cache)

@@ -4,8 +4,9 @@
  *    device-side enqueue, a work-group collective or sub-groups return CL_BUILD_PROGRAM_FAILURE
  *    with status CL_BUILD_ERROR, no executable, and a log naming what is missing; the same
  *    program then builds without the feature and runs.
- *  - Non-uniform work-groups: an enqueue whose global size is not a multiple of the local size
- *    (1D and 2D) is CL_INVALID_WORK_GROUP_SIZE and runs nothing.
+ *  - Non-uniform work-groups (supported, test_oclc20_nonuniform) in a program built with
+ *    -cl-uniform-work-group-size: an enqueue whose global size is not a multiple of the local
+ *    size (1D and 2D) is CL_INVALID_WORK_GROUP_SIZE and runs nothing; without it, it runs.
  *  - The host side: the device queries say "not supported", CL_DEVICE_OPENCL_C_FEATURES lists
  *    none of the four features, cl_khr_subgroups is not an extension, and clCreatePipe, a
  *    device-side queue and clGetKernelSubGroupInfo fail with their error codes.
@@ -180,7 +181,6 @@ static void check_not_advertised(const svm_env *e)
     EXPECT_DEVICE_INFO(e, CL_DEVICE_QUEUE_ON_DEVICE_PROPERTIES, cl_command_queue_properties, 0);
     EXPECT_DEVICE_INFO(e, CL_DEVICE_MAX_ON_DEVICE_QUEUES, cl_uint, 0);
     EXPECT_DEVICE_INFO(e, CL_DEVICE_WORK_GROUP_COLLECTIVE_FUNCTIONS_SUPPORT, cl_bool, CL_FALSE);
-    EXPECT_DEVICE_INFO(e, CL_DEVICE_NON_UNIFORM_WORK_GROUP_SUPPORT, cl_bool, CL_FALSE);
     EXPECT_DEVICE_INFO(e, CL_DEVICE_MAX_NUM_SUB_GROUPS, cl_uint, 0);
     EXPECT_DEVICE_INFO(e, CL_DEVICE_SUB_GROUP_INDEPENDENT_FORWARD_PROGRESS, cl_bool, CL_FALSE);
 
@@ -264,11 +264,15 @@ int main(void)
 
     /* After all those failures the context builds a good 2.0 program and runs it. */
     cl_program good = icd_test_program(e.context, e.device, unsupported20_cl, "-cl-std=CL2.0");
-    /* Non-uniform work-groups: 10 work-items in groups of 4 are refused and nothing runs; 12 in
-     * groups of 4 run. */
-    SVM_EXPECT_ERR(run_good(&e, good, 10, LOCAL), CL_INVALID_WORK_GROUP_SIZE);
-    SVM_EXPECT_ERR(run_good(&e, good, N, LOCAL), CL_SUCCESS);
-    check_non_uniform_2d(&e, good);
+    /* Non-uniform work-groups: 10 work-items in groups of 4 run; with -cl-uniform-work-group-size
+     * they are refused and nothing runs, while 12 in groups of 4 run. */
+    SVM_EXPECT_ERR(run_good(&e, good, 10, LOCAL), CL_SUCCESS);
+    cl_program uniform = icd_test_program(e.context, e.device, unsupported20_cl,
+                                          "-cl-std=CL2.0 -cl-uniform-work-group-size");
+    SVM_EXPECT_ERR(run_good(&e, uniform, 10, LOCAL), CL_INVALID_WORK_GROUP_SIZE);
+    SVM_EXPECT_ERR(run_good(&e, uniform, N, LOCAL), CL_SUCCESS);
+    check_non_uniform_2d(&e, uniform);
+    CHECK_CL(clReleaseProgram(uniform));
     check_host_api(&e, good);
     CHECK_CL(clReleaseProgram(good));
     svm_env_close(&e);
