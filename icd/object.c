@@ -230,15 +230,29 @@ static int retain_if_alive(clsvm_obj *o)
     return 0;
 }
 
+/* Turn one internal reference the caller took into an application reference: the
+ * application's references together hold one of refs, so keep it if the application had none,
+ * else give it back. */
+static void app_adopt(clsvm_obj *o)
+{
+    if (atomic_fetch_add_explicit(&o->app, 1, memory_order_relaxed) != 0)
+        clsvm_obj_release(o);
+}
+
 clsvm_obj *clsvm_obj_new_mapped(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj *parent)
 {
     /* Lookup and insert under one lock so two threads cannot wrap the same handle twice. */
     pthread_mutex_lock(&map_lock);
     clsvm_obj *o = map_find_locked(be, kind);
-    /* A wrapper whose last reference is going (map_remove waits for the lock) is not reused. */
-    if (o && ((o->flags & CLSVM_F_PERMANENT) || clsvm_obj_app_retain(o))) {
+    /* A wrapper whose last reference is going (map_remove waits for the lock) is not reused.
+     * The reference taken under the lock becomes the application's after it (adopting may
+     * release, which may need the lock). */
+    int permanent = o && (o->flags & CLSVM_F_PERMANENT);
+    if (o && (permanent || retain_if_alive(o))) {
         pthread_mutex_unlock(&map_lock);
         clsvm_be_release(kind, be);
+        if (!permanent)
+            app_adopt(o);
         return o;
     }
     o = clsvm_obj_new(kind, be, owner, parent);
@@ -262,12 +276,10 @@ int clsvm_obj_app_retain(clsvm_obj *o)
 {
     if (o->flags & CLSVM_F_PERMANENT)
         return 1;
-    /* The application's references together hold one of refs: take one first (so the object
-     * cannot be freed meanwhile), keep it if the application had none, else give it back. */
+    /* Take a reference first, so the object cannot be freed meanwhile. */
     if (!retain_if_alive(o))
         return 0;
-    if (atomic_fetch_add_explicit(&o->app, 1, memory_order_relaxed) != 0)
-        clsvm_obj_release(o);
+    app_adopt(o);
     return 1;
 }
 

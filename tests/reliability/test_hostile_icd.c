@@ -328,6 +328,12 @@ static void retain_release(fx *f)
     T(CL_INVALID_KERNEL, clReleaseKernel(f->dead_kern));
     T(CL_INVALID_EVENT, clRetainEvent(AS(cl_event, f->e.queue)));
     T(CL_INVALID_EVENT, clReleaseEvent(f->dead_event));
+    /* Over-release: a program the application released but its kernel still holds is refused,
+     * not freed under the kernel (and kern2 keeps working afterwards). */
+    cl_program kept = NULL;
+    CHECK_CL(clGetKernelInfo(f->kern2, CL_KERNEL_PROGRAM, sizeof kept, &kept, NULL));
+    T(CL_INVALID_PROGRAM, clReleaseProgram(kept));
+    T(CL_INVALID_PROGRAM, clReleaseProgram(kept));
 }
 
 static void queues_buffers(fx *f)
