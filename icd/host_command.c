@@ -11,6 +11,8 @@
  * lock: commands of one queue share a stripe, others rarely do). */
 #include "host_command.h"
 
+#include "fork.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -248,4 +250,18 @@ cl_int clsvm_host_command(clsvm_obj *q, cl_command_type type, cl_bool blocking, 
         return CL_SUCCESS;
     }
     return clsvm_event_out_typed(CL_SUCCESS, (cl_command_queue)q, b, event, type);
+}
+
+/* ---- fork() (fork.h): every stripe is held across fork() so the child finds them free ---- */
+void clsvm_host_atfork_prepare(void)
+{
+    pthread_once(&stripes_once, stripes_init);
+    for (int i = 0; i < STRIPES; i++)
+        pthread_mutex_lock(&stripes[i].mu);
+}
+
+void clsvm_host_atfork_release(void)
+{
+    for (int i = STRIPES - 1; i >= 0; i--)
+        pthread_mutex_unlock(&stripes[i].mu);
 }

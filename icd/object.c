@@ -18,6 +18,7 @@
  */
 #include "icd.h"
 
+#include "fork.h"
 #include "log.h"
 
 #include <pthread.h>
@@ -304,4 +305,15 @@ void *clsvm_wrap_result(clsvm_kind kind, void *be, cl_int err, clsvm_obj *owner,
     if (errcode_ret)
         *errcode_ret = err;
     return o;
+}
+
+/* ---- fork() (fork.h): the map lock is held across fork() so the child finds it free ---- */
+void clsvm_objects_atfork_prepare(void)
+{
+    pthread_mutex_lock(&map_lock);
+}
+
+void clsvm_objects_atfork_release(void)
+{
+    pthread_mutex_unlock(&map_lock);
 }

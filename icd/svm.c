@@ -109,6 +109,8 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
         clsvm_obj_release(in.tag);
         return CL_TRUE;
     }
+    if (rc == CLSVM_ERR_RESERVE)
+        return CL_FALSE; /* a fork() child without the window's mapping: the window said why */
     if (rc != CLSVM_ERR_MISMATCH)
         CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
                        "svm: free of %p ignored: not SVM memory allocated by clsvm (or already "

@@ -9,8 +9,9 @@
  * alloc/free cycles do not decommit (mmap) and recommit (mprotect) their chunks every time.
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
- * held for one heap operation plus, rarely, one commit/decommit syscall. A per-thread cache
- * of small free blocks in front of it is the obvious next step if profiles show contention.
+ * held for one heap operation plus, rarely, one commit/decommit syscall. fork() handlers
+ * (window_fork.c) hold every window's lock across fork(), so a child finds them free. A per-thread
+ * cache of small free blocks in front of it is the obvious next step if profiles show contention.
  * Invariants (clsvm_window_validate): every live allocation lies in [base, base + size),
  * below 2^va_bits, on committed chunks; chunk counts, heap counters and window counters agree.
  */
@@ -22,6 +23,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Heap granule: every block starts on a 64-byte line, so allocations that different threads
  * (or a device and the host) use never share a cache line. It equals the default alignment
@@ -70,6 +72,8 @@ void clsvm_config_init(clsvm_config *cfg)
 
 static int open_window(const clsvm_config *cfg, const provider *prov, provider_failure *failure,
                        clsvm_window **out);
+
+pthread_mutex_t window_notice_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int is_pow2(uint64_t x)
 {
@@ -141,13 +145,12 @@ int clsvm_window_open(const clsvm_config *cfg, clsvm_window **out)
     }
     /* auto: one line per distinct reason, not one per window; a missing device is the
      * normal case on most machines, hence info level. */
-    static pthread_mutex_t told_lock = PTHREAD_MUTEX_INITIALIZER;
     static char told[sizeof why.why];
-    pthread_mutex_lock(&told_lock);
+    pthread_mutex_lock(&window_notice_lock);
     int repeat = !strcmp(told, why.why);
     if (!repeat)
         memcpy(told, why.why, sizeof told);
-    pthread_mutex_unlock(&told_lock);
+    pthread_mutex_unlock(&window_notice_lock);
     if (!repeat)
         clsvm_log(why.level, "window: devsvm unavailable: %s; using reserve", why.why);
     return window_open_with(cfg, &provider_reserve, out);
@@ -229,6 +232,7 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
                   "shrank",
                   (unsigned long long)(w->region.size >> 20),
                   (unsigned long long)(cfg->window_size >> 20), w->va_bits);
+    window_fork_register();
     stats_register_window(w);
     *out = w;
     return CLSVM_OK;
@@ -271,12 +275,35 @@ void clsvm_window_get_info(const clsvm_window *w, clsvm_window_info *info)
     info->provider = w->prov->name;
 }
 
+/* A window whose mapping this forked child did not inherit (devsvm): no provider call, no
+ * access to its range, one error line saying why. */
+static int lost(const clsvm_window *w)
+{
+    if (!w->lost_in_fork)
+        return 0;
+    CLSVM_LOG_ONCE(CLSVM_LOG_ERROR,
+                   "window: the %s window [%#lx, %#lx) belongs to process %ld, which forked this "
+                   "one (%ld): its mapping is not inherited across fork() (VM_DONTCOPY), so its "
+                   "allocations are not here, new ones fail and frees are ignored; open a new "
+                   "window in the child",
+                   w->prov->name, (unsigned long)w->region.base,
+                   (unsigned long)(w->region.base + w->region.size), (long)w->lost_in_fork,
+                   (long)getpid());
+    return 1;
+}
+
 int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag, void **out)
 {
     if (out)
         *out = NULL;
     if (!w || !out)
         return CLSVM_ERR_INVALID;
+    if (lost(w)) {
+        pthread_mutex_lock(&w->lock);
+        w->failed_allocs++;
+        pthread_mutex_unlock(&w->lock);
+        return CLSVM_ERR_RESERVE;
+    }
     int rc = CLSVM_OK;
     if (align == 0)
         align = w->default_align;
@@ -333,6 +360,8 @@ int clsvm_free(clsvm_window *w, void *p)
     uintptr_t a = (uintptr_t)p;
     if (!inside(w, a))
         return CLSVM_ERR_NOTFOUND;
+    if (lost(w))
+        return CLSVM_ERR_RESERVE;
     heap_block_info bi;
     pthread_mutex_lock(&w->lock);
     int rc = heap_free(w->heap, a, &bi);
@@ -351,6 +380,8 @@ int clsvm_free_checked(clsvm_window *w, void *p, const void *tag, clsvm_alloc_in
     uintptr_t a = (uintptr_t)p;
     if (!p || !inside(w, a))
         return CLSVM_ERR_NOTFOUND;
+    if (lost(w))
+        return CLSVM_ERR_RESERVE;
     heap_block_info bi;
     pthread_mutex_lock(&w->lock);
     int rc = heap_free_checked(w->heap, a, tag, &bi);
@@ -375,8 +406,8 @@ int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info)
     if (!w)
         return CLSVM_ERR_INVALID;
     uintptr_t a = (uintptr_t)p;
-    if (!inside(w, a))
-        return CLSVM_ERR_NOTFOUND; /* cheap reject without the lock */
+    if (!inside(w, a) || w->lost_in_fork)
+        return CLSVM_ERR_NOTFOUND; /* cheap reject without the lock; nothing is here */
     heap_block_info b;
     pthread_mutex_lock(&w->lock);
     int rc = heap_lookup(w->heap, a, &b);
@@ -451,7 +482,8 @@ void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
     heap_stats hs;
     commit_stats cs;
     pthread_mutex_lock(&w->lock);
-    retain_drop(w, 0); /* so `committed` reports exactly what live allocations need */
+    if (!w->lost_in_fork)
+        retain_drop(w, 0); /* so `committed` reports exactly what live allocations need */
     heap_get_stats(w->heap, &hs);
     commit_map_get_stats(w->commits, &cs);
     st->peak_allocated = w->peak_allocated;
