@@ -32,10 +32,13 @@ static void open_window(void)
     clsvm_window *w = NULL;
     int rc = clsvm_window_open(&cfg, &w);
     if (rc != CLSVM_OK || !w) {
+        /* The window has logged the cause (a fault, an unusable forced devsvm, no room below
+         * 2^va_bits, ...) with its fix: this line says only what it means here. */
         clsvm_log(CLSVM_LOG_ERROR,
-                  "svm: no SVM window (%s): the device reports no SVM capabilities and "
-                  "clSVMAlloc returns NULL; check CLSVM_VA_BITS/CLSVM_WINDOW_SIZE (CLSVM_LOG=info)",
-                  clsvm_status_str(rc));
+                  "svm: no SVM window (%s%s): the device reports no SVM capabilities and "
+                  "clSVMAlloc returns NULL",
+                  clsvm_status_str(rc),
+                  rc == CLSVM_ERR_HOSTMEM ? "" : "; the 'window:' error above says why");
         return;
     }
     clsvm_window_info info;

@@ -114,6 +114,17 @@ static int check_config(const clsvm_config *cfg)
     return CLSVM_OK;
 }
 
+/* The "reserve" fault site (CLSVM_FAULT): one per window open, whichever providers it tries,
+ * and named as what it is, not as a provider's failure. */
+static int reserve_fault_hit(void)
+{
+    if (!clsvm_fault_hit(CLSVM_FAULT_RESERVE))
+        return 0;
+    clsvm_log(CLSVM_LOG_ERROR, "window: no window opened: CLSVM_FAULT injected a failure at the "
+                               "reserve site (a test hook; unset CLSVM_FAULT)");
+    return 1;
+}
+
 int clsvm_window_open(const clsvm_config *cfg, clsvm_window **out)
 {
     clsvm_config defaults;
@@ -128,8 +139,10 @@ int clsvm_window_open(const clsvm_config *cfg, clsvm_window **out)
     int pick = pick_provider(cfg->provider);
     if (pick == PICK_BAD)
         return CLSVM_ERR_INVALID;
+    if (reserve_fault_hit())
+        return CLSVM_ERR_RESERVE;
     if (pick == PICK_RESERVE)
-        return window_open_with(cfg, &provider_reserve, out);
+        return open_window(cfg, &provider_reserve, NULL, out);
 
     /* devsvm first; its failure is described, not logged, so the user sees one line. */
     provider_failure why = {CLSVM_LOG_WARN, ""};
@@ -153,11 +166,15 @@ int clsvm_window_open(const clsvm_config *cfg, clsvm_window **out)
     pthread_mutex_unlock(&window_notice_lock);
     if (!repeat)
         clsvm_log(why.level, "window: devsvm unavailable: %s; using reserve", why.why);
-    return window_open_with(cfg, &provider_reserve, out);
+    return open_window(cfg, &provider_reserve, NULL, out);
 }
 
 int window_open_with(const clsvm_config *cfg, const provider *prov, clsvm_window **out)
 {
+    if (out)
+        *out = NULL;
+    if (cfg && prov && out && reserve_fault_hit())
+        return CLSVM_ERR_RESERVE;
     return open_window(cfg, prov, NULL, out);
 }
 
@@ -187,12 +204,6 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     uint64_t min =
         cfg->min_window_size < cfg->window_size ? cfg->min_window_size : cfg->window_size;
     provider_request req = {cfg->va_bits, cfg->window_size, min, cfg->device, failure};
-    if (clsvm_fault_hit(CLSVM_FAULT_RESERVE)) {
-        clsvm_log(CLSVM_LOG_ERROR, "window: %s reservation failed: a fault injected for testing",
-                  prov->name);
-        rc = CLSVM_ERR_RESERVE;
-        goto fail;
-    }
     rc = prov->map(&req, &w->region);
     if (rc && failure && failure->why[0])
         goto fail; /* the caller reports it */

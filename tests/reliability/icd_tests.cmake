@@ -91,3 +91,7 @@ if(TARGET clsvm-devsvm-shim AND DEFINED CLSVM_DEVSVM_PRELOAD AND NOT _devsvm_ski
                     ENV "LD_PRELOAD=${CLSVM_DEVSVM_PRELOAD}" CLSVM_WINDOW=devsvm
                         ${CLSVM_DEVSVM_ENV})
 endif()
+
+# The ICD's option messages: CLSVM_BACKEND="" is unset; a window that cannot open says why.
+clsvm_rel_icd_exe(test_option_env_icd SOURCE test_option_env_icd.c)
+clsvm_rel_icd_run(test_option_env_icd test_option_env_icd)

@@ -33,3 +33,8 @@ foreach(_mode race fork pid)
   set_tests_properties(test_stats_process.${_mode} PROPERTIES TIMEOUT 120
                        LABELS "reliability;runtime;tools" ENVIRONMENT "CLSVM_LOG=error")
 endforeach()
+
+# The CLSVM_* options from the environment: one number rule, empty means unset, failures name
+# their real cause (each case in a fresh process, output captured).
+clsvm_test(test_option_env SOURCES reliability/test_option_env.c LIBS clsvm-runtime-static
+           LABELS reliability runtime)
