@@ -13,20 +13,24 @@
 static void prepare(void)
 {
     oclc20_state_atfork_prepare();
-    clsvm_host_atfork_prepare();
     clsvm_objects_atfork_prepare();
 }
 
-static void release(void)
+static void parent(void)
 {
     clsvm_objects_atfork_release();
-    clsvm_host_atfork_release();
     oclc20_state_atfork_release();
+}
+
+static void child(void)
+{
+    parent();
+    clsvm_host_atfork_child();
 }
 
 __attribute__((constructor)) static void install(void)
 {
-    if (pthread_atfork(prepare, release, release))
+    if (pthread_atfork(prepare, parent, child))
         clsvm_log(CLSVM_LOG_WARN, "icd: pthread_atfork failed; a process forked while another "
                                   "thread is inside clsvm may hang in its child");
 }

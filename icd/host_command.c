@@ -252,16 +252,14 @@ cl_int clsvm_host_command(clsvm_obj *q, cl_command_type type, cl_bool blocking, 
     return clsvm_event_out_typed(CL_SUCCESS, (cl_command_queue)q, b, event, type);
 }
 
-/* ---- fork() (fork.h): every stripe is held across fork() so the child finds them free ---- */
-void clsvm_host_atfork_prepare(void)
+/* ---- fork() (fork.h) ----
+ * The child starts with empty lists and fresh stripe locks rather than holding all 64 stripes
+ * across fork(): a pending command belongs to the parent's backend queue, whose events never
+ * complete in the child (pocl's threads are not there), so the child has nothing to finish. */
+void clsvm_host_atfork_child(void)
 {
-    pthread_once(&stripes_once, stripes_init);
-    for (int i = 0; i < STRIPES; i++)
-        pthread_mutex_lock(&stripes[i].mu);
-}
-
-void clsvm_host_atfork_release(void)
-{
-    for (int i = STRIPES - 1; i >= 0; i--)
-        pthread_mutex_unlock(&stripes[i].mu);
+    for (int i = 0; i < STRIPES; i++) {
+        pthread_mutex_init(&stripes[i].mu, NULL);
+        stripes[i].head = NULL;
+    }
 }
