@@ -83,11 +83,11 @@ endif()
 # window and says so.
 clsvm_rel_icd_exe(test_fork_threads_icd SOURCE test_fork_threads_icd.c)
 clsvm_rel_icd_run(test_fork_threads_icd test_fork_threads_icd
-                  ARGS reserve ${CMAKE_CURRENT_BINARY_DIR}/fork-threads LABELS fork TIMEOUT 60)
+                  ARGS reserve ${CMAKE_CURRENT_BINARY_DIR}/fork-threads LABELS fork TIMEOUT 300)
 if(TARGET clsvm-devsvm-shim AND DEFINED CLSVM_DEVSVM_PRELOAD AND NOT _devsvm_skip)
   clsvm_rel_icd_run(test_fork_threads_icd.devsvm test_fork_threads_icd
                     ARGS devsvm ${CMAKE_CURRENT_BINARY_DIR}/fork-threads-devsvm
-                    LABELS fork devsvm TIMEOUT 60
+                    LABELS fork devsvm TIMEOUT 300
                     ENV "LD_PRELOAD=${CLSVM_DEVSVM_PRELOAD}" CLSVM_WINDOW=devsvm
                         ${CLSVM_DEVSVM_ENV})
 endif()
