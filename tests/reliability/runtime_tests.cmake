@@ -38,3 +38,14 @@ endforeach()
 # their real cause (each case in a fresh process, output captured).
 clsvm_test(test_option_env SOURCES reliability/test_option_env.c LIBS clsvm-runtime-static
            LABELS reliability runtime)
+
+# A /dev/svm window in a fork() child (no mapping there): refused with one line, the range
+# untouched, the parent unaffected (on the emulation; skips without it).
+clsvm_test(test_fork_devsvm SOURCES reliability/test_fork_devsvm.c LIBS clsvm-runtime-static
+           LABELS reliability runtime devsvm fork)
+if(TARGET clsvm-devsvm-shim AND NOT _devsvm_skip)
+  set_tests_properties(test_fork_devsvm PROPERTIES SKIP_RETURN_CODE 77 ENVIRONMENT
+    "LD_PRELOAD=${CLSVM_DEVSVM_PRELOAD};CLSVM_LOG=error;${CLSVM_DEVSVM_ENV}")
+else()
+  set_tests_properties(test_fork_devsvm PROPERTIES SKIP_RETURN_CODE 77)
+endif()
