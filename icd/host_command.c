@@ -11,6 +11,8 @@
  * lock: commands of one queue share a stripe, others rarely do). */
 #include "host_command.h"
 
+#include "fork.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -248,4 +250,16 @@ cl_int clsvm_host_command(clsvm_obj *q, cl_command_type type, cl_bool blocking, 
         return CL_SUCCESS;
     }
     return clsvm_event_out_typed(CL_SUCCESS, (cl_command_queue)q, b, event, type);
+}
+
+/* ---- fork() (fork.h) ----
+ * The child starts with empty lists and fresh stripe locks rather than holding all 64 stripes
+ * across fork(): a pending command belongs to the parent's backend queue, whose events never
+ * complete in the child (pocl's threads are not there), so the child has nothing to finish. */
+void clsvm_host_atfork_child(void)
+{
+    for (int i = 0; i < STRIPES; i++) {
+        pthread_mutex_init(&stripes[i].mu, NULL);
+        stripes[i].head = NULL;
+    }
 }

@@ -25,6 +25,7 @@
  */
 #include "icd.h"
 
+#include "fork.h"
 #include "log.h"
 
 #include <pthread.h>
@@ -392,4 +393,18 @@ void *clsvm_wrap_result(clsvm_kind kind, void *be, cl_int err, clsvm_obj *owner,
     if (errcode_ret)
         *errcode_ret = err;
     return o;
+}
+
+/* ---- fork() (fork.h): the map lock is held across fork() so the child finds it free ---- */
+/* Both locks are leaves (neither is taken while holding the other or another clsvm lock). */
+void clsvm_objects_atfork_prepare(void)
+{
+    pthread_mutex_lock(&map_lock);
+    pthread_mutex_lock(&slab_lock);
+}
+
+void clsvm_objects_atfork_release(void)
+{
+    pthread_mutex_unlock(&slab_lock);
+    pthread_mutex_unlock(&map_lock);
 }

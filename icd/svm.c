@@ -35,10 +35,13 @@ static void open_window(void)
     clsvm_window *w = NULL;
     int rc = clsvm_window_open(&cfg, &w);
     if (rc != CLSVM_OK || !w) {
+        /* The window has logged the cause (a fault, an unusable forced devsvm, no room below
+         * 2^va_bits, ...) with its fix: this line says only what it means here. */
         clsvm_log(CLSVM_LOG_ERROR,
-                  "svm: no SVM window (%s): the device reports no SVM capabilities and "
-                  "clSVMAlloc returns NULL; check CLSVM_VA_BITS/CLSVM_WINDOW_SIZE (CLSVM_LOG=info)",
-                  clsvm_status_str(rc));
+                  "svm: no SVM window (%s%s): the device reports no SVM capabilities and "
+                  "clSVMAlloc returns NULL",
+                  clsvm_status_str(rc),
+                  rc == CLSVM_ERR_HOSTMEM ? "" : "; the 'window:' error above says why");
         return;
     }
     clsvm_window_info info;
@@ -223,6 +226,8 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
         clsvm_obj_release(in.tag);
         return CL_TRUE;
     }
+    if (rc == CLSVM_ERR_RESERVE)
+        return CL_FALSE; /* a fork() child without the window's mapping: the window said why */
     if (rc != CLSVM_ERR_MISMATCH)
         CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
                        "svm: free of %p ignored: not SVM memory allocated by clsvm (or already "

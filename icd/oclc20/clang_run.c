@@ -118,16 +118,6 @@ static int temp_fd(void)
     return fd;
 }
 
-/* Is SIGCHLD ignored (SIG_IGN or SA_NOCLDWAIT)? Then the kernel reaps children itself and
- * waitpid ends with ECHILD once the child is gone, without its status. */
-static int children_unwaitable(void)
-{
-    struct sigaction sa;
-    if (sigaction(SIGCHLD, NULL, &sa) != 0)
-        return 0;
-    return sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT);
-}
-
 /* A whole small file read from offset 0 of fd, NUL-terminated; NULL on failure. */
 static char *fd_text(int fd)
 {
@@ -140,6 +130,19 @@ static char *fd_text(int fd)
     return t;
 }
 
+/* A status the shell recorded ("$?": 128 + signal when clang was killed); -1 when none. */
+static int recorded_status(int statfd)
+{
+    char *t = fd_text(statfd);
+    char *end = NULL;
+    long s = t && *t ? strtol(t, &end, 10) : -1;
+    int result = -1;
+    if (end && end != t && s >= 0 && s <= 255)
+        result = s > 128 ? 256 + (int)(s - 128) : (int)s;
+    free(t);
+    return result;
+}
+
 int oclc20_run(char *const argv[], const char *in_path, char **err_text)
 {
     *err_text = NULL;
@@ -148,10 +151,12 @@ int oclc20_run(char *const argv[], const char *in_path, char **err_text)
     int errfd = temp_fd();
     if (errfd < 0)
         return -1;
-    /* When the application ignores SIGCHLD, waitpid cannot give clang's status: clang is run
-     * through a shell that writes the status ("$?", 128 + signal when killed) to a second
-     * temporary file, read once waitpid has returned (ECHILD after the child ended). */
-    int statfd = children_unwaitable() ? temp_fd() : -1;
+    /* waitpid(pid) cannot always give clang's status: the kernel reaps the child itself when
+     * the application ignores SIGCHLD, and an application's SIGCHLD handler calling
+     * waitpid(-1) may reap it first. Either way waitpid ends with ECHILD once the child is
+     * gone. So clang runs through a shell that also writes its status ("$?") to a second
+     * temporary file, read when waitpid has returned or failed with ECHILD. */
+    int statfd = temp_fd();
     char **run = (char **)argv;
     char **wrapped = NULL;
     if (statfd >= 0) {
@@ -197,17 +202,16 @@ int oclc20_run(char *const argv[], const char *in_path, char **err_text)
         pid_t w;
         while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
             ;
-        if (w == pid && statfd < 0)
-            result = WIFEXITED(st) ? WEXITSTATUS(st) : 256 + WTERMSIG(st);
-        else if ((w == pid || errno == ECHILD) && statfd >= 0) {
-            /* The shell's record; none (the shell itself was killed) leaves -1. */
-            char *t = fd_text(statfd);
-            char *end = NULL;
-            long s = t && *t ? strtol(t, &end, 10) : -1;
-            if (end && end != t && s >= 0 && s <= 255)
-                result = s > 128 ? 256 + (int)(s - 128) : (int)s;
-            free(t);
-        }
+        int reaped_elsewhere = w < 0 && errno == ECHILD;
+        if (w == pid && WIFSIGNALED(st))
+            result = 256 + WTERMSIG(st); /* clang itself, or the shell around it, killed */
+        else if (statfd >= 0 && (w == pid || reaped_elsewhere))
+            result = recorded_status(statfd);
+        else if (w == pid)
+            result = WEXITSTATUS(st);
+        /* Reaped by someone else and no record (the shell was killed before writing it). */
+        if (result < 0 && reaped_elsewhere)
+            result = OCLC20_RUN_LOST;
     }
     /* posix_spawnp reports exec failure in the child's exit status 127 on glibc. */
     if (result >= 0)
@@ -216,6 +220,18 @@ int oclc20_run(char *const argv[], const char *in_path, char **err_text)
         close(statfd);
     close(errfd);
     return result;
+}
+
+char *oclc20_run_lost_log(void)
+{
+    char *s = NULL;
+    if (asprintf(&s,
+                 "clsvm: the exit status of %s was lost: another part of the application reaped "
+                 "the process first (a SIGCHLD handler calling waitpid(-1)?) and it left no "
+                 "status record; the build is failed rather than trusted\n",
+                 oclc20_clang()) < 0)
+        s = NULL;
+    return s;
 }
 
 static char version[256];

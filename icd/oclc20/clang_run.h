@@ -21,8 +21,13 @@ void oclc20_clang_missing_notice(void);
 
 /* Run argv (argv[0] looked up in PATH) with stdin from in_path (NULL: /dev/null) and stderr
  * captured into a malloc'd NUL-terminated *err_text (may be NULL on OOM). Returns the exit status
- * (0..255), 256 + signal number when clang was killed by a signal, -1 when it could not start. */
+ * (0..255), 256 + signal number when clang was killed by a signal, -1 when it could not start,
+ * OCLC20_RUN_LOST when the child was reaped by someone else (the application's SIGCHLD handler)
+ * before its status was recorded. The status survives SIGCHLD ignored or reaped elsewhere. */
 int oclc20_run(char *const argv[], const char *in_path, char **err_text);
+#define OCLC20_RUN_LOST (-2)
+/* The build-log line for a run that returned OCLC20_RUN_LOST (malloc'd; NULL on OOM). */
+char *oclc20_run_lost_log(void);
 
 /* Read a whole file into a malloc'd buffer (NUL-terminated, *len without the NUL); NULL on error.
  */

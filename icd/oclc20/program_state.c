@@ -5,6 +5,7 @@
  */
 #include "program_state.h"
 
+#include "../fork.h"
 #include "../opencl_c.h"
 #include "module_check.h"
 #include "state.h"
@@ -476,4 +477,15 @@ cl_int oclc20_program_info(clsvm_obj *p, void *be, cl_program_info name, size_t 
     }
     pthread_mutex_unlock(&oclc20_state_lock);
     return err;
+}
+
+/* ---- fork() (../fork.h): the lock is held across fork() so the child finds it free ---- */
+void oclc20_state_atfork_prepare(void)
+{
+    pthread_mutex_lock(&oclc20_state_lock);
+}
+
+void oclc20_state_atfork_release(void)
+{
+    pthread_mutex_unlock(&oclc20_state_lock);
 }

@@ -229,6 +229,11 @@ static int support_library(const char *lib_path, const char *work, char **log)
     char *err = NULL;
     int st = oclc20_run(argv, src, &err);
     unlink(src);
+    if (st == OCLC20_RUN_LOST) {
+        *log = oclc20_run_lost_log();
+        unlink(out);
+        return -1;
+    }
     if (st != 0) {
         char *s = NULL;
         if (asprintf(&s, "clsvm: the OpenCL C 2.0 support library does not compile (%s):\n%s",
@@ -729,6 +734,10 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
                                   r->attrs ? strlen(r->attrs) : 0) == 0 &&
                 oclc20_deps_write(f->deps, f->work, &started, dep_rec) == 0)
                 oclc20_write_file(bc_path, r->bc, r->bc_len);
+        } else if (st == OCLC20_RUN_LOST) {
+            free(log);
+            r->log = oclc20_run_lost_log();
+            err = CL_BUILD_PROGRAM_FAILURE;
         } else if (st < 0) {
             free(log);
             if (asprintf(&r->log, "clsvm: cannot run %s\n", oclc20_clang()) < 0)

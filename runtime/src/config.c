@@ -48,7 +48,8 @@ static const option options[CLSVM_OPT_COUNT] = {
                             "Backend OpenCL ICD library loaded privately by the clsvm ICD."},
                            KIND_TEXT, NULL, 0, 0, "a library name or path"},
     [CLSVM_OPT_STATS] = {{"CLSVM_STATS", "",
-                          "If set, path where each window's stats JSON is written at exit."},
+                          "If set, path where each window's stats JSON is written at exit; "
+                          "%p in it is the pid (one file per process)."},
                          KIND_TEXT, NULL, 0, 0, "a path"},
     [CLSVM_OPT_NUMA] = {{"CLSVM_NUMA", "auto",
                          "NUMA placement of committed chunks: auto (node nearest the backend "
@@ -78,22 +79,65 @@ static struct {
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static atomic_int problems_reported;
 
+/* The one rule for numbers in every option: decimal digits only, no sign, no space, no
+ * overflow; *end is left at the first character after the digits. */
+static int parse_digits(const char *text, uint64_t *out, const char **end)
+{
+    if (!text || text[0] < '0' || text[0] > '9')
+        return -1;
+    uint64_t n = 0;
+    const char *c = text;
+    for (; *c >= '0' && *c <= '9'; c++) {
+        unsigned d = (unsigned)(*c - '0');
+        if (n > (UINT64_MAX - d) / 10)
+            return -1;
+        n = n * 10 + d;
+    }
+    *out = n;
+    *end = c;
+    return 0;
+}
+
+int clsvm_parse_uint(const char *text, uint64_t *out)
+{
+    const char *end;
+    uint64_t n;
+    if (parse_digits(text, &n, &end) || *end)
+        return -1;
+    *out = n;
+    return 0;
+}
+
 int clsvm_parse_size(const char *text, uint64_t *out)
 {
-    if (!text || !*text)
-        return -1;
-    errno = 0;
-    char *end;
-    unsigned long long n = strtoull(text, &end, 10);
-    if (end == text || errno || text[0] < '0' || text[0] > '9') /* no sign, no space */
+    const char *end;
+    uint64_t n;
+    if (parse_digits(text, &n, &end))
         return -1;
     unsigned shift = 0;
     switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case 't': case 'T': shift = 40; end++; break;
-    default: break;
+    case 'k':
+    case 'K':
+        shift = 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        shift = 40;
+        end++;
+        break;
+    default:
+        break;
     }
     if (*end == 'i' && shift)
         end++;
@@ -118,12 +162,10 @@ static int parse_value(const option *o, const char *text, int64_t *num)
             }
         return -1;
     case KIND_UINT: {
-        char *end;
-        errno = 0;
-        long long n = strtoll(text, &end, 10);
-        if (end == text || *end || errno || n < o->min || n > o->max)
+        uint64_t n;
+        if (clsvm_parse_uint(text, &n) || n < (uint64_t)o->min || n > (uint64_t)o->max)
             return -1;
-        *num = n;
+        *num = (int64_t)n;
         return 0;
     }
     case KIND_SIZE: {
@@ -154,7 +196,7 @@ static void load(void)
         values.num[id] = def;
         values.text[id] = o->desc.default_value;
         const char *env = getenv(o->desc.name);
-        if (!env || (!*env && o->kind != KIND_TEXT))
+        if (!env || !*env) /* set but empty: unset, for every option */
             continue;
         int64_t n;
         if (parse_value(o, env, &n) == 0) {
@@ -206,5 +248,5 @@ void clsvm_options_log_once(void)
         return;
     for (int id = 0; id < CLSVM_OPT_COUNT; id++)
         clsvm_log(CLSVM_LOG_INFO, "config %s=%s%s", options[id].desc.name, values.text[id],
-                  getenv(options[id].desc.name) && !values.problem[id][0] ? "" : " (default)");
+                  values.text[id] != options[id].desc.default_value ? "" : " (default)");
 }

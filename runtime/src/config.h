@@ -44,6 +44,10 @@ void clsvm_options_log_once(void);
  * 0 and *num set (the number or choice index), or -1 for a value load() would reject. */
 int clsvm_option_parse(clsvm_option_id id, const char *text, int64_t *num);
 
+/* Every number in every option follows one rule: decimal digits only (no sign, no space, no
+ * other base). A whole number: 0 on success, -1 on bad text or overflow. */
+int clsvm_parse_uint(const char *text, uint64_t *out);
+
 /* Parse "64G", "1073741824", "512M", "4K" (binary units); 0 on success, -1 on bad text. */
 int clsvm_parse_size(const char *text, uint64_t *out);
 

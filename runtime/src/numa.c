@@ -45,10 +45,8 @@ static int parse_option(const char *option, int *node)
         return 0;
     if (!strcmp(option, "off"))
         return 1;
-    char *end;
-    errno = 0;
-    long n = strtol(option, &end, 10);
-    if (end == option || *end || errno || n < 0 || n > 1 << 20)
+    uint64_t n;
+    if (clsvm_parse_uint(option, &n) || n > 1 << 20)
         return -1;
     *node = (int)n;
     return 2;

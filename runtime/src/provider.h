@@ -51,6 +51,10 @@ typedef struct provider {
     int (*decommit)(provider_region *r, uintptr_t addr, size_t len);
     /* Unmap the whole region. */
     void (*release)(provider_region *r);
+    /* In a forked child, from its fork handler (one thread, async-signal-safe calls only):
+     * 0 when the child inherited the mapping (a private copy), 1 when it did not; the provider
+     * then drops what belongs to the parent, and release() later unmaps nothing. NULL: 0. */
+    int (*forked)(provider_region *r);
 } provider;
 
 /* The reserve provider (window_reserve.c). */

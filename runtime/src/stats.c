@@ -12,6 +12,10 @@
  * it is rewritten once more with the still-open windows too ("state":"open"). So the file is
  * always one valid JSON document: {"clsvm_stats":1,"pid":N,"windows":[...]}, holding every
  * window the process opened, even if it later crashes after a close.
+ * Each rewrite goes to "<path>.<pid>.tmp" and is renamed over the path, so processes sharing a
+ * path leave one of their complete documents, never a mix. "%p" in the path stands for the
+ * writer's pid ("%%" for '%'). A fork() child describes only its own windows (it forgets the
+ * parent's closed ones) and, unless the path holds %p, writes nothing: the file is the parent's.
  */
 #include "window.h"
 
@@ -21,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +301,7 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static clsvm_window *registry_head;
 static char *closed_json; /* comma-separated window objects */
 static size_t closed_len;
+static int forked_child; /* this process is a fork() child of one that had opened a window */
 
 static const char *stats_path(void)
 {
@@ -333,17 +339,62 @@ static int write_all(int fd, const char *s, size_t n)
     return 0;
 }
 
-/* Rewrite the CLSVM_STATS file from closed_json and the open windows. Registry lock held. */
-static void write_stats_file(const char *path)
+/* The path with "%p" replaced by pid and "%%" by '%' (other '%' stay); 1 if it named the pid,
+ * -1 when the result does not fit. */
+static int expand_path(const char *pattern, long pid, char *out, size_t cap)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int per_process = 0;
+    size_t n = 0;
+    for (const char *c = pattern; *c; c++) {
+        char num[24];
+        const char *piece = num;
+        if (c[0] == '%' && c[1] == 'p') {
+            snprintf(num, sizeof num, "%ld", pid);
+            per_process = 1;
+            c++;
+        } else {
+            num[0] = c[0];
+            num[1] = '\0';
+            if (c[0] == '%' && c[1] == '%')
+                c++;
+        }
+        size_t len = strlen(piece);
+        if (n + len >= cap)
+            return -1;
+        memcpy(out + n, piece, len);
+        n += len;
+    }
+    out[n] = '\0';
+    return per_process;
+}
+
+/* Rewrite the CLSVM_STATS file from closed_json and the open windows, through a temporary file
+ * renamed over it. Registry lock held. */
+static void write_stats_file(const char *pattern)
+{
+    long pid = (long)getpid();
+    char path[PATH_MAX], tmp[PATH_MAX + 32];
+    int per_process = expand_path(pattern, pid, path, sizeof path);
+    if (per_process < 0) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "CLSVM_STATS: the path '%s' is too long; no stats written",
+                       pattern);
+        return;
+    }
+    if (forked_child && !per_process) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_INFO,
+                       "CLSVM_STATS: process %ld is a fork() child: it leaves '%s' to its parent "
+                       "(put %%p in the path for one file per process)",
+                       pid, path);
+        return;
+    }
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, pid);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "CLSVM_STATS: cannot write '%s': %s", path, strerror(errno));
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "CLSVM_STATS: cannot write '%s': %s", tmp, strerror(errno));
         return;
     }
     char head[64];
-    int n =
-        snprintf(head, sizeof head, "{\"clsvm_stats\":1,\"pid\":%ld,\"windows\":[", (long)getpid());
+    int n = snprintf(head, sizeof head, "{\"clsvm_stats\":1,\"pid\":%ld,\"windows\":[", pid);
     int bad = write_all(fd, head, (size_t)n);
     int first = 1;
     if (closed_len) {
@@ -360,9 +411,15 @@ static void write_stats_file(const char *path)
         free(t);
     }
     bad |= write_all(fd, "]}\n", 3);
-    if (close(fd) || bad)
-        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "CLSVM_STATS: writing '%s' failed: %s", path,
-                       strerror(errno));
+    int err = bad ? (errno ? errno : EIO) : 0;
+    if (close(fd) && !err)
+        err = errno;
+    if (!err && rename(tmp, path))
+        err = errno;
+    if (err) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "CLSVM_STATS: writing '%s' failed: %s", path, strerror(err));
+        unlink(tmp);
+    }
 }
 
 void stats_register_window(clsvm_window *w)
@@ -395,6 +452,21 @@ void stats_unregister_window(clsvm_window *w)
         }
         free(t);
         write_stats_file(path);
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+clsvm_window *stats_registry_hold(void)
+{
+    pthread_mutex_lock(&registry_lock);
+    return registry_head;
+}
+
+void stats_registry_release(int in_child)
+{
+    if (in_child) {
+        forked_child = 1;
+        closed_len = 0; /* the parent's history, in the parent's file */
     }
     pthread_mutex_unlock(&registry_lock);
 }

@@ -9,8 +9,9 @@
  * alloc/free cycles do not decommit (mmap) and recommit (mprotect) their chunks every time.
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
- * held for one heap operation plus, rarely, one commit/decommit syscall. A per-thread cache
- * of small free blocks in front of it is the obvious next step if profiles show contention.
+ * held for one heap operation plus, rarely, one commit/decommit syscall. fork() handlers
+ * (window_fork.c) hold every window's lock across fork(), so a child finds them free. A per-thread
+ * cache of small free blocks in front of it is the obvious next step if profiles show contention.
  * Invariants (clsvm_window_validate): every live allocation lies in [base, base + size),
  * below 2^va_bits, on committed chunks; chunk counts, heap counters and window counters agree.
  */
@@ -22,6 +23,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Heap granule: every block starts on a 64-byte line, so allocations that different threads
  * (or a device and the host) use never share a cache line. It equals the default alignment
@@ -71,6 +73,8 @@ void clsvm_config_init(clsvm_config *cfg)
 static int open_window(const clsvm_config *cfg, const provider *prov, provider_failure *failure,
                        clsvm_window **out);
 
+pthread_mutex_t window_notice_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int is_pow2(uint64_t x)
 {
     return x && !(x & (x - 1));
@@ -110,6 +114,17 @@ static int check_config(const clsvm_config *cfg)
     return CLSVM_OK;
 }
 
+/* The "reserve" fault site (CLSVM_FAULT): one per window open, whichever providers it tries,
+ * and named as what it is, not as a provider's failure. */
+static int reserve_fault_hit(void)
+{
+    if (!clsvm_fault_hit(CLSVM_FAULT_RESERVE))
+        return 0;
+    clsvm_log(CLSVM_LOG_ERROR, "window: no window opened: CLSVM_FAULT injected a failure at the "
+                               "reserve site (a test hook; unset CLSVM_FAULT)");
+    return 1;
+}
+
 int clsvm_window_open(const clsvm_config *cfg, clsvm_window **out)
 {
     clsvm_config defaults;
@@ -124,8 +139,10 @@ int clsvm_window_open(const clsvm_config *cfg, clsvm_window **out)
     int pick = pick_provider(cfg->provider);
     if (pick == PICK_BAD)
         return CLSVM_ERR_INVALID;
+    if (reserve_fault_hit())
+        return CLSVM_ERR_RESERVE;
     if (pick == PICK_RESERVE)
-        return window_open_with(cfg, &provider_reserve, out);
+        return open_window(cfg, &provider_reserve, NULL, out);
 
     /* devsvm first; its failure is described, not logged, so the user sees one line. */
     provider_failure why = {CLSVM_LOG_WARN, ""};
@@ -141,20 +158,23 @@ int clsvm_window_open(const clsvm_config *cfg, clsvm_window **out)
     }
     /* auto: one line per distinct reason, not one per window; a missing device is the
      * normal case on most machines, hence info level. */
-    static pthread_mutex_t told_lock = PTHREAD_MUTEX_INITIALIZER;
     static char told[sizeof why.why];
-    pthread_mutex_lock(&told_lock);
+    pthread_mutex_lock(&window_notice_lock);
     int repeat = !strcmp(told, why.why);
     if (!repeat)
         memcpy(told, why.why, sizeof told);
-    pthread_mutex_unlock(&told_lock);
+    pthread_mutex_unlock(&window_notice_lock);
     if (!repeat)
         clsvm_log(why.level, "window: devsvm unavailable: %s; using reserve", why.why);
-    return window_open_with(cfg, &provider_reserve, out);
+    return open_window(cfg, &provider_reserve, NULL, out);
 }
 
 int window_open_with(const clsvm_config *cfg, const provider *prov, clsvm_window **out)
 {
+    if (out)
+        *out = NULL;
+    if (cfg && prov && out && reserve_fault_hit())
+        return CLSVM_ERR_RESERVE;
     return open_window(cfg, prov, NULL, out);
 }
 
@@ -184,12 +204,6 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     uint64_t min =
         cfg->min_window_size < cfg->window_size ? cfg->min_window_size : cfg->window_size;
     provider_request req = {cfg->va_bits, cfg->window_size, min, cfg->device, failure};
-    if (clsvm_fault_hit(CLSVM_FAULT_RESERVE)) {
-        clsvm_log(CLSVM_LOG_ERROR, "window: %s reservation failed: a fault injected for testing",
-                  prov->name);
-        rc = CLSVM_ERR_RESERVE;
-        goto fail;
-    }
     rc = prov->map(&req, &w->region);
     if (rc && failure && failure->why[0])
         goto fail; /* the caller reports it */
@@ -229,6 +243,7 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
                   "shrank",
                   (unsigned long long)(w->region.size >> 20),
                   (unsigned long long)(cfg->window_size >> 20), w->va_bits);
+    window_fork_register();
     stats_register_window(w);
     *out = w;
     return CLSVM_OK;
@@ -271,12 +286,35 @@ void clsvm_window_get_info(const clsvm_window *w, clsvm_window_info *info)
     info->provider = w->prov->name;
 }
 
+/* A window whose mapping this forked child did not inherit (devsvm): no provider call, no
+ * access to its range, one error line saying why. */
+static int lost(const clsvm_window *w)
+{
+    if (!w->lost_in_fork)
+        return 0;
+    CLSVM_LOG_ONCE(CLSVM_LOG_ERROR,
+                   "window: the %s window [%#lx, %#lx) belongs to process %ld, which forked this "
+                   "one (%ld): its mapping is not inherited across fork() (VM_DONTCOPY), so its "
+                   "allocations are not here, new ones fail and frees are ignored; open a new "
+                   "window in the child",
+                   w->prov->name, (unsigned long)w->region.base,
+                   (unsigned long)(w->region.base + w->region.size), (long)w->lost_in_fork,
+                   (long)getpid());
+    return 1;
+}
+
 int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag, void **out)
 {
     if (out)
         *out = NULL;
     if (!w || !out)
         return CLSVM_ERR_INVALID;
+    if (lost(w)) {
+        pthread_mutex_lock(&w->lock);
+        w->failed_allocs++;
+        pthread_mutex_unlock(&w->lock);
+        return CLSVM_ERR_RESERVE;
+    }
     int rc = CLSVM_OK;
     if (align == 0)
         align = w->default_align;
@@ -333,6 +371,8 @@ int clsvm_free(clsvm_window *w, void *p)
     uintptr_t a = (uintptr_t)p;
     if (!inside(w, a))
         return CLSVM_ERR_NOTFOUND;
+    if (lost(w))
+        return CLSVM_ERR_RESERVE;
     heap_block_info bi;
     pthread_mutex_lock(&w->lock);
     int rc = heap_free(w->heap, a, &bi);
@@ -351,6 +391,8 @@ int clsvm_free_checked(clsvm_window *w, void *p, const void *tag, clsvm_alloc_in
     uintptr_t a = (uintptr_t)p;
     if (!p || !inside(w, a))
         return CLSVM_ERR_NOTFOUND;
+    if (lost(w))
+        return CLSVM_ERR_RESERVE;
     heap_block_info bi;
     pthread_mutex_lock(&w->lock);
     int rc = heap_free_checked(w->heap, a, tag, &bi);
@@ -375,8 +417,8 @@ int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info)
     if (!w)
         return CLSVM_ERR_INVALID;
     uintptr_t a = (uintptr_t)p;
-    if (!inside(w, a))
-        return CLSVM_ERR_NOTFOUND; /* cheap reject without the lock */
+    if (!inside(w, a) || w->lost_in_fork)
+        return CLSVM_ERR_NOTFOUND; /* cheap reject without the lock; nothing is here */
     heap_block_info b;
     pthread_mutex_lock(&w->lock);
     int rc = heap_lookup(w->heap, a, &b);
@@ -451,7 +493,8 @@ void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
     heap_stats hs;
     commit_stats cs;
     pthread_mutex_lock(&w->lock);
-    retain_drop(w, 0); /* so `committed` reports exactly what live allocations need */
+    if (!w->lost_in_fork)
+        retain_drop(w, 0); /* so `committed` reports exactly what live allocations need */
     heap_get_stats(w->heap, &hs);
     commit_map_get_stats(w->commits, &cs);
     st->peak_allocated = w->peak_allocated;

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * commit_map: how many live allocations overlap each CLSVM_COMMIT_CHUNK of the window. A chunk
@@ -83,6 +84,7 @@ struct clsvm_window {
     uint64_t failed_allocs;
     retained_chunks retained;           /* window_retain.c */
     struct clsvm_window *registry_next; /* stats.c's list of open windows */
+    pid_t lost_in_fork; /* in a forked child without the mapping: the parent's pid, else 0 */
 };
 
 /*
@@ -106,5 +108,16 @@ int retain_validate(clsvm_window *w);
 void stats_register_window(clsvm_window *w);
 /* Called by clsvm_window_close() before teardown; writes CLSVM_STATS if set. */
 void stats_unregister_window(clsvm_window *w);
+
+/* window_fork.c: lock the registry and return the open windows (before fork()); release it
+ * after fork() (in_child: the child forgets the parent's closed windows and, unless the
+ * CLSVM_STATS path names the pid, writes no dump over its parent's). */
+clsvm_window *stats_registry_hold(void);
+void stats_registry_release(int in_child);
+
+/* Install the fork handlers of window_fork.c (once per process, at the first window). */
+void window_fork_register(void);
+/* Guards clsvm_window_open()'s memory of the last devsvm fallback notice. */
+extern pthread_mutex_t window_notice_lock;
 
 #endif

@@ -14,6 +14,8 @@
  * decommit: SVM_IOC_RELEASE (frees the pages and the device mirror) + mprotect(PROT_NONE),
  * the same "no access, no memory, still reserved" state the reserve provider leaves.
  * release: munmap + close.
+ * forked: a child has no copy of the mapping (the driver sets VM_DONTCOPY, docs/dev-svm.md):
+ * the fd is closed there and no later call touches the range, which the child may reuse.
  * Problems while mapping are not logged here but described in req->failure, so window.c can
  * print exactly one line: a fallback notice (auto) or an error (devsvm forced).
  */
@@ -36,6 +38,7 @@
 
 typedef struct devsvm_state {
     int fd;
+    int lost;   /* in a forked child: the mapping is the parent's, not here */
     char *path; /* for log lines; a copy, the caller's config may not outlive the window */
     struct svm_info info;
 } devsvm_state;
@@ -279,7 +282,8 @@ fail:
 
 static int devsvm_commit(provider_region *r, uintptr_t addr, size_t len)
 {
-    (void)r;
+    if (((devsvm_state *)r->state)->lost)
+        return CLSVM_ERR_COMMIT;
     if (mprotect((void *)addr, len, PROT_READ | PROT_WRITE) == 0)
         return CLSVM_OK;
     CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
@@ -294,6 +298,8 @@ static int devsvm_decommit(provider_region *r, uintptr_t addr, size_t len)
     devsvm_state *st = r->state;
     struct svm_range range = {addr, len, 0};
     int rc = CLSVM_OK;
+    if (st->lost)
+        return CLSVM_ERR_COMMIT;
     if (devsvm_ioctl(st->fd, SVM_IOC_RELEASE, &range) != 0) {
         CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
                        "devsvm: SVM_IOC_RELEASE of %zu bytes at %#lx on %s failed: %s; trying "
@@ -314,10 +320,11 @@ static int devsvm_decommit(provider_region *r, uintptr_t addr, size_t len)
 static void devsvm_release(provider_region *r)
 {
     devsvm_state *st = r->state;
-    if (r->size)
+    if (r->size && !(st && st->lost))
         munmap((void *)r->base, r->size);
     if (st) {
-        close(st->fd);
+        if (st->fd >= 0)
+            close(st->fd);
         free(st->path);
         free(st);
     }
@@ -326,10 +333,21 @@ static void devsvm_release(provider_region *r)
     r->state = NULL;
 }
 
+static int devsvm_forked(provider_region *r)
+{
+    devsvm_state *st = r->state;
+    if (st->fd >= 0)
+        close(st->fd); /* the parent's device file: its ioctls would act on the parent */
+    st->fd = -1;
+    st->lost = 1;
+    return 1;
+}
+
 const provider provider_devsvm = {
     .name = "devsvm",
     .map = devsvm_map,
     .commit = devsvm_commit,
     .decommit = devsvm_decommit,
     .release = devsvm_release,
+    .forked = devsvm_forked,
 };

@@ -6,6 +6,33 @@
 
 #include "svm/svm_test.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+/* Can clang-15 ($CLSVM_OCLC20_CLANG) be run at all? Sets SIGCHLD back to its default. Tests
+ * that change how children are reaped use it to tell "clang missing" (skip) from "clsvm could
+ * not wait for clang" (failure). */
+static inline int oclc20_clang_runs(void)
+{
+    signal(SIGCHLD, SIG_DFL);
+    const char *clang = getenv("CLSVM_OCLC20_CLANG");
+    char *argv[] = {(char *)(clang && *clang ? clang : "clang-15"), "--version", NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int st = -1;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc == 0 && waitpid(pid, &st, 0) != pid)
+        st = -1;
+    return rc == 0 && st == 0;
+}
+
 /* A malloc'd string query of clGetProgramBuildInfo (never NULL). */
 static inline char *oclc20_build_string(cl_program prog, cl_device_id d, cl_program_build_info what)
 {

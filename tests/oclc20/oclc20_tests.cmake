@@ -92,6 +92,8 @@ clsvm_oclc20_test(test_oclc20_workgroup KERNELS workgroup20)
 clsvm_oclc20_test(test_oclc20_nonuniform KERNELS nonuniform20)
 # SIGCHLD set to SIG_IGN by the application: clang's status still reaches clsvm.
 clsvm_oclc20_test(test_oclc20_sigchld KERNELS atomics_generic ENV CLSVM_OCLC20_CACHE_DIR=off)
+# A SIGCHLD handler that reaps every child (waitpid(-1)): builds still learn clang's status.
+clsvm_oclc20_test(test_oclc20_reaper ENV CLSVM_OCLC20_CACHE_DIR=off)
 # read_write images (2D float and int, 1D image buffer, 3D) with an image fence, pixel by pixel.
 clsvm_oclc20_test(test_oclc20_images KERNELS images20)
 # Pipes, device-side enqueue, collectives, sub-groups: failed builds with a log, nothing

@@ -8,30 +8,7 @@
 
 #include "atomics_generic_cl.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
-extern char **environ;
-
-/* Can clang-15 be run at all (with SIGCHLD back to default)? Decides skip versus failure. */
-static int clang_runs(void)
-{
-    signal(SIGCHLD, SIG_DFL);
-    const char *clang = getenv("CLSVM_OCLC20_CLANG");
-    char *argv[] = {(char *)(clang && *clang ? clang : "clang-15"), "--version", NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int st = -1;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc == 0 && waitpid(pid, &st, 0) != pid)
-        st = -1;
-    return rc == 0 && st == 0;
-}
 
 static void build_and_count(const svm_env *e)
 {
@@ -64,8 +41,9 @@ int main(void)
     svm_env e;
     svm_env_open(&e);
     if (e.is_clsvm && !oclc20_listed(&e)) {
-        CHECK_MSG(!clang_runs(), "clang-15 runs, but under SIGCHLD=SIG_IGN OpenCL C 2.0 is not "
-                                 "listed: the clang probe could not wait for its child");
+        CHECK_MSG(!oclc20_clang_runs(),
+                  "clang-15 runs, but under SIGCHLD=SIG_IGN OpenCL C 2.0 is not "
+                  "listed: the clang probe could not wait for its child");
         fprintf(stderr, "clang-15 missing: skipped\n");
         return SVM_TEST_SKIP;
     }

@@ -77,3 +77,21 @@ if(TARGET clsvm-devsvm-shim AND DEFINED CLSVM_DEVSVM_PRELOAD AND NOT _devsvm_ski
                     ENV "LD_PRELOAD=${CLSVM_DEVSVM_PRELOAD}" CLSVM_WINDOW=devsvm
                         ${CLSVM_DEVSVM_ENV})
 endif()
+
+# fork() while another thread allocates and frees SVM: every child must allocate, free and exit
+# (stats dump and leak report included) within 2 s; on the emulated /dev/svm the child has no
+# window and says so.
+clsvm_rel_icd_exe(test_fork_threads_icd SOURCE test_fork_threads_icd.c)
+clsvm_rel_icd_run(test_fork_threads_icd test_fork_threads_icd
+                  ARGS reserve ${CMAKE_CURRENT_BINARY_DIR}/fork-threads LABELS fork TIMEOUT 300)
+if(TARGET clsvm-devsvm-shim AND DEFINED CLSVM_DEVSVM_PRELOAD AND NOT _devsvm_skip)
+  clsvm_rel_icd_run(test_fork_threads_icd.devsvm test_fork_threads_icd
+                    ARGS devsvm ${CMAKE_CURRENT_BINARY_DIR}/fork-threads-devsvm
+                    LABELS fork devsvm TIMEOUT 300
+                    ENV "LD_PRELOAD=${CLSVM_DEVSVM_PRELOAD}" CLSVM_WINDOW=devsvm
+                        ${CLSVM_DEVSVM_ENV})
+endif()
+
+# The ICD's option messages: CLSVM_BACKEND="" is unset; a window that cannot open says why.
+clsvm_rel_icd_exe(test_option_env_icd SOURCE test_option_env_icd.c)
+clsvm_rel_icd_run(test_option_env_icd test_option_env_icd)

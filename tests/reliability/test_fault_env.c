@@ -45,7 +45,7 @@ static void run(const char *self, const char *spec, char *out, size_t cap, int *
     *warnings = 0;
     out[0] = 0;
     while (fgets(line, sizeof line, f)) {
-        if (strstr(line, "CLSVM_FAULT"))
+        if (strstr(line, "warning: CLSVM_FAULT"))
             (*warnings)++;
         else if (!strncmp(line, "open=", 5))
             snprintf(out, cap, "%.200s", line);

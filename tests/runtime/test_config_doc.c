@@ -1,5 +1,6 @@
 /* test_config_doc: docs/configuration.md lists every option of the table with its default,
- * as a table row "| `NAME` | `default` | ... |" ("(unset)" for an empty default). */
+ * as a table row "| `NAME` | `default` | ... |" ("(unset)" for an empty default), and the row
+ * explains every placeholder ("%p") the table's line mentions, as `%p`. */
 #include "check.h"
 
 #include "config.h"
@@ -28,8 +29,17 @@ int main(int argc, char **argv)
             snprintf(row, sizeof row, "| `%s` | `%s` |", d->name, d->default_value);
         else
             snprintf(row, sizeof row, "| `%s` | (unset) |", d->name);
-        CHECK_MSG(strstr(doc, row), "%s has no row starting \"%s\"; update it from config.c", path,
-                  row);
+        const char *at = strstr(doc, row);
+        CHECK_MSG(at, "%s has no row starting \"%s\"; update it from config.c", path, row);
+        /* Placeholders the table's line names (%p) are explained in the row too. */
+        const char *eol = strchr(at, '\n');
+        for (const char *c = strchr(d->doc, '%'); c && c[1]; c = strchr(c + 2, '%')) {
+            char ph[8];
+            snprintf(ph, sizeof ph, "`%%%c`", c[1]);
+            const char *hit = strstr(at, ph);
+            CHECK_MSG(hit && (!eol || hit < eol), "the row of %s in %s does not explain %s",
+                      d->name, path, ph);
+        }
     }
     CHECK(clsvm_option_describe(CLSVM_OPT_COUNT) == NULL);
     puts("ok");

@@ -54,6 +54,27 @@ static char *slurp(FILE *f, size_t *out_len)
     return NULL;
 }
 
+/* A CLSVM_STATS path as that process writes it: "%p" is its pid, "%%" a '%' (malloc'd). */
+static char *expand_pid(const char *pattern, const char *pid)
+{
+    char *out = malloc(strlen(pattern) * (strlen(pid) + 1) + 1);
+    if (!out)
+        return NULL;
+    char *o = out;
+    for (const char *c = pattern; *c; c++) {
+        if (c[0] == '%' && c[1] == 'p') {
+            o += sprintf(o, "%s", pid);
+            c++;
+        } else {
+            *o++ = *c;
+            if (c[0] == '%' && c[1] == '%')
+                c++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 /* The CLSVM_STATS path in /proc/PID/environ (malloc'd), or NULL with a message. */
 static char *dump_of_pid(const char *pid)
 {
@@ -76,7 +97,7 @@ static char *dump_of_pid(const char *pid)
     /* environ is NUL-separated; slurp stopped counting at the data's end. */
     for (char *e = env; e < env + len; e += strlen(e) + 1)
         if (!strncmp(e, "CLSVM_STATS=", 12) && e[12]) {
-            char *p = strdup(e + 12);
+            char *p = expand_pid(e + 12, pid);
             free(env);
             return p;
         }

@@ -248,3 +248,18 @@ EXPORT int munmap(void *addr, size_t length)
         untrack((uintptr_t)addr, (uintptr_t)addr + ((length + shim.page - 1) & ~(shim.page - 1)));
     return rc;
 }
+
+/* ---- fork: the child has no device mappings (the driver's VM_DONTCOPY) ---- */
+/* Fresh locks and an empty list in the child: its copy of maps[] describes the parent's
+ * mappings, and a lock another thread held at fork() would never be released there. */
+static void fork_child(void)
+{
+    pthread_mutex_init(&map_lock, NULL);
+    pthread_mutex_init(&place_lock, NULL);
+    atomic_store(&nmaps, 0);
+}
+
+__attribute__((constructor)) static void install_fork_handler(void)
+{
+    pthread_atfork(NULL, NULL, fork_child);
+}

@@ -79,7 +79,10 @@ CLSVM_API void clsvm_window_get_info(const clsvm_window *w, clsvm_window_info *i
  * flags and tag are stored with the allocation and returned by clsvm_lookup(); the runtime
  * does not interpret them (the ICD keeps its SVM flags and owning context there).
  * Errors: CLSVM_ERR_INVALID, CLSVM_ERR_NOMEM, CLSVM_ERR_COMMIT, CLSVM_ERR_HOSTMEM; on error
- * *out is NULL and the heap is unchanged.
+ * *out is NULL and the heap is unchanged. CLSVM_ERR_RESERVE: this process is a fork() child of
+ * the one that opened a devsvm window, whose mapping a child does not inherit (clsvm_free and
+ * clsvm_free_checked return it too there, freeing nothing; clsvm_lookup finds nothing).
+ * After fork() a reserve window works in the child on its private copy (docs/reliability.md).
  * Cost: O(log n) in the number of live allocations, plus commit work for newly used chunks.
  */
 CLSVM_API int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,

@@ -1,0 +1,36 @@
+/*
+ * fork.c: installs the ICD's fork() handlers (fork.h) when libclsvm is loaded. The ICD's locks
+ * are leaves (none is held while another clsvm lock is taken), so their order here is free.
+ * After fork() a child can allocate, free and use SVM memory and exit; it cannot use the
+ * backend (pocl's threads do not survive fork(); docs/reliability.md).
+ */
+#include "fork.h"
+
+#include "log.h"
+
+#include <pthread.h>
+
+static void prepare(void)
+{
+    oclc20_state_atfork_prepare();
+    clsvm_objects_atfork_prepare();
+}
+
+static void parent(void)
+{
+    clsvm_objects_atfork_release();
+    oclc20_state_atfork_release();
+}
+
+static void child(void)
+{
+    parent();
+    clsvm_host_atfork_child();
+}
+
+__attribute__((constructor)) static void install(void)
+{
+    if (pthread_atfork(prepare, parent, child))
+        clsvm_log(CLSVM_LOG_WARN, "icd: pthread_atfork failed; a process forked while another "
+                                  "thread is inside clsvm may hang in its child");
+}

@@ -1,0 +1,69 @@
+/*
+ * window_fork.c: fork() handlers for every lock of the runtime, so that a child forked while
+ * other threads allocate, free or write stats can still allocate, free and exit (the exit runs
+ * the CLSVM_STATS dump and the ICD's leak report, which take the window locks).
+ *
+ * Before fork() the forking thread takes, in the order the code nests them, the stats registry
+ * lock, every open window's lock (the registry lists them all) and the devsvm notice lock; after
+ * fork() both processes release them. The child, which has only the forking thread, then also
+ * asks each window's provider whether its mapping was inherited: a devsvm window was not
+ * (VM_DONTCOPY), so it is marked lost and refuses further use with an error instead of touching
+ * an address range that the child may by now use for something else.
+ * pthread_once controls need nothing: glibc restarts a once routine interrupted by fork().
+ * clsvm_log has no lock of its own (one fprintf per line; glibc resets stdio locks in a child).
+ */
+#include "window.h"
+
+#include "log.h"
+
+#include <unistd.h>
+
+static clsvm_window *held; /* the registry's list while the locks are held */
+
+static void fork_prepare(void)
+{
+    held = stats_registry_hold();
+    for (clsvm_window *w = held; w; w = w->registry_next)
+        pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&window_notice_lock);
+}
+
+static void fork_parent(void)
+{
+    pthread_mutex_unlock(&window_notice_lock);
+    for (clsvm_window *w = held; w; w = w->registry_next)
+        pthread_mutex_unlock(&w->lock);
+    stats_registry_release(0);
+}
+
+static void fork_child(void)
+{
+    pthread_mutex_unlock(&window_notice_lock);
+    for (clsvm_window *w = held; w; w = w->registry_next) {
+        if (w->prov->forked && w->prov->forked(&w->region))
+            w->lost_in_fork = getppid();
+        pthread_mutex_unlock(&w->lock);
+    }
+    stats_registry_release(1);
+}
+
+static pthread_once_t register_once = PTHREAD_ONCE_INIT;
+
+static void register_handlers(void)
+{
+    if (pthread_atfork(fork_prepare, fork_parent, fork_child))
+        clsvm_log(CLSVM_LOG_WARN, "window: pthread_atfork failed; a process forked while "
+                                  "another thread uses SVM may hang in its child");
+}
+
+void window_fork_register(void)
+{
+    pthread_once(&register_once, register_handlers);
+}
+
+/* At load too, not only at the first window: a child forked before any window opened must
+ * still know it is a child when it opens one (CLSVM_STATS then leaves the parent's file). */
+__attribute__((constructor)) static void register_at_load(void)
+{
+    window_fork_register();
+}
