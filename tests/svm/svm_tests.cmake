@@ -69,3 +69,7 @@ foreach(t test_svm_alloc test_svm_free_unknown test_svm_caps test_svm_coarse tes
           test_svm_atomics_c11)
   clsvm_devsvm_rerun(${t} LABELS svm devsvm ENV ${_svm_env})
 endforeach()
+
+# SVM shared by two devices of one context (pocl's pthread and basic devices): cross-device
+# atomics with memory_scope_all_svm_devices, lists built on one device and walked on the other.
+clsvm_svm_test(test_svm_two_devices ENV "POCL_DEVICES=pthread basic")
