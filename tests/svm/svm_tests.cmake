@@ -21,7 +21,7 @@ endif()
 # pocl and LLVM keep process-lifetime allocations; reuse the icd tests' suppressions (pocl's and
 # LLVM's only). A private pocl kernel cache keeps runs from touching $HOME.
 list(APPEND _svm_env
-     LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0
+     LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0:malloc_context_size=12
      TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/tsan.supp
      POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache
      CLSVM_OCLC20_CACHE_DIR=${CMAKE_BINARY_DIR}/oclc20-cache)
