@@ -7,8 +7,10 @@
 #include "check.h"
 
 #include <CL/cl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 /* Exit with the call, the code it returned and the code the specification requires. */
 #define CHECK_ERR(expr, want)                                                                      \
@@ -103,6 +105,97 @@ static inline void conf_run(const conf_env *e, cl_kernel k, size_t global)
 static inline int conf_has(const conf_env *e, cl_device_svm_capabilities cap)
 {
     return (e->caps & cap) == cap;
+}
+
+/* Seconds on the monotonic clock. */
+static inline double conf_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* How long a host side waits for a kernel (or the kernel for the host) before the test fails:
+ * far above any real delay on a loaded machine, far below ctest's timeout. */
+#define CONF_WAIT_SECONDS 10.0
+
+/* Wait until *word >= want (acquire), yielding the CPU between polls so that a kernel thread
+ * on a busy machine can run. Returns 0 once reached; the value seen when `abort` became
+ * non-zero or after `seconds`, plus 1 (never 0), otherwise. */
+static inline unsigned long long conf_wait_at_least(const cl_uint *word, cl_uint want,
+                                                    const cl_uint *abort, double seconds)
+{
+    double end = conf_now() + seconds;
+    for (unsigned long polls = 0;; polls++) {
+        cl_uint v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+        if (v >= want)
+            return 0;
+        if ((abort && __atomic_load_n(abort, __ATOMIC_RELAXED)) ||
+            (polls % 64 == 0 && conf_now() > end))
+            return (unsigned long long)v + 1;
+        sched_yield();
+    }
+}
+
+/* A meeting between a running kernel and a host thread, through a fine-grain SVM word array
+ * hs[CONF_MEET_WORDS] (zeroed before the kernel is enqueued): each side announces itself and
+ * waits for the other. It succeeds only when both run at the same time; if the kernel ran to
+ * its end before the host side started (or after it gave up), one side times out and the test
+ * fails instead of passing with the two merely one after the other. The kernel side is
+ * CONF_MEET_CL (OpenCL C 1.2 atomics, usable from every -cl-std): conf_meet(hs) returns 1 when
+ * the host came, 0 when the host gave up (hs[2] set) or after `limit` polls. */
+enum {
+    CONF_MEET_WORDS = 4
+}; /* [0] host here, [1] kernel here, [2] host gave up, [3] kernel gave up */
+#define CONF_MEET_CL                                                                               \
+    "int conf_meet(volatile global int *hs, uint limit)\n"                                         \
+    "{\n"                                                                                          \
+    "    atomic_xchg(&hs[1], 1);\n"                                                                \
+    "    for (uint n = 0; n < limit; n++) {\n"                                                     \
+    "        if (atomic_or(&hs[0], 0))\n"                                                          \
+    "            return 1;\n"                                                                      \
+    "        if (atomic_or(&hs[2], 0))\n"                                                          \
+    "            break;\n"                                                                         \
+    "    }\n"                                                                                      \
+    "    atomic_xchg(&hs[3], 1);\n"                                                                \
+    "    return 0;\n"                                                                              \
+    "}\n"
+/* The kernel side's poll limit: a second or a few of polling, so a kernel that runs alone ends
+ * by itself; a host that comes at all comes far sooner. */
+#define CONF_MEET_LIMIT 0x4000000u
+
+/* The host side of the meeting: announce, then wait (by time) for the kernel to be there. */
+static inline void conf_meet_host(cl_uint *hs, const char *what)
+{
+    __atomic_store_n(&hs[0], 1u, __ATOMIC_RELEASE);
+    if (conf_wait_at_least(&hs[1], 1, &hs[3], CONF_WAIT_SECONDS)) {
+        __atomic_store_n(&hs[2], 1u, __ATOMIC_RELEASE);
+        CHECK_MSG(0,
+                  "%s: no running kernel within %.0f s of the host thread's start: host and "
+                  "kernel did not run concurrently",
+                  what, CONF_WAIT_SECONDS);
+    }
+}
+
+/* The meeting's words: fine-grain SVM, with CL_MEM_SVM_ATOMICS where the device has it (both
+ * sides use atomics on them), zeroed. */
+static inline cl_uint *conf_meet_alloc(const conf_env *e)
+{
+    cl_svm_mem_flags f = CL_MEM_SVM_FINE_GRAIN_BUFFER;
+    if (conf_has(e, CL_DEVICE_SVM_ATOMICS))
+        f |= CL_MEM_SVM_ATOMICS;
+    cl_uint *hs = conf_alloc(e, f, CONF_MEET_WORDS * sizeof(cl_uint));
+    memset(hs, 0, CONF_MEET_WORDS * sizeof(cl_uint));
+    return hs;
+}
+
+/* After the kernel finished: did its side meet the host, rather than give up alone? */
+static inline void conf_meet_check(const cl_uint *hs, const char *what)
+{
+    CHECK_MSG(__atomic_load_n(&hs[3], __ATOMIC_ACQUIRE) == 0,
+              "%s: the kernel waited for the host thread in vain (it had run alone): host and "
+              "kernel did not run concurrently",
+              what);
 }
 
 #endif

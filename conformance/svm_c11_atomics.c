@@ -1,19 +1,27 @@
 /* svm_c11_atomics: the SVM part of OpenCL C's C11 atomics (OpenCL C 3.0 6.15.12) on fine-grain
  * CL_MEM_SVM_ATOMICS memory with memory_scope_all_svm_devices: every read-modify-write function
  * (add, sub, or, and, xor, min, max, exchange, compare-exchange strong and weak, flag
- * test-and-set) is run by many work-items at once, partly racing a host thread using host
- * atomics on the same words, and each final value and each returned old value is checked
- * exactly. */
+ * test-and-set) is run by many work-items at once, racing a host thread using host atomics on
+ * the same words, and each final value and each returned old value is checked exactly.
+ *
+ * The race is made sure of, not hoped for: the first work-item and the host thread meet
+ * (conf_meet, conf.h) before either starts, so running the kernel and the host thread one after
+ * the other fails. Shown once by breaking the build on purpose: with clsvm_clFlush calling
+ * clsvm_clFinish (the kernel then ran alone inside clFlush), this test failed with "the kernel
+ * waited for the host thread in vain (it had run alone): host and kernel did not run
+ * concurrently". */
 #include "conf.h"
 
 #include <pthread.h>
 
-static const char *src =
+static const char *src = CONF_MEET_CL
     "#define S memory_scope_all_svm_devices\n"
     "kernel void k_rmw(global atomic_uint *w, global uint *old, global atomic_flag *flag,\n"
-    "                  global uint *flag_old)\n"
+    "                  global uint *flag_old, volatile global int *hs)\n"
     "{\n"
     "    uint i = get_global_id(0), n = get_global_size(0);\n"
+    "    if (i == 0)\n"
+    "        conf_meet(hs, CONF_MEET_LIMIT);\n"
     "    old[i] = atomic_fetch_add_explicit(&w[0], 1u, memory_order_relaxed, S);\n"
     "    atomic_fetch_sub_explicit(&w[1], 3u, memory_order_acq_rel, S);\n"
     "    atomic_fetch_or_explicit(&w[2], 1u << (i % 32), memory_order_release, S);\n"
@@ -37,9 +45,15 @@ static const char *src =
 
 enum { N = 1024, HOST_OPS = 1000, NW = 11 };
 
+typedef struct host_side {
+    cl_uint *w, *hs;
+} host_side;
+
 static void *host_ops(void *arg)
 {
-    cl_uint *w = arg;
+    host_side *h = arg;
+    cl_uint *w = h->w;
+    conf_meet_host(h->hs, "c11 atomics");
     for (int i = 0; i < HOST_OPS; i++) {
         __atomic_fetch_add(&w[0], 1u << 20, __ATOMIC_RELAXED);
         __atomic_fetch_sub(&w[1], 5u, __ATOMIC_SEQ_CST);
@@ -56,7 +70,9 @@ int main(void)
     conf_env e;
     conf_open(&e);
     CHECK(conf_has(&e, CL_DEVICE_SVM_FINE_GRAIN_BUFFER | CL_DEVICE_SVM_ATOMICS));
-    cl_program p = conf_program(&e, src, "-cl-std=CL3.0");
+    char opts[64];
+    snprintf(opts, sizeof opts, "-cl-std=CL3.0 -DCONF_MEET_LIMIT=%uu", CONF_MEET_LIMIT);
+    cl_program p = conf_program(&e, src, opts);
     cl_kernel k = conf_kernel(p, "k_rmw");
     const cl_svm_mem_flags at = CL_MEM_SVM_FINE_GRAIN_BUFFER | CL_MEM_SVM_ATOMICS;
     cl_uint *w = conf_alloc(&e, at, NW * sizeof(cl_uint));
@@ -71,13 +87,17 @@ int main(void)
     CHECK_CL(clSetKernelArgSVMPointer(k, 1, old));
     CHECK_CL(clSetKernelArgSVMPointer(k, 2, flag));
     CHECK_CL(clSetKernelArgSVMPointer(k, 3, flag_old));
+    cl_uint *hs = conf_meet_alloc(&e);
+    CHECK_CL(clSetKernelArgSVMPointer(k, 4, hs));
+    host_side h = {w, hs};
     size_t items = N;
     CHECK_CL(clEnqueueNDRangeKernel(e.queue, k, 1, NULL, &items, NULL, 0, NULL, NULL));
     CHECK_CL(clFlush(e.queue));
     pthread_t t;
-    CHECK(pthread_create(&t, NULL, host_ops, w) == 0);
+    CHECK(pthread_create(&t, NULL, host_ops, &h) == 0);
     CHECK(pthread_join(t, NULL) == 0);
     CHECK_CL(clFinish(e.queue));
+    conf_meet_check(hs, "c11 atomics");
 
     CHECK_EQ(w[0], N + (HOST_OPS << 20));
     CHECK_EQ(w[1], 1000000 - 3 * N - 5 * HOST_OPS);
@@ -121,6 +141,7 @@ int main(void)
     clSVMFree(e.context, old);
     clSVMFree(e.context, flag);
     clSVMFree(e.context, flag_old);
+    clSVMFree(e.context, hs);
     CHECK_CL(clReleaseKernel(k));
     CHECK_CL(clReleaseProgram(p));
     conf_close(&e);

@@ -1,8 +1,15 @@
 /* svm_cross_buffer_pointers: pointers between different SVM allocations (OpenCL 3.0 API 5.6.1:
  * SVM pointers are valid in any allocation of the context's shared address space). A list whose
  * nodes alternate between two coarse-grain allocations is walked by a kernel that receives one
- * allocation as an argument and the other through CL_KERNEL_EXEC_INFO_SVM_PTRS; then the kernel
- * writes pointers into the other allocation (at every element) and the host follows them. */
+ * allocation as an argument; the other is named with CL_KERNEL_EXEC_INFO_SVM_PTRS, as the spec
+ * requires. Then the kernel writes pointers into the other allocation (at every element) and the
+ * host follows them.
+ *
+ * What can fail here is the shared address space: a kernel that saw an allocation at another
+ * address than the host (a device copy, a translated pointer) would walk off the list or leave
+ * pointers the host cannot follow. Whether the exec-info list reaches the device cannot be
+ * seen: the CPU device reads the unnamed allocation as well (svm_exec_info_validation checks
+ * the list's validation instead). */
 #include "conf.h"
 
 static const char *src =

@@ -136,9 +136,8 @@ static void messages(const conf_env *e, cl_program p)
         from_host[i] = 5 * i - 7;
     __atomic_store_n(&flags[1], 1, __ATOMIC_RELEASE);
     /* Device -> host, read while the kernel may still be running. */
-    unsigned long polls = 0;
-    while (__atomic_load_n(&flags[0], __ATOMIC_ACQUIRE) == 0)
-        CHECK_MSG(++polls < (1ul << 32), "device release store never seen");
+    CHECK_MSG(conf_wait_at_least((const cl_uint *)&flags[0], 1, NULL, CONF_WAIT_SECONDS) == 0,
+              "device release store not seen in %.0f s", CONF_WAIT_SECONDS);
     for (int i = 0; i < MSG; i++)
         CHECK_MSG(to_host[i] == i * i + 3, "after acquire: to_host[%d] = %d", i, to_host[i]);
     CHECK_CL(clFinish(e->queue));

@@ -2,13 +2,70 @@
  * whole allocations (sizes NULL or 0) and sub-ranges at interior pointers: migration never
  * changes data unless CL_MIGRATE_MEM_OBJECT_CONTENT_UNDEFINED is given, orders against kernels
  * on the queue, reports CL_COMMAND_SVM_MIGRATE_MEM, and rejects each invalid argument with
- * CL_INVALID_VALUE. */
+ * CL_INVALID_VALUE.
+ *
+ * On a CPU device host and kernel address the same memory, so a migration moves no bytes and
+ * "the data is where it was" cannot fail. What can is that a migration is a command: it waits
+ * for its wait list, reports its status, and the in-order queue holds back what follows it
+ * (gated_migration). Shown once by breaking the build on purpose: with clEnqueueSVMMigrateMem
+ * enqueuing its host command without the wait list, this test failed with "the migration
+ * completed while its wait list was pending". */
 #include "conf.h"
+
+#include <time.h>
 
 static const char *src = "kernel void k_add(global uint *a, uint v)\n"
                          "{ a[get_global_id(0)] += v; }\n";
 
 enum { N = 1024, NBUF = 3 };
+
+static cl_int status_of(cl_event ev)
+{
+    cl_int st = 0;
+    CHECK_CL(clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof st, &st, NULL));
+    return st;
+}
+
+/* A migration behind a user event: neither it nor a kernel after it on the in-order queue may
+ * complete before the gate opens; then both do, and the kernel's update is there. */
+static void gated_migration(const conf_env *e, cl_kernel k, cl_uint *buf)
+{
+    cl_int err = CL_SUCCESS;
+    cl_event gate = clCreateUserEvent(e->context, &err);
+    CHECK_CL(err);
+    const void *ptrs[1] = {buf};
+    cl_event mig = NULL, run = NULL;
+    CHECK_CL(clEnqueueSVMMigrateMem(e->queue, 1, ptrs, NULL, 0, 1, &gate, &mig));
+    cl_uint v = 5;
+    size_t n = N;
+    CHECK_CL(clSetKernelArgSVMPointer(k, 0, buf));
+    CHECK_CL(clSetKernelArg(k, 1, sizeof v, &v));
+    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &n, NULL, 0, NULL, &run));
+    CHECK_CL(clFlush(e->queue));
+    /* Give a wrong implementation time to run ahead; a right one waits however long. */
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    CHECK_MSG(status_of(mig) > CL_COMPLETE,
+              "the migration completed while its wait list was "
+              "pending (status %d)",
+              status_of(mig));
+    CHECK_MSG(status_of(run) > CL_COMPLETE,
+              "a kernel enqueued after a pending migration ran "
+              "(status %d)",
+              status_of(run));
+    CHECK_CL(clSetUserEventStatus(gate, CL_COMPLETE));
+    CHECK_CL(clWaitForEvents(1, &run));
+    CHECK_EQ(status_of(mig), CL_COMPLETE);
+    CHECK_CL(
+        clEnqueueSVMMap(e->queue, CL_TRUE, CL_MAP_READ, buf, N * sizeof(cl_uint), 0, NULL, NULL));
+    cl_uint first = buf[0];
+    CHECK_CL(clEnqueueSVMUnmap(e->queue, buf, 0, NULL, NULL));
+    CHECK_CL(clFinish(e->queue));
+    CHECK_CL(clReleaseEvent(gate));
+    CHECK_CL(clReleaseEvent(mig));
+    CHECK_CL(clReleaseEvent(run));
+    CHECK_EQ(first, 7u + v);
+}
 
 int main(void)
 {
@@ -75,6 +132,13 @@ int main(void)
             }
         }
     }
+    /* buf[0] holds what the loop left (0 + added) at [0]; reset it for the gated check. */
+    CHECK_CL(
+        clEnqueueSVMMap(e.queue, CL_TRUE, CL_MAP_WRITE, buf[0], sizeof(cl_uint), 0, NULL, NULL));
+    buf[0][0] = 7;
+    CHECK_CL(clEnqueueSVMUnmap(e.queue, buf[0], 0, NULL, NULL));
+    gated_migration(&e, k, buf[0]);
+
     /* Errors (CL_INVALID_VALUE): no pointers, a NULL list, a NULL pointer, a range past the
      * allocation, unknown flag bits. */
     const void *one[1] = {buf[0]};

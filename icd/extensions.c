@@ -3,7 +3,8 @@
  * clsvm may only report an extension if every function of it goes through clsvm (the loader
  * would otherwise hand the application backend functions that receive clsvm handles). So a
  * backend extension is reported only if it adds no functions (first list) or its functions
- * are clsvm's (second list).
+ * are clsvm's (second list). An extension function is handed out only for an extension that the
+ * platform or one of its devices lists.
  */
 #include "icd.h"
 
@@ -92,11 +93,77 @@ char *clsvm_ext_filter(const char *list)
     return out;
 }
 
-void *clsvm_ext_function(const char *name)
+/* Does the space-separated list `list` hold the word `name`? */
+static int list_has(const char *list, const char *name)
 {
-    for (size_t i = 0; name && i < sizeof wrapped / sizeof *wrapped; i++)
-        if (strcmp(name, wrapped[i].fn) == 0)
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* One extension-string query (platform or device) through clsvm's own filtered answer. */
+static int info_lists(cl_int (*get)(void *, cl_uint, size_t, void *, size_t *), void *h,
+                      cl_uint what, const char *ext)
+{
+    size_t n = 0;
+    if (get(h, what, 0, NULL, &n) != CL_SUCCESS || n == 0)
+        return 0;
+    char *s = malloc(n + 1);
+    int found = 0;
+    if (s && get(h, what, n, s, NULL) == CL_SUCCESS) {
+        s[n] = '\0';
+        found = list_has(s, ext);
+    }
+    free(s);
+    return found;
+}
+
+static cl_int get_platform(void *h, cl_uint what, size_t size, void *value, size_t *ret)
+{
+    return clsvm_clGetPlatformInfo(h, what, size, value, ret);
+}
+
+static cl_int get_device(void *h, cl_uint what, size_t size, void *value, size_t *ret)
+{
+    return clsvm_clGetDeviceInfo(h, what, size, value, ret);
+}
+
+/* Is `ext` in the platform's extension string or in one of its devices'? An extension function
+ * is only handed out for an extension the application can see listed. */
+static int platform_lists(cl_platform_id platform, const char *ext)
+{
+    if (info_lists(get_platform, platform, CL_PLATFORM_EXTENSIONS, ext))
+        return 1;
+    cl_uint n = 0;
+    if (clsvm_clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 0, NULL, &n) != CL_SUCCESS || n == 0)
+        return 0;
+    cl_device_id *d = calloc(n, sizeof *d);
+    int found = 0;
+    if (d && clsvm_clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, n, d, NULL) == CL_SUCCESS)
+        for (cl_uint i = 0; i < n && !found; i++)
+            found = info_lists(get_device, d[i], CL_DEVICE_EXTENSIONS, ext);
+    free(d);
+    return found;
+}
+
+void *clsvm_ext_function(cl_platform_id platform, const char *name)
+{
+    for (size_t i = 0; name && i < sizeof wrapped / sizeof *wrapped; i++) {
+        if (strcmp(name, wrapped[i].fn) != 0)
+            continue;
+        /* cl_khr_icd is clsvm's own and always listed; the loader needs its function first. */
+        if (strcmp(wrapped[i].ext, "cl_khr_icd") == 0)
             return wrapped[i].addr;
+        if (platform)
+            return platform_lists(platform, wrapped[i].ext) ? wrapped[i].addr : NULL;
+        clsvm_backend_init();
+        for (cl_uint p = 0; p < clsvm_platform_count(); p++)
+            if (platform_lists((cl_platform_id)clsvm_platform_at(p), wrapped[i].ext))
+                return wrapped[i].addr;
+        return NULL;
+    }
     return NULL;
 }
 

@@ -31,7 +31,7 @@
     {                                                                                              \
         CLSVM_UNUSED(__VA_ARGS__);                                                                 \
         if (errcode_ret)                                                                           \
-            *errcode_ret = CL_INVALID_OPERATION;                                                   \
+            *errcode_ret = CL_INVALID_CONTEXT;                                                     \
         return NULL;                                                                               \
     }
 #define CLSVM_NOSUP_VOIDP(name)

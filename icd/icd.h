@@ -180,11 +180,10 @@ void *clsvm_wrap_result(clsvm_kind kind, void *be, cl_int err, clsvm_obj *owner,
 
 /* Backend->wrapper map, for handles the backend returns in queries (platforms, devices,
  * queues). Lookups return a wrapper without taking a reference, or NULL. */
-void clsvm_map_insert(clsvm_obj *o);
 clsvm_obj *clsvm_map_find(const void *be, clsvm_kind kind);
-/* Like clsvm_obj_new + clsvm_map_insert, but if be already has a wrapper, add an application
- * reference to that one and drop the extra backend reference (backends may return an existing
- * object, e.g. the default device queue). */
+/* Like clsvm_obj_new, also entered in the map; but if be already has a wrapper, add an
+ * application reference to that one and drop the extra backend reference (backends may return
+ * an existing object, e.g. the default device queue). */
 clsvm_obj *clsvm_obj_new_mapped(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj *parent);
 
 /* ---- info.c: clGet*Info helpers ---- */
@@ -232,8 +231,9 @@ char *clsvm_ext_filter(const char *backend_list);
 int clsvm_ext_reported(const char *name);
 /* Keep in v[0..count) only reported extensions (in order); returns how many are kept. */
 size_t clsvm_ext_filter_versioned(cl_name_version *v, size_t count);
-/* clsvm's function for an extension function name clsvm reports, else NULL. */
-void *clsvm_ext_function(const char *name);
+/* clsvm's function for an extension function name, or NULL unless its extension is listed by
+ * `platform` or one of its devices (platform NULL: by any of clsvm's platforms). */
+void *clsvm_ext_function(cl_platform_id platform, const char *name);
 
 /* Declare every entry point of the .def with the exact type of its dispatch slot. */
 #define CLSVM_DECL_(name) __typeof__(*(cl_api_##name)0) clsvm_##name;

@@ -130,16 +130,6 @@ static clsvm_obj *map_find_locked(const void *be, clsvm_kind kind)
     return NULL;
 }
 
-void clsvm_map_insert(clsvm_obj *o)
-{
-    size_t h = map_hash(o->be);
-    pthread_mutex_lock(&map_lock);
-    o->map_next = map_bucket[h];
-    map_bucket[h] = o;
-    o->flags |= CLSVM_F_MAPPED;
-    pthread_mutex_unlock(&map_lock);
-}
-
 clsvm_obj *clsvm_map_find(const void *be, clsvm_kind kind)
 {
     if (!be)

@@ -38,12 +38,12 @@ CL_API_ENTRY void *CL_API_CALL clGetExtensionFunctionAddress(const char *func_na
 {
     if (func_name && strcmp(func_name, "clGetPlatformInfo") == 0)
         return (void *)clsvm_clGetPlatformInfo;
-    return clsvm_ext_function(func_name);
+    return clsvm_ext_function(NULL, func_name);
 }
 
 void *CL_API_CALL clsvm_clGetExtensionFunctionAddress(const char *func_name)
 {
-    return clsvm_ext_function(func_name);
+    return clsvm_ext_function(NULL, func_name);
 }
 
 void *CL_API_CALL clsvm_clGetExtensionFunctionAddressForPlatform(cl_platform_id platform,
@@ -51,7 +51,7 @@ void *CL_API_CALL clsvm_clGetExtensionFunctionAddressForPlatform(cl_platform_id 
 {
     if (!clsvm_obj_of(platform, CLSVM_PLATFORM))
         return NULL;
-    return clsvm_ext_function(func_name);
+    return clsvm_ext_function(platform, func_name);
 }
 
 /* A backend string query into a malloc'd buffer (NULL on failure). */

@@ -20,7 +20,7 @@ endif()
 # range after pocl compiled a kernel; see tests/icd/icd_tests.cmake). A private pocl kernel
 # cache keeps test runs out of $HOME.
 set(_sample_env OCL_ICD_VENDORS=${_sample_vendors}
-    LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/icd/lsan.supp:print_suppressions=0:use_tls=0
+    LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/icd/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0:malloc_context_size=12:use_tls=0
     TSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/icd/tsan.supp
     POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache)
 if(CLSVM_SAMPLES_PLATFORM)

@@ -145,11 +145,6 @@ int clsvm_fault_arm(const char *spec)
     return n < 0 ? -1 : 0;
 }
 
-uint64_t clsvm_fault_calls(clsvm_fault_site site)
-{
-    return (unsigned)site < CLSVM_FAULT_SITE_COUNT ? atomic_load(&calls[site]) : 0;
-}
-
 uint64_t clsvm_fault_injected(clsvm_fault_site site)
 {
     return (unsigned)site < CLSVM_FAULT_SITE_COUNT ? atomic_load(&injected[site]) : 0;

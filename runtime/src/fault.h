@@ -38,8 +38,7 @@ bool clsvm_fault_hit(clsvm_fault_site site);
  */
 int clsvm_fault_arm(const char *spec);
 
-/* Test-only: calls seen at site since the last arm, and faults injected there. */
-uint64_t clsvm_fault_calls(clsvm_fault_site site);
+/* Test-only: faults injected at site since the last arm. */
 uint64_t clsvm_fault_injected(clsvm_fault_site site);
 
 #endif

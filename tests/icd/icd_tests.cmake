@@ -25,7 +25,7 @@ endif()
 # skipping TLS roots can only add false leak reports, not hide real ones.
 # The pocl kernel cache lives in the build dir so runs after the first are fast.
 set(_icd_lsan ${CMAKE_CURRENT_LIST_DIR}/lsan.supp)
-list(APPEND _icd_env LSAN_OPTIONS=suppressions=${_icd_lsan}:print_suppressions=0:use_tls=0
+list(APPEND _icd_env LSAN_OPTIONS=suppressions=${_icd_lsan}:print_suppressions=0:fast_unwind_on_malloc=0:malloc_context_size=12:use_tls=0
      TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/tsan.supp
      POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache)
 

@@ -6,6 +6,9 @@
  * is reported invalid until its slot is reused (for other ICDs that would be undefined). */
 #include "icd_test.h"
 
+#include <CL/cl_egl.h>
+#include <CL/cl_gl.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -270,6 +273,41 @@ static cl_int info_param_unknown(void)
 {
     return clGetCommandQueueInfo(o.q, 0x7fff, sizeof buf, buf, &sz);
 }
+/* GL/EGL sharing: no clsvm context is created from a GL context or an EGL display, which the
+ * sharing extensions report as CL_INVALID_CONTEXT. */
+static cl_int gl_buffer(void)
+{
+    cl_int err = CL_SUCCESS;
+    cl_mem m = clCreateFromGLBuffer(o.c, CL_MEM_READ_WRITE, 1, &err);
+    return m ? -9999 : err;
+}
+static cl_int gl_texture(void)
+{
+    cl_int err = CL_SUCCESS;
+    cl_mem m =
+        clCreateFromGLTexture(o.c, CL_MEM_READ_WRITE, 0x0DE1 /* GL_TEXTURE_2D */, 0, 1, &err);
+    return m ? -9999 : err;
+}
+static cl_int gl_sync_event(void)
+{
+    cl_int err = CL_SUCCESS;
+    cl_event e = clCreateEventFromGLsyncKHR(o.c, (cl_GLsync)&err, &err);
+    return e ? -9999 : err;
+}
+static cl_int gl_acquire(void)
+{
+    return clEnqueueAcquireGLObjects(o.q, 1, &o.m, 0, NULL, NULL);
+}
+static cl_int gl_release(void)
+{
+    return clEnqueueReleaseGLObjects(o.q, 1, &o.m, 0, NULL, NULL);
+}
+static cl_int egl_image(void)
+{
+    cl_int err = CL_SUCCESS;
+    cl_mem m = clCreateFromEGLImageKHR(o.c, NULL, NULL, CL_MEM_READ_WRITE, NULL, &err);
+    return m ? -9999 : err;
+}
 
 static const struct row rows[] = {
     {"context passed as a queue", CL_INVALID_COMMAND_QUEUE, ctx_as_queue, 1},
@@ -318,6 +356,12 @@ static const struct row rows[] = {
     {"wait list count without a list", CL_INVALID_EVENT_WAIT_LIST, wait_list_count_without_list, 0},
     {"work_dim 0", CL_INVALID_WORK_DIMENSION, work_dim_zero, 0},
     {"program from 0 sources", CL_INVALID_VALUE, source_count_zero, 0},
+    {"GL buffer in a non-GL context", CL_INVALID_CONTEXT, gl_buffer, 1},
+    {"GL texture in a non-GL context", CL_INVALID_CONTEXT, gl_texture, 1},
+    {"GL sync event in a non-GL context", CL_INVALID_CONTEXT, gl_sync_event, 1},
+    {"GL acquire on a non-GL queue", CL_INVALID_CONTEXT, gl_acquire, 1},
+    {"GL release on a non-GL queue", CL_INVALID_CONTEXT, gl_release, 1},
+    {"EGL image in a non-EGL context", CL_INVALID_CONTEXT, egl_image, 1},
     {"unknown queue property", CL_INVALID_VALUE, bad_queue_property, 0},
     {"unknown context property", CL_INVALID_PROPERTY, bad_context_property, 0},
     {"user event set to CL_SUBMITTED", CL_INVALID_VALUE, user_event_bad_status, 0},

@@ -3,6 +3,8 @@
  * malformed queries. */
 #include "icd_test.h"
 
+#include <CL/cl_icd.h>
+
 static void check_platform_strings(cl_platform_id p)
 {
     char buf[4096];
@@ -127,6 +129,50 @@ static void check_devices(cl_platform_id p)
     }
 }
 
+/* Is `ext` a whole word of the platform's or one of its devices' extension strings? */
+static int listed(cl_platform_id p, const char *ext)
+{
+    char s[8192];
+    size_t n = strlen(ext);
+    cl_device_id d[16];
+    cl_uint nd = 0;
+    CHECK_CL(clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 16, d, &nd));
+    for (cl_uint i = 0; i <= nd && i <= 16; i++) {
+        if (i == 0)
+            CHECK_CL(clGetPlatformInfo(p, CL_PLATFORM_EXTENSIONS, sizeof s, s, NULL));
+        else
+            CHECK_CL(clGetDeviceInfo(d[i - 1], CL_DEVICE_EXTENSIONS, sizeof s, s, NULL));
+        for (const char *q = s; (q = strstr(q, ext)) != NULL; q += n)
+            if ((q == s || q[-1] == ' ') && (q[n] == ' ' || q[n] == '\0'))
+                return 1;
+    }
+    return 0;
+}
+
+/* An extension function is handed out exactly when its extension is listed (API 9.x: the
+ * function of an extension the platform does not support is NULL). ocl-icd answers the KHR
+ * functions of its own dispatch table itself (clGetKernelSubGroupInfoKHR, ...), so the platform
+ * is asked through its dispatch table, as the loader does for every other name. */
+static void check_extension_functions(cl_platform_id p)
+{
+    const struct _cl_icd_dispatch *dispatch = *(const struct _cl_icd_dispatch *const *)p;
+    CHECK(dispatch->clGetExtensionFunctionAddressForPlatform != NULL);
+    static const struct {
+        const char *ext, *fn;
+    } rows[] = {
+        {"cl_khr_icd", "clIcdGetPlatformIDsKHR"},
+        {"cl_khr_subgroups", "clGetKernelSubGroupInfoKHR"},
+        {"cl_khr_il_program", "clCreateProgramWithILKHR"},
+        {"cl_khr_create_command_queue", "clCreateCommandQueueWithPropertiesKHR"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        int want = listed(p, rows[i].ext);
+        void *fn = dispatch->clGetExtensionFunctionAddressForPlatform(p, rows[i].fn);
+        CHECK_MSG((fn != NULL) == want, "%s: %s, but %s is %slisted", rows[i].fn,
+                  fn ? "returned" : "NULL", rows[i].ext, want ? "" : "not ");
+    }
+}
+
 int main(void)
 {
     cl_platform_id p = icd_test_platform();
@@ -147,6 +193,7 @@ int main(void)
     void *fn = clGetExtensionFunctionAddressForPlatform(p, "clIcdGetPlatformIDsKHR");
     (void)fn; /* may be NULL or not; what matters is that it does not crash */
     CHECK(clGetExtensionFunctionAddressForPlatform(p, "clNoSuchFunctionXYZ") == NULL);
+    check_extension_functions(p);
 
     printf("ok\n");
     return 0;

@@ -153,7 +153,7 @@ static void images(cl_context c, cl_device_id d, cl_command_queue q)
     cl_bool support = CL_FALSE;
     ICD_GET_INFO(clGetDeviceInfo, d, CL_DEVICE_IMAGE_SUPPORT, support);
     if (!support) {
-        printf("skipped images (CL_DEVICE_IMAGE_SUPPORT is false)\n");
+        SKIP_PART("images: CL_DEVICE_IMAGE_SUPPORT is false");
         return;
     }
     enum { W = 16, H = 8 };
@@ -315,5 +315,5 @@ int main(void)
     CHECK_CL(clReleaseCommandQueue(q));
     CHECK_CL(clReleaseContext(c));
     printf("ok\n");
-    return 0;
+    return test_exit_code();
 }

@@ -8,7 +8,7 @@ if(TARGET clsvm AND TARGET clsvm-stat)
     COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_install.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR}
             ${CMAKE_BINARY_DIR}/tests/install-work ${CMAKE_C_COMPILER} ${_inst_san})
   set_tests_properties(test_install PROPERTIES LABELS install TIMEOUT 300
-    ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/icd/lsan.supp:print_suppressions=0:use_tls=0;TSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/icd/tsan.supp;POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache")
+    ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/icd/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0:malloc_context_size=12:use_tls=0;TSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/icd/tsan.supp;POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache")
   # An explicit absolute CLSVM_ICD_DIR would make the test write outside its prefix.
   if(IS_ABSOLUTE "${CLSVM_ICD_DIR}")
     set_tests_properties(test_install PROPERTIES DISABLED TRUE)

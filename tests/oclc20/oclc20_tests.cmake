@@ -9,7 +9,7 @@ if(CLSVM_ICD_TEST_VENDORS)
 endif()
 # A private clang-output cache and pocl kernel cache per build tree keep runs out of $HOME.
 set(_oclc20_env OCL_ICD_VENDORS=${_oclc20_vendors}
-    LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0:use_tls=0
+    LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0:malloc_context_size=12:use_tls=0
     TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/tsan.supp
     POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache
     CLSVM_OCLC20_CACHE_DIR=${CMAKE_BINARY_DIR}/oclc20-cache)

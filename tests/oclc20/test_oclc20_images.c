@@ -158,9 +158,9 @@ static cl_mem create_image(const svm_env *e, const rw_case *c, cl_mem *backing)
 static int run_case(const svm_env *e, cl_program prog, const rw_case *c)
 {
     if (!format_listed(e, c->type, &c->format)) {
-        printf("%s: format (order %#x, type %#x) not listed for read_write: skipped\n", c->kernel,
-               (unsigned)c->format.image_channel_order,
-               (unsigned)c->format.image_channel_data_type);
+        SKIP_PART("%s: format (order %#x, type %#x) not listed for read_write", c->kernel,
+                  (unsigned)c->format.image_channel_order,
+                  (unsigned)c->format.image_channel_data_type);
         return 0;
     }
     size_t n = case_pixels(c);

@@ -4,7 +4,7 @@
 find_package(OpenCL REQUIRED)
 set(_rel_env
     OCL_ICD_VENDORS=${CMAKE_BINARY_DIR}/clsvm.icd
-    LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0
+    LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0:malloc_context_size=12
     TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/tsan.supp
     POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache)
 

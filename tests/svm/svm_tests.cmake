@@ -21,7 +21,7 @@ endif()
 # pocl and LLVM keep process-lifetime allocations; reuse the icd tests' suppressions (pocl's and
 # LLVM's only). A private pocl kernel cache keeps runs from touching $HOME.
 list(APPEND _svm_env
-     LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0
+     LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0:malloc_context_size=12
      TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/tsan.supp
      POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache
      CLSVM_OCLC20_CACHE_DIR=${CMAKE_BINARY_DIR}/oclc20-cache)
@@ -70,3 +70,7 @@ foreach(t test_svm_alloc test_svm_free_unknown test_svm_caps test_svm_coarse tes
           test_svm_atomics_c11)
   clsvm_devsvm_rerun(${t} LABELS svm devsvm ENV ${_svm_env})
 endforeach()
+
+# SVM shared by two devices of one context (pocl's pthread and basic devices): cross-device
+# atomics with memory_scope_all_svm_devices, lists built on one device and walked on the other.
+clsvm_svm_test(test_svm_two_devices ENV "POCL_DEVICES=pthread basic")

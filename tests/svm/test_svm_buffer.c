@@ -144,7 +144,7 @@ static void not_svm(const svm_env *e)
 static void too_big(const svm_env *e)
 {
     if (!e->is_clsvm) {
-        printf("size checks against the SVM allocation skipped: clsvm only\n");
+        SKIP_PART("size checks against the SVM allocation: clsvm only");
         return;
     }
     void *svm = svm_alloc(e, CL_MEM_READ_WRITE, 4096, 0);

@@ -55,7 +55,7 @@ static void out_of_order_chain(const svm_env *e, cl_program prog)
     cl_command_queue_properties qp = 0;
     ICD_GET_INFO(clGetDeviceInfo, e->device, CL_DEVICE_QUEUE_ON_HOST_PROPERTIES, qp);
     if (!(qp & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE)) {
-        printf("no out-of-order queues: skipped that part\n");
+        SKIP_PART("out-of-order chain: the device has no out-of-order queues");
         return;
     }
     const cl_queue_properties props[] = {CL_QUEUE_PROPERTIES,

@@ -133,8 +133,10 @@ static void host_memory_work(const ctx *c)
  * rejects both, so this is clsvm-only. */
 static void empty_commands(const ctx *c)
 {
-    if (!c->e->is_clsvm)
+    if (!c->e->is_clsvm) {
+        SKIP_PART("empty SVM commands: clsvm only");
         return;
+    }
     cl_event ev = NULL;
     CHECK_CL(clEnqueueSVMFree(c->e->queue, 0, NULL, NULL, NULL, 0, NULL, &ev));
     CHECK_CL(clWaitForEvents(1, &ev));
@@ -148,8 +150,10 @@ static void empty_commands(const ctx *c)
 
 static void free_foreign_event(const ctx *c, cl_context other)
 {
-    if (!c->e->is_clsvm)
+    if (!c->e->is_clsvm) {
+        SKIP_PART("clEnqueueSVMFree with another context's event: clsvm only");
         return;
+    }
     cl_int err = CL_SUCCESS;
     cl_event foreign = clCreateUserEvent(other, &err);
     CHECK_CL(err);

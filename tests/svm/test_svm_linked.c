@@ -133,6 +133,7 @@ static void arg_pointer_rules(const svm_env *e, cl_kernel k)
     CHECK_CL(clSetKernelArgSVMPointer(k, 0, p + 255));
     SVM_EXPECT_ERR(clSetKernelArgSVMPointer(k, 7, p), CL_INVALID_ARG_INDEX);
     if (!e->is_clsvm) {
+        SKIP_PART("kernel arguments from another context or outside SVM: clsvm only");
         clSVMFree(e->context, p);
         return;
     }

@@ -96,8 +96,9 @@ bad garbage "$(printf 'x\001\377{{')"
 "$stat" --window 5 holes.json > /dev/null 2>&1; [ $? -eq 1 ] || fail "--window 5 of 1: want exit 1"
 "$stat" > /dev/null 2>&1; [ $? -eq 1 ] || fail "no argument: want exit 1 (usage)"
 "$stat" - < holes.json > /dev/null || fail "stdin input failed"
-# Mutations of a real dump: every truncation point (step 7) and single-byte damage at many
-# offsets must give exit 0 (still a valid dump) or 2 (rejected), never a crash (>= 128).
+# Mutations of a real dump: every truncation point (step 7) and single-byte damage at every
+# third of those offsets must give exit 0 (still a valid dump) or 2 (rejected), never a crash
+# (>= 128). (Each mutation is a process: damage at every offset took minutes on a busy machine.)
 size=$(wc -c < holes.json)
 pos=1
 while [ "$pos" -lt "$size" ]; do
@@ -105,6 +106,7 @@ while [ "$pos" -lt "$size" ]; do
     "$stat" --svg mut.svg mut.json > /dev/null 2>&1
     rc=$?
     [ $rc -eq 0 ] || [ $rc -eq 2 ] || fail "truncated at $pos: exit $rc"
+    [ $((pos % 21)) -eq 1 ] || { pos=$((pos + 7)); continue; }
     for c in ']' '"' '9' '-' '{' ','; do
         { head -c $((pos - 1)) holes.json; printf '%s' "$c"; tail -c +$((pos + 1)) holes.json; } > mut.json
         "$stat" --svg mut.svg mut.json > /dev/null 2>&1

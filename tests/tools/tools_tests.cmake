@@ -8,7 +8,7 @@ if(TARGET clsvm-stat)
   if(TARGET clsvm AND TARGET svm-list-coarse)
     set(_stat_sample $<TARGET_FILE:svm-list-coarse>)
     set(_stat_env OCL_ICD_VENDORS=${CMAKE_BINARY_DIR}/clsvm.icd
-        LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/icd/lsan.supp:print_suppressions=0:use_tls=0
+        LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/icd/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0:malloc_context_size=12:use_tls=0
         TSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/icd/tsan.supp
         POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache)
   endif()

@@ -1,7 +1,15 @@
-/* svm_exec_info_svm_ptrs: clSetKernelExecInfo(CL_KERNEL_EXEC_INFO_SVM_PTRS) (OpenCL 3.0 API
- * 5.9.2, 5.6.1): a kernel may use SVM pointers that are not its arguments (here reached through
- * pointers stored in an argument) once they are named with this call; the list can be replaced,
- * and each invalid use returns the spec's error code. */
+/* svm_exec_info_validation: clSetKernelExecInfo (OpenCL 3.0 API 5.9.2, 5.6.1) as clsvm checks
+ * it: CL_KERNEL_EXEC_INFO_SVM_PTRS lists (whole allocations and interior pointers) are accepted
+ * and replaced, and each invalid use returns the spec's error code.
+ *
+ * Named after what it checks: whether the list reaches the device cannot be seen here. A CPU
+ * device shares the host's address space, so a kernel dereferencing an SVM pointer it was never
+ * told about (the targets below, reached through pointers stored in an argument) reads the
+ * right value whatever clSetKernelExecInfo did; the kernel runs only show that valid lists are
+ * usable. Shown once by breaking the build on purpose: with clsvm_clSetKernelExecInfo
+ * forwarding every call without validation, this test failed with
+ * "clSetKernelExecInfo(k, CL_KERNEL_EXEC_INFO_SVM_PTRS, sizeof(void *) + 1, two) returned 0,
+ * expected -30". */
 #include "conf.h"
 
 static const char *src = "typedef struct ref { global int *target; int add; } ref;\n"
