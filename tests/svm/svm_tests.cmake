@@ -76,6 +76,8 @@ endforeach()
 clsvm_svm_test(test_svm_inline_device TIMEOUT 90)
 # Several devices in one context: SVM shared by a kernel on each device's queue.
 clsvm_svm_test(test_svm_devices)
+# Profiling times of SVM commands bracket the work (a 256 MiB memcpy's START..END).
+clsvm_svm_test(test_svm_profiling)
 
 # The SVM tests again on pocl's other device sets (POCL_DEVICES):
 #   <test>.basic        one device that executes commands on the calling thread
@@ -98,6 +100,6 @@ endfunction()
 foreach(t test_svm_alloc test_svm_free_unknown test_svm_caps test_svm_coarse test_svm_fine
           test_svm_linked test_svm_enqueue test_svm_buffer test_svm_threads test_svm_fill
           test_svm_enqueue_order test_svm_atomics_c11 test_svm_enqueue_ptrs test_svm_inline_device
-          test_svm_devices)
+          test_svm_devices test_svm_profiling)
   clsvm_device_reruns(${t} svm ${t})
 endforeach()
