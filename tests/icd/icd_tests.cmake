@@ -65,6 +65,12 @@ target_compile_definitions(test_icd_forwarding
                            PRIVATE FAKE_BACKEND_PATH="$<TARGET_FILE:clsvm_fake_backend>")
 target_link_libraries(test_icd_forwarding PRIVATE ${CMAKE_DL_LIBS})
 add_dependencies(test_icd_forwarding clsvm_fake_backend)
+# clEnqueueSVM* host commands on the fake backend: native kernels, refused enqueues.
+clsvm_icd_test(test_icd_host_command)
+target_compile_definitions(test_icd_host_command
+                           PRIVATE FAKE_BACKEND_PATH="$<TARGET_FILE:clsvm_fake_backend>")
+target_link_libraries(test_icd_host_command PRIVATE ${CMAKE_DL_LIBS})
+add_dependencies(test_icd_host_command clsvm_fake_backend)
 
 # clinfo is the loader's own smoke test: it walks every platform/device query.
 # Not under TSan: an uninstrumented clinfo with libtsan preloaded segfaults even with plain
