@@ -86,15 +86,6 @@ static cl_int check_queue(cl_command_queue queue, cl_uint n, const cl_event *lis
     return clsvm_host_waitlist_check(*qo, n, list);
 }
 
-/* Commands with no host work (map, unmap, migrate on a CPU backend): ordering only. The
- * backend wants a non-empty argument block. */
-static void no_work(void *data)
-{
-    (void)data;
-}
-
-static const char no_data = 0;
-
 /* ---- clEnqueueSVMFree ---- */
 typedef struct free_cmd {
     clsvm_obj *queue; /* held by the host command (hold_queue) until this has run */
@@ -253,8 +244,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMap(cl_command_queue command_queue, cl_bool
             *event = NULL;
         return err;
     }
-    return clsvm_host_command(q, CL_COMMAND_SVM_MAP, blocking_map, num_events_in_wait_list,
-                              event_wait_list, no_work, &no_data, 1, 0, event);
+    return clsvm_host_order(q, CL_COMMAND_SVM_MAP, blocking_map, num_events_in_wait_list,
+                            event_wait_list, event);
 }
 
 cl_int CL_API_CALL clsvm_clEnqueueSVMUnmap(cl_command_queue command_queue, void *svm_ptr,
@@ -270,8 +261,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMUnmap(cl_command_queue command_queue, void 
             *event = NULL;
         return err;
     }
-    return clsvm_host_command(q, CL_COMMAND_SVM_UNMAP, CL_FALSE, num_events_in_wait_list,
-                              event_wait_list, no_work, &no_data, 1, 0, event);
+    return clsvm_host_order(q, CL_COMMAND_SVM_UNMAP, CL_FALSE, num_events_in_wait_list,
+                            event_wait_list, event);
 }
 
 /* ---- clEnqueueSVMMigrateMem ---- */
@@ -296,6 +287,6 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMigrateMem(cl_command_queue command_queue,
             *event = NULL;
         return err;
     }
-    return clsvm_host_command(q, CL_COMMAND_SVM_MIGRATE_MEM, CL_FALSE, num_events_in_wait_list,
-                              event_wait_list, no_work, &no_data, 1, 0, event);
+    return clsvm_host_order(q, CL_COMMAND_SVM_MIGRATE_MEM, CL_FALSE, num_events_in_wait_list,
+                            event_wait_list, event);
 }

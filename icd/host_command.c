@@ -170,6 +170,9 @@ static void CL_CALLBACK host_native(void *arg)
     clsvm_obj_release(b->queue);
 }
 
+static cl_int command_out(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_event ev,
+                          cl_event *event);
+
 cl_int clsvm_host_waitlist_check(clsvm_obj *q, cl_uint n, const cl_event *list)
 {
     if ((n > 0 && !list) || (n == 0 && list))
@@ -251,6 +254,36 @@ cl_int clsvm_host_command(clsvm_obj *q, cl_command_type type, cl_bool blocking, 
     }
     if (t)
         ticket_publish(t, ev);
+    return command_out(q, type, blocking, ev, event);
+}
+
+cl_int clsvm_host_order(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_uint nwait,
+                        const cl_event *wait, cl_event *event)
+{
+    if (event)
+        *event = NULL;
+    /* Nothing to wait for, nobody to tell: later commands are ordered by what came before it
+     * anyway, and the host learns the memory is ready only through something that waits for
+     * the earlier commands too. */
+    if (!blocking && !nwait && !event)
+        return CL_SUCCESS;
+    clsvm_evlist wl;
+    cl_int err = clsvm_evlist_unwrap(nwait, wait, &wl);
+    if (err != CL_SUCCESS)
+        return err;
+    cl_event ev = NULL;
+    err = clsvm_be->clEnqueueMarkerWithWaitList(q->be, nwait, wl.list, &ev);
+    clsvm_evlist_done(&wl);
+    if (err != CL_SUCCESS)
+        return err;
+    return command_out(q, type, blocking, ev, event);
+}
+
+/* The common end of both: wait when blocking, hand out (or drop) the event. */
+static cl_int command_out(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_event ev,
+                          cl_event *event)
+{
+    cl_int err;
     if (blocking) {
         err = clsvm_be->clWaitForEvents(1, &ev);
         if (err == CL_SUCCESS && event_status(ev) < 0)

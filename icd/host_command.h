@@ -3,8 +3,9 @@
  * profiling) without depending on the backend's own SVM commands, whose behaviour on memory the
  * backend did not allocate differs between pocl versions (docs/svm.md, "clEnqueueSVM* commands").
  *
- * Mechanism: each command is one native kernel (clEnqueueNativeKernel) on the backend queue,
- * whose function does the work. The backend orders it like any command, copies its argument
+ * Mechanism: each command with host work is one native kernel (clEnqueueNativeKernel) on the
+ * backend queue, whose function does the work; one without (map, unmap, migrate) is a marker or
+ * nothing (clsvm_host_order). The backend orders it like any command, copies its argument
  * block, never runs it when a wait event failed, and times it. No user events and no event
  * callbacks: on a device that executes commands on the calling thread (pocl's basic device),
  * completing a user event that a command waits on deadlocks in pocl 3.1, and a callback that
@@ -35,6 +36,12 @@ cl_int clsvm_host_waitlist_check(clsvm_obj *q, cl_uint n, const cl_event *list);
 cl_int clsvm_host_command(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_uint nwait,
                           const cl_event *wait, clsvm_host_fn fn, const void *data, size_t size,
                           int hold_queue, cl_event *event);
+
+/* A command with no host work (map, unmap, migrate on a CPU device: host and device share the
+ * memory): a backend marker with the wait list, or nothing at all when it is not blocking and
+ * has neither a wait list nor an event. Same contract as clsvm_host_command otherwise. */
+cl_int clsvm_host_order(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_uint nwait,
+                        const cl_event *wait, cl_event *event);
 
 /* Drop the queue references held for host commands whose wait list failed (their work never
  * runs). Called on failure paths only (a failed wait, a negative status answer); cost O(pending

@@ -60,7 +60,8 @@ typedef struct svm_env {
     int is_clsvm;     /* platform name starts with "clsvm" */
     unsigned va_bits; /* CLSVM_VA_BITS as clsvm reads it */
     cl_device_svm_capabilities caps;
-    int inline_; /* the device runs commands on the calling thread (inline_device.h) */
+    int inline_;    /* the device runs commands on the calling thread (inline_device.h) */
+    int any_inline; /* some device of the context does */
 } svm_env;
 
 /* CLSVM_VA_BITS the way clsvm parses it (docs/configuration.md: decimal 32..48, anything else
@@ -100,8 +101,13 @@ static inline void svm_env_open(svm_env *e)
     CHECK_CL(err);
     e->queue = icd_test_queue(e->context, e->device, NULL);
     ICD_GET_INFO(clGetDeviceInfo, e->device, CL_DEVICE_SVM_CAPABILITIES, e->caps);
-    e->inline_ = device_runs_on_caller(e->context, e->device);
-    CHECK(e->inline_ >= 0);
+    for (cl_uint i = 0; i < n; i++) {
+        int on_caller = device_runs_on_caller(e->context, dev[i]);
+        CHECK(on_caller >= 0);
+        if (dev[i] == e->device)
+            e->inline_ = on_caller;
+        e->any_inline |= on_caller;
+    }
 }
 
 /* A part of a test that cannot work on a device that runs commands on the calling thread:

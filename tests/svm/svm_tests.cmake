@@ -78,6 +78,8 @@ clsvm_svm_test(test_svm_inline_device TIMEOUT 90)
 clsvm_svm_test(test_svm_devices)
 # Profiling times of SVM commands bracket the work (a 256 MiB memcpy's START..END).
 clsvm_svm_test(test_svm_profiling)
+# Map, unmap and migrate as markers or nothing: still ordered behind kernels, still failing.
+clsvm_svm_test(test_svm_fast_path)
 
 # The SVM tests again on pocl's other device sets (POCL_DEVICES):
 #   <test>.basic        one device that executes commands on the calling thread
@@ -100,6 +102,6 @@ endfunction()
 foreach(t test_svm_alloc test_svm_free_unknown test_svm_caps test_svm_coarse test_svm_fine
           test_svm_linked test_svm_enqueue test_svm_buffer test_svm_threads test_svm_fill
           test_svm_enqueue_order test_svm_atomics_c11 test_svm_enqueue_ptrs test_svm_inline_device
-          test_svm_devices test_svm_profiling)
+          test_svm_devices test_svm_profiling test_svm_fast_path)
   clsvm_device_reruns(${t} svm ${t})
 endforeach()

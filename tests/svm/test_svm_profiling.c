@@ -1,8 +1,9 @@
 /* test_svm_profiling: the profiling times of an SVM command's event tell the truth about the
- * work clsvm did for it. A 256 MiB clEnqueueSVMMemcpy's START..END must span at least the time
- * the same copy takes when the host does it (measured on the host, best of three), and
- * QUEUED <= SUBMIT <= START <= END; a fill's and a map's times are ordered the same way, and a
- * memcpy queued behind a long kernel starts after the kernel ends. */
+ * work clsvm did for it. A 256 MiB clEnqueueSVMMemcpy's START..END must span at least half the
+ * time the same copy takes when the host does it (best of six, before and after: the machine is
+ * shared; a span that does not bracket the copy is near 0), and QUEUED <= SUBMIT <= START <= END; a
+ * fill's and a map's times are ordered the same way, and a memcpy queued behind a long kernel
+ * starts after the kernel ends. */
 #include "svm/svm_test.h"
 
 static const char *src = "kernel void k_busy(global int *a, int n)\n"
@@ -15,6 +16,21 @@ static double now_ns(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+/* Best of three host copies of BIG bytes, in ns; leaves b zeroed. */
+static double host_copy(unsigned char *a, unsigned char *b)
+{
+    double best = 1e30;
+    for (int i = 0; i < 3; i++) {
+        double t0 = now_ns();
+        memcpy(b, a, BIG);
+        double t = now_ns() - t0;
+        if (t < best)
+            best = t;
+        memset(b, 0, BIG);
+    }
+    return best;
 }
 
 typedef struct prof {
@@ -45,24 +61,20 @@ int main(void)
     unsigned char *b = svm_alloc(&e, CL_MEM_SVM_FINE_GRAIN_BUFFER, BIG, 0);
     memset(a, 0x3C, BIG);
     memset(b, 0, BIG);
-    double host_best = 1e30;
-    for (int i = 0; i < 3; i++) {
-        double t0 = now_ns();
-        memcpy(b, a, BIG);
-        double t = now_ns() - t0;
-        if (t < host_best)
-            host_best = t;
-        memset(b, 0, BIG);
-    }
+    double host_best = host_copy(a, b);
     /* The copy's span: at least the host's best time for the same copy, less 10% for noise. */
     cl_event ev;
     CHECK_CL(clEnqueueSVMMemcpy(q, CL_TRUE, b, a, BIG, 0, NULL, &ev));
     CHECK(b[0] == 0x3C && b[BIG - 1] == 0x3C);
     prof p = times(ev, "256 MiB memcpy");
-    double span = (double)(p.end - p.start);
+    double span = (double)(p.end - p.start), after = host_copy(a, b);
+    if (after < host_best)
+        host_best = after;
     printf("256 MiB memcpy: START..END %.2f ms, host memcpy %.2f ms\n", span / 1e6,
            host_best / 1e6);
-    if (span < 0.9 * host_best)
+    /* Half the best host time: other tests share the machine; a span that does not bracket
+     * the copy is near 0. */
+    if (span < 0.5 * host_best)
         SVM_FAIL("256 MiB memcpy: START..END %.2f ms, shorter than the copy (%.2f ms)", span / 1e6,
                  host_best / 1e6);
     CHECK_CL(clReleaseEvent(ev));
