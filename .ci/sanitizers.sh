@@ -25,12 +25,13 @@ ASAN_EXCLUDE='^(bench|fuzz|vm|install)$'
 
 # The tests that run threads of their own or make the backend run them concurrently with
 # clsvm: window/heap threads, ICD/SVM threads, callbacks and events (callback threads),
-# enqueue ordering (host commands completing on backend threads), the reliability stress test
+# enqueue ordering and SVM commands on each device kind (host commands run by backend threads),
+# the reliability stress test
 # the conformance subset's multi-threaded cases, and the OpenCL C 2.0 programs that host
 # threads and a running kernel share (oclc20_list/flag/tree/fences), and two threads building
 # one program (oclc20_objects). Labels are per area, not
 # per threading, hence a name pattern.
-TSAN_TESTS='threads|callbacks|events|enqueue_order|atomics|stress|coexist|refcount|oclc20_(list|flag|tree|fences|objects)'
+TSAN_TESTS='threads|callbacks|events|enqueue_order|inline_device|svm_devices|atomics|stress|coexist|refcount|oclc20_(list|flag|tree|fences|objects)'
 
 # UBSan: stop at the first report (the build already uses -fno-sanitize-recover=undefined);
 # ASan: leaks on (the default on x86-64, made explicit). Tests add their own LSAN_OPTIONS and

@@ -66,6 +66,7 @@ void fig_lookup(bench *b);
 void fig_threads(bench *b);
 void fig_launch(bench *b);
 void fig_copy_fill(bench *b);
+void fig_svm_small(bench *b);
 void fig_commit(bench *b);
 void fig_overhead(bench *b);
 

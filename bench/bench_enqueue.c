@@ -1,7 +1,8 @@
 /*
  * bench_enqueue.c: command figures of clsvm-bench — launch (empty kernel, one at a time and a
  * burst of 1,000 then one clFinish; clsvm/pocl is the ICD layer's overhead) and memcpy/fill
- * (clEnqueueSVMMemcpy / clEnqueueSVMMemFill bandwidth against memcpy/memset).
+ * (clEnqueueSVMMemcpy / clEnqueueSVMMemFill bandwidth against memcpy/memset), and small SVM
+ * commands against pocl's own (svm_small: the cost of the command mechanism).
  */
 #include "bench.h"
 
@@ -140,5 +141,68 @@ void fig_copy_fill(bench *b)
         fc->m[c] = bench_summarize(vc, b->reps);
         ff->m[c] = bench_summarize(vf, b->reps);
         fm->m[c] = bench_summarize(vm, b->reps);
+    }
+}
+
+/* Small SVM commands, where the cost is the command mechanism, not the bytes: a 4 KiB blocking
+ * map + host write + unmap + clFinish cycle, a 64-byte blocking memcpy, and a 64-byte fill +
+ * clFinish. Contenders alternate in batches, as for launch. */
+enum { SMALL_BATCH = 100 };
+
+static void small_cycle(bench_cl *cl, int kind, char *a, char *h, size_t i)
+{
+    int v = (int)i;
+    switch (kind) {
+    case 0:
+        bench_check(clEnqueueSVMMap(cl->queue, CL_TRUE, CL_MAP_WRITE, a, 4096, 0, NULL, NULL),
+                    "clEnqueueSVMMap");
+        a[i % 4096] = (char)i;
+        bench_check(clEnqueueSVMUnmap(cl->queue, a, 0, NULL, NULL), "clEnqueueSVMUnmap");
+        bench_check(clFinish(cl->queue), "clFinish");
+        break;
+    case 1:
+        bench_check(clEnqueueSVMMemcpy(cl->queue, CL_TRUE, h, a, 64, 0, NULL, NULL),
+                    "clEnqueueSVMMemcpy");
+        break;
+    default:
+        bench_check(clEnqueueSVMMemFill(cl->queue, h, &v, sizeof v, 64, 0, NULL, NULL),
+                    "clEnqueueSVMMemFill");
+        bench_check(clFinish(cl->queue), "clFinish");
+        break;
+    }
+}
+
+void fig_svm_small(bench *b)
+{
+    size_t n = b->quick ? 200 : 1000;
+    figure *f[3] = {bench_figure("svm_small", "us/cycle", 0, "4 KiB map+write+unmap+finish"),
+                    bench_figure("svm_small", "us/copy", 0, "64 B blocking memcpy"),
+                    bench_figure("svm_small", "us/fill", 0, "64 B fill+finish")};
+    char *a[C_COUNT], *h[C_COUNT];
+    for (int c = C_CLSVM; c <= C_POCL; c++) {
+        a[c] = svm_alloc(&b->cl[c], 4096);
+        h[c] = svm_alloc(&b->cl[c], 4096);
+    }
+    for (int kind = 0; kind < 3; kind++) {
+        double v[C_COUNT][MAX_REPS];
+        for (int r = 0; r < b->reps; r++) {
+            double sum[C_COUNT] = {0};
+            for (size_t i = 0; i < n; i += SMALL_BATCH)
+                for (int c = C_CLSVM; c <= C_POCL; c++) {
+                    double t0 = bench_now();
+                    for (size_t j = 0; j < SMALL_BATCH; j++)
+                        small_cycle(&b->cl[c], kind, a[c], h[c], i + j);
+                    sum[c] += bench_now() - t0;
+                }
+            for (int c = C_CLSVM; c <= C_POCL; c++)
+                v[c][r] =
+                    sum[c] / (double)((n + SMALL_BATCH - 1) / SMALL_BATCH * SMALL_BATCH) * 1e6;
+        }
+        for (int c = C_CLSVM; c <= C_POCL; c++)
+            f[kind]->m[c] = bench_summarize(v[c], b->reps);
+    }
+    for (int c = C_CLSVM; c <= C_POCL; c++) {
+        clSVMFree(b->cl[c].ctx, a[c]);
+        clSVMFree(b->cl[c].ctx, h[c]);
     }
 }

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
     /* overhead first: heap records are recycled, never returned to malloc before the window
      * closes, so after another figure's 100,000 allocations the heap would not grow at all. */
     static void (*const figs[])(bench *) = {fig_overhead,  fig_alloc_free, fig_lookup, fig_launch,
-                                            fig_copy_fill, fig_commit,     fig_threads};
+                                            fig_copy_fill, fig_svm_small,  fig_commit, fig_threads};
     for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
         figs[i](&b);
 

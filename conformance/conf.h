@@ -1,10 +1,13 @@
-/* conf.h: setup shared by clsvm's SVM conformance subset: one context and queue on the first
- * platform the loader offers (clsvm alone, via OCL_ICD_VENDORS), program builds that print
- * their log, and CHECK macros that name the OpenCL error code. */
+/* conf.h: setup shared by clsvm's SVM conformance subset: one context with every device of the
+ * first platform the loader offers (clsvm alone, via OCL_ICD_VENDORS) and a queue on the last
+ * of them (with POCL_DEVICES="pthread basic" the basic device is reported first, so it shares the
+ * context and its SVM while the commands run on the other), program builds that print their
+ * log, and CHECK macros that name the OpenCL error code. */
 #ifndef CLSVM_CONF_H
 #define CLSVM_CONF_H
 
 #include "check.h"
+#include "svm/inline_device.h"
 
 #include <CL/cl.h>
 #include <sched.h>
@@ -31,7 +34,30 @@ typedef struct conf_env {
     cl_context context;
     cl_command_queue queue;
     cl_device_svm_capabilities caps;
+    int inline_; /* the device runs commands on the calling thread (inline_device.h) */
 } conf_env;
+
+enum { CONF_MAXDEV = 8, CONF_SKIP = 77 };
+
+/* An area that needs the host and a running kernel at the same time cannot run on a device that
+ * executes commands on the calling thread: exit 77 (ctest: skipped) saying why. */
+static inline void conf_need_concurrency(const conf_env *e, const char *what)
+{
+    if (e->inline_) {
+        printf("skipped: %s needs a kernel running while the host works; %s\n", what,
+               INLINE_DEVICE_WHY);
+        exit(CONF_SKIP);
+    }
+}
+
+/* The same for one part of an area: 0 (and a line saying so) when it must not run. */
+static inline int conf_part_runs(const conf_env *e, const char *what)
+{
+    if (!e->inline_)
+        return 1;
+    SKIP_PART("%s needs a kernel running while the host works; %s", what, INLINE_DEVICE_WHY);
+    return 0;
+}
 
 static inline void conf_open(conf_env *e)
 {
@@ -39,10 +65,17 @@ static inline void conf_open(conf_env *e)
     cl_uint n = 0;
     CHECK_CL(clGetPlatformIDs(1, &e->platform, &n));
     CHECK(n >= 1);
-    CHECK_CL(clGetDeviceIDs(e->platform, CL_DEVICE_TYPE_ALL, 1, &e->device, NULL));
+    cl_device_id dev[CONF_MAXDEV];
+    cl_uint ndev = 0;
+    CHECK_CL(clGetDeviceIDs(e->platform, CL_DEVICE_TYPE_ALL, CONF_MAXDEV, dev, &ndev));
+    if (ndev > CONF_MAXDEV)
+        ndev = CONF_MAXDEV;
+    e->device = dev[ndev - 1];
     cl_int err = CL_SUCCESS;
-    e->context = clCreateContext(NULL, 1, &e->device, NULL, NULL, &err);
+    e->context = clCreateContext(NULL, ndev, dev, NULL, NULL, &err);
     CHECK_CL(err);
+    e->inline_ = device_runs_on_caller(e->context, e->device);
+    CHECK(e->inline_ >= 0);
     e->queue = clCreateCommandQueueWithProperties(e->context, e->device, NULL, &err);
     CHECK_CL(err);
     CHECK_CL(

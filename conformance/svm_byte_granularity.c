@@ -47,6 +47,7 @@ int main(void)
 {
     conf_env e;
     conf_open(&e);
+    conf_need_concurrency(&e, "a kernel and a host thread writing neighbouring bytes at once");
     CHECK(conf_has(&e, CL_DEVICE_SVM_FINE_GRAIN_BUFFER));
     char opts[64];
     snprintf(opts, sizeof opts, "-DCONF_MEET_LIMIT=%uu", CONF_MEET_LIMIT);

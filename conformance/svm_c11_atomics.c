@@ -69,6 +69,7 @@ int main(void)
 {
     conf_env e;
     conf_open(&e);
+    conf_need_concurrency(&e, "a kernel and a host thread racing on atomics");
     CHECK(conf_has(&e, CL_DEVICE_SVM_FINE_GRAIN_BUFFER | CL_DEVICE_SVM_ATOMICS));
     char opts[64];
     snprintf(opts, sizeof opts, "-cl-std=CL3.0 -DCONF_MEET_LIMIT=%uu", CONF_MEET_LIMIT);

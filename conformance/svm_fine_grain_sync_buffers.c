@@ -41,6 +41,7 @@ int main(void)
 {
     conf_env e;
     conf_open(&e);
+    conf_need_concurrency(&e, "a ring buffer between the host and a running kernel");
     CHECK(conf_has(&e, CL_DEVICE_SVM_FINE_GRAIN_BUFFER | CL_DEVICE_SVM_ATOMICS));
     cl_program p = conf_program(&e, src, "-cl-std=CL2.0");
     cl_kernel k = conf_kernel(p, "k_consume");

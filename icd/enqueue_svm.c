@@ -18,6 +18,7 @@
 #include "svm.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,34 +86,24 @@ static cl_int check_queue(cl_command_queue queue, cl_uint n, const cl_event *lis
     return clsvm_host_waitlist_check(*qo, n, list);
 }
 
-/* Commands with no host work (map, unmap, migrate on a CPU backend): ordering only. */
-static void no_work(void *arg, cl_int status)
-{
-    (void)arg;
-    (void)status;
-}
-
 /* ---- clEnqueueSVMFree ---- */
 typedef struct free_cmd {
-    clsvm_obj *queue; /* the host command holds a reference until this has run */
+    clsvm_obj *queue; /* held by the host command (hold_queue) until this has run */
     clsvm_svm_free_fn fn;
     void *user_data;
     cl_uint n;
     void *ptrs[]; /* a copy: the application may reuse its array once the call returns */
 } free_cmd;
 
-static void free_work(void *arg, cl_int status)
+static void free_work(void *data)
 {
-    free_cmd *f = arg;
-    if (status == CL_COMPLETE) {
-        if (f->fn) /* the callback owns the freeing (API spec, clEnqueueSVMFree) */
-            f->fn((cl_command_queue)f->queue, f->n, f->ptrs, f->user_data);
-        else
-            for (cl_uint i = 0; i < f->n; i++)
-                if (f->ptrs[i])
-                    clsvm_svm_free_ptr(f->queue->owner, f->ptrs[i]);
-    }
-    free(f);
+    free_cmd *f = data;
+    if (f->fn) /* the callback owns the freeing (API spec, clEnqueueSVMFree) */
+        f->fn((cl_command_queue)f->queue, f->n, f->ptrs, f->user_data);
+    else
+        for (cl_uint i = 0; i < f->n; i++)
+            if (f->ptrs[i])
+                clsvm_svm_free_ptr(f->queue->owner, f->ptrs[i]);
 }
 
 cl_int CL_API_CALL clsvm_clEnqueueSVMFree(cl_command_queue command_queue, cl_uint num_svm_pointers,
@@ -133,7 +124,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMFree(cl_command_queue command_queue, cl_uin
             *event = NULL;
         return err;
     }
-    free_cmd *f = malloc(sizeof *f + (size_t)num_svm_pointers * sizeof(void *));
+    size_t fsize = sizeof(free_cmd) + (size_t)num_svm_pointers * sizeof(void *);
+    free_cmd *f = malloc(fsize);
     if (!f) {
         if (event)
             *event = NULL;
@@ -146,9 +138,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMFree(cl_command_queue command_queue, cl_uin
     if (num_svm_pointers)
         memcpy(f->ptrs, svm_pointers, (size_t)num_svm_pointers * sizeof(void *));
     err = clsvm_host_command(q, CL_COMMAND_SVM_FREE, CL_FALSE, num_events_in_wait_list,
-                             event_wait_list, free_work, f, event);
-    if (err != CL_SUCCESS)
-        free(f);
+                             event_wait_list, free_work, f, fsize, 1, event);
+    free(f);
     return err;
 }
 
@@ -159,12 +150,11 @@ typedef struct copy_cmd {
     size_t size;
 } copy_cmd;
 
-static void copy_work(void *arg, cl_int status)
+static void copy_work(void *data)
 {
-    copy_cmd *c = arg;
-    if (status == CL_COMPLETE && c->size)
+    copy_cmd *c = data;
+    if (c->size)
         memcpy(c->dst, c->src, c->size);
-    free(c);
 }
 
 cl_int CL_API_CALL clsvm_clEnqueueSVMMemcpy(cl_command_queue command_queue, cl_bool blocking_copy,
@@ -182,20 +172,14 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMemcpy(cl_command_queue command_queue, cl_b
     uintptr_t d = (uintptr_t)dst_ptr, s = (uintptr_t)src_ptr;
     if (err == CL_SUCCESS && size && d < s + size && s < d + size)
         err = CL_MEM_COPY_OVERLAP;
-    copy_cmd *c = NULL;
-    if (err == CL_SUCCESS && !(c = malloc(sizeof *c)))
-        err = CL_OUT_OF_HOST_MEMORY;
     if (err != CL_SUCCESS) {
         if (event)
             *event = NULL;
         return err;
     }
-    *c = (copy_cmd){dst_ptr, src_ptr, size};
-    err = clsvm_host_command(q, CL_COMMAND_SVM_MEMCPY, blocking_copy, num_events_in_wait_list,
-                             event_wait_list, copy_work, c, event);
-    if (err != CL_SUCCESS)
-        free(c);
-    return err;
+    copy_cmd c = {dst_ptr, src_ptr, size};
+    return clsvm_host_command(q, CL_COMMAND_SVM_MEMCPY, blocking_copy, num_events_in_wait_list,
+                              event_wait_list, copy_work, &c, sizeof c, 0, event);
 }
 
 /* ---- clEnqueueSVMMemFill ---- */
@@ -205,12 +189,10 @@ typedef struct fill_cmd {
     unsigned char pattern[128]; /* a copy: the pattern may be reused once the call returns */
 } fill_cmd;
 
-static void fill_work(void *arg, cl_int status)
+static void fill_work(void *data)
 {
-    fill_cmd *f = arg;
-    if (status == CL_COMPLETE)
-        clsvm_fill_pattern(f->dst, f->size, f->pattern, f->psize);
-    free(f);
+    fill_cmd *f = data;
+    clsvm_fill_pattern(f->dst, f->size, f->pattern, f->psize);
 }
 
 cl_int CL_API_CALL clsvm_clEnqueueSVMMemFill(cl_command_queue command_queue, void *svm_ptr,
@@ -228,23 +210,17 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMemFill(cl_command_queue command_queue, voi
         err = CL_INVALID_VALUE;
     if (err == CL_SUCCESS)
         err = check_range(q->owner, svm_ptr, size, 1, NULL);
-    fill_cmd *f = NULL;
-    if (err == CL_SUCCESS && !(f = malloc(sizeof *f)))
-        err = CL_OUT_OF_HOST_MEMORY;
     if (err != CL_SUCCESS) {
         if (event)
             *event = NULL;
         return err;
     }
-    f->dst = svm_ptr;
-    f->size = size;
-    f->psize = pattern_size;
-    memcpy(f->pattern, pattern, pattern_size);
-    err = clsvm_host_command(q, CL_COMMAND_SVM_MEMFILL, CL_FALSE, num_events_in_wait_list,
-                             event_wait_list, fill_work, f, event);
-    if (err != CL_SUCCESS)
-        free(f);
-    return err;
+    fill_cmd f = {svm_ptr, size, pattern_size, {0}};
+    memcpy(f.pattern, pattern, pattern_size);
+    /* Only the pattern bytes in use are copied along. */
+    return clsvm_host_command(q, CL_COMMAND_SVM_MEMFILL, CL_FALSE, num_events_in_wait_list,
+                              event_wait_list, fill_work, &f,
+                              offsetof(fill_cmd, pattern) + pattern_size, 0, event);
 }
 
 /* ---- clEnqueueSVMMap / Unmap ---- */
@@ -268,8 +244,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMap(cl_command_queue command_queue, cl_bool
             *event = NULL;
         return err;
     }
-    return clsvm_host_command(q, CL_COMMAND_SVM_MAP, blocking_map, num_events_in_wait_list,
-                              event_wait_list, no_work, NULL, event);
+    return clsvm_host_order(q, CL_COMMAND_SVM_MAP, blocking_map, num_events_in_wait_list,
+                            event_wait_list, event);
 }
 
 cl_int CL_API_CALL clsvm_clEnqueueSVMUnmap(cl_command_queue command_queue, void *svm_ptr,
@@ -285,8 +261,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMUnmap(cl_command_queue command_queue, void 
             *event = NULL;
         return err;
     }
-    return clsvm_host_command(q, CL_COMMAND_SVM_UNMAP, CL_FALSE, num_events_in_wait_list,
-                              event_wait_list, no_work, NULL, event);
+    return clsvm_host_order(q, CL_COMMAND_SVM_UNMAP, CL_FALSE, num_events_in_wait_list,
+                            event_wait_list, event);
 }
 
 /* ---- clEnqueueSVMMigrateMem ---- */
@@ -311,6 +287,6 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMigrateMem(cl_command_queue command_queue,
             *event = NULL;
         return err;
     }
-    return clsvm_host_command(q, CL_COMMAND_SVM_MIGRATE_MEM, CL_FALSE, num_events_in_wait_list,
-                              event_wait_list, no_work, NULL, event);
+    return clsvm_host_order(q, CL_COMMAND_SVM_MIGRATE_MEM, CL_FALSE, num_events_in_wait_list,
+                            event_wait_list, event);
 }

@@ -1,7 +1,7 @@
 /* event.c: events: wait lists going down, events coming back from enqueues, event queries and
  * clWaitForEvents. An event wrapper holds references on its context (owner) and, unless it is a
  * user event, on its queue (parent), so CL_EVENT_COMMAND_QUEUE/CONTEXT are answered from it.
- * Events of clsvm's host commands (host_command.c) stand on a backend barrier or marker and
+ * Events of clsvm's host commands (host_command.c) stand on a backend native kernel and
  * carry the SVM command type they report in the upper half of the wrapper's flags. */
 #include "host_command.h"
 

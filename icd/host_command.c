@@ -1,40 +1,53 @@
-/* host_command.c: host commands ordered by the backend's queue (see host_command.h for the
- * mechanism). Only portable backend calls are used: user events, markers and barriers with wait
- * lists, CL_COMPLETE event callbacks and clSetUserEventStatus from inside a callback.
+/* host_command.c: host commands as backend native kernels (see host_command.h for why).
  *
- * Failed wait lists. The spec calls a CL_COMPLETE callback also when the command terminates
- * with an error, but pocl 3.1 calls callbacks only on an exact status match, so when a wait
- * event fails, M fails and its callback never runs. B waits on M as well as on U, so the
- * application still sees the failure at once; the record (and the queue reference it holds) is
- * reclaimed by clsvm_host_sweep(), which the failure paths call (a failed wait, a negative
- * status query). To find records, pending commands sit in lists striped by queue (no global
- * lock: commands of one queue share a stripe, others rarely do). */
+ * The argument block handed to clEnqueueNativeKernel is {fn, ticket, queue, data}; the backend
+ * copies it at enqueue time and frees its copy with the command, so a command whose wait list
+ * fails (and whose function therefore never runs) leaks nothing, except where the command holds
+ * its queue (hold_queue): then a ticket records the reference so clsvm_host_sweep() can drop it.
+ *
+ * Ticket ownership, every transition under its stripe's lock:
+ *   PENDING  created by the enqueuer, not listed; the native function may already run (a
+ *            device that executes on the enqueuing thread runs it inside the enqueue call)
+ *   LISTED   the enqueuer listed it with the command's event, so a sweep can find it
+ *   DONE     claimed by the native function or by the sweep; the claimer releases the queue
+ * The ticket is freed by whoever sees it last: the native function or the sweep when it was
+ * LISTED, else the enqueuer (which then finds it DONE). A command's function and a sweep never
+ * both claim it: the sweep claims only commands whose event is negative, which the backend
+ * never runs. Tickets sit in lists striped by queue (no global lock). */
 #include "host_command.h"
 
 #include "fork.h"
+#include "log.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
-typedef struct host_cmd host_cmd;
-struct host_cmd {
-    clsvm_host_fn fn;
-    void *arg;
-    cl_event user;    /* U: completed by the callback; gates the returned event */
-    cl_event marker;  /* M: completes when the wait list has */
-    clsvm_obj *queue; /* held until the work is done: fn may hand the queue to the app */
-    host_cmd *prev, *next;
+enum { T_PENDING, T_LISTED, T_DONE };
+
+typedef struct ticket ticket;
+struct ticket {
+    clsvm_obj *queue; /* the reference the command holds */
+    cl_event ev;      /* the command's backend event, retained while LISTED */
+    ticket *prev, *next;
     unsigned stripe;
-    int listed; /* in its stripe's list; whoever unlinks it (callback or sweep) finishes it */
-    cl_uint nwait;
-    cl_event wait[]; /* backend wait events, retained: their status decides whether to run */
+    int state;
 };
 
-/* ---- pending commands, striped by queue ---- */
+/* What the backend copies: the host function, its ticket (or NULL) and the data. */
+typedef struct block {
+    clsvm_host_fn fn;
+    ticket *t;
+    clsvm_obj *queue;
+    max_align_t data[]; /* the data, aligned for any type */
+} block;
+
+/* ---- tickets, striped by queue ---- */
 #define STRIPES 64
 static struct stripe {
     pthread_mutex_t mu;
-    host_cmd *head;
+    ticket *head;
 } stripes[STRIPES];
 static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
 
@@ -44,46 +57,122 @@ static void stripes_init(void)
         pthread_mutex_init(&stripes[i].mu, NULL);
 }
 
-static void pending_add(host_cmd *h)
+static ticket *ticket_new(clsvm_obj *q)
 {
     pthread_once(&stripes_once, stripes_init);
-    h->stripe = (unsigned)(((uintptr_t)h->queue / CLSVM_SLOT_SIZE) % STRIPES);
-    struct stripe *s = &stripes[h->stripe];
-    pthread_mutex_lock(&s->mu);
-    h->prev = NULL;
-    h->next = s->head;
-    if (s->head)
-        s->head->prev = h;
-    s->head = h;
-    h->listed = 1;
-    pthread_mutex_unlock(&s->mu);
+    ticket *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->queue = q;
+    t->stripe = (unsigned)(((uintptr_t)q / CLSVM_SLOT_SIZE) % STRIPES);
+    t->state = T_PENDING;
+    clsvm_obj_retain(q);
+    return t;
 }
 
 /* Caller holds the stripe's lock. */
-static void pending_unlink(host_cmd *h)
+static void ticket_unlink(ticket *t)
 {
-    struct stripe *s = &stripes[h->stripe];
-    if (h->prev)
-        h->prev->next = h->next;
+    struct stripe *s = &stripes[t->stripe];
+    if (t->prev)
+        t->prev->next = t->next;
     else
-        s->head = h->next;
-    if (h->next)
-        h->next->prev = h->prev;
-    h->prev = h->next = NULL;
-    h->listed = 0;
+        s->head = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    t->prev = t->next = NULL;
 }
 
-/* Take h out of the pending list; 0 when the sweep already did (then the sweep finishes it). */
-static int pending_claim(host_cmd *h)
+/* The enqueuer's last step: list t with the command's event, or free it when the command has
+ * already run (its function found it PENDING and left it to us). */
+static void ticket_publish(ticket *t, cl_event ev)
 {
-    struct stripe *s = &stripes[h->stripe];
+    struct stripe *s = &stripes[t->stripe];
     pthread_mutex_lock(&s->mu);
-    int mine = h->listed;
-    if (mine)
-        pending_unlink(h);
+    int ran = t->state == T_DONE;
+    if (!ran) {
+        clsvm_be->clRetainEvent(ev);
+        t->ev = ev;
+        t->prev = NULL;
+        t->next = s->head;
+        if (s->head)
+            s->head->prev = t;
+        s->head = t;
+        t->state = T_LISTED;
+    }
     pthread_mutex_unlock(&s->mu);
-    return mine;
+    if (ran)
+        free(t);
 }
+
+/* The native function's claim; returns whether it must free t (it was listed). */
+static int ticket_claim(ticket *t)
+{
+    struct stripe *s = &stripes[t->stripe];
+    pthread_mutex_lock(&s->mu);
+    int listed = t->state == T_LISTED;
+    if (listed)
+        ticket_unlink(t);
+    t->state = T_DONE;
+    pthread_mutex_unlock(&s->mu);
+    return listed;
+}
+
+static cl_int event_status(cl_event be)
+{
+    cl_int s = CL_COMPLETE;
+    if (clsvm_be->clGetEventInfo(be, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof s, &s, NULL) !=
+        CL_SUCCESS)
+        return CL_COMPLETE;
+    return s;
+}
+
+void clsvm_host_sweep(void)
+{
+    pthread_once(&stripes_once, stripes_init);
+    for (int i = 0; i < STRIPES; i++) {
+        ticket *dead = NULL;
+        pthread_mutex_lock(&stripes[i].mu);
+        for (ticket *t = stripes[i].head, *next; t; t = next) {
+            next = t->next;
+            if (event_status(t->ev) < 0) { /* terminated: its function will never run */
+                ticket_unlink(t);
+                t->state = T_DONE;
+                t->next = dead;
+                dead = t;
+            }
+        }
+        pthread_mutex_unlock(&stripes[i].mu);
+        for (ticket *t = dead, *next; t; t = next) {
+            next = t->next;
+            clsvm_be->clReleaseEvent(t->ev);
+            clsvm_obj_release(t->queue);
+            free(t);
+        }
+    }
+}
+
+/* ---- the command ---- */
+static void CL_CALLBACK host_native(void *arg)
+{
+    block *b = arg;
+    ticket *t = b->t;
+    int mine = t ? ticket_claim(t) : 0;
+    b->fn(b->data);
+    if (!t)
+        return;
+    /* The backend holds its own reference on the queue while this command runs, so dropping
+     * the application's last one here cannot make it finish or free the queue under us. */
+    cl_event ev = mine ? t->ev : NULL;
+    if (mine)
+        free(t);
+    if (ev)
+        clsvm_be->clReleaseEvent(ev);
+    clsvm_obj_release(b->queue);
+}
+
+static cl_int command_out(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_event ev,
+                          cl_event *event);
 
 cl_int clsvm_host_waitlist_check(clsvm_obj *q, cl_uint n, const cl_event *list)
 {
@@ -99,157 +188,119 @@ cl_int clsvm_host_waitlist_check(clsvm_obj *q, cl_uint n, const cl_event *list)
     return CL_SUCCESS;
 }
 
-static void host_cmd_free(host_cmd *h)
+/* Every CPU device runs native kernels; a device that does not cannot run clsvm's SVM commands
+ * (nor share memory with the host as they assume). */
+static int runs_native(clsvm_obj *q)
 {
-    for (cl_uint i = 0; i < h->nwait; i++)
-        clsvm_be->clReleaseEvent(h->wait[i]);
-    if (h->marker)
-        clsvm_be->clReleaseEvent(h->marker);
-    if (h->user)
-        clsvm_be->clReleaseEvent(h->user);
-    /* Last: if this is the queue's last reference, the backend may flush or finish it, which
-     * must not wait for this command (U is already set when called from the callback). */
-    if (h->queue)
-        clsvm_obj_release(h->queue);
-    free(h);
+    cl_device_exec_capabilities caps = 0;
+    if (!clsvm_be->clEnqueueNativeKernel || !q->parent ||
+        clsvm_be->clGetDeviceInfo(q->parent->be, CL_DEVICE_EXECUTION_CAPABILITIES, sizeof caps,
+                                  &caps, NULL) != CL_SUCCESS)
+        return 0;
+    return (caps & CL_EXEC_NATIVE_KERNEL) != 0;
 }
 
-/* Do (status CL_COMPLETE) or abandon (negative) the work, release U, free the record. */
-static void host_cmd_finish(host_cmd *h, cl_int status)
+static void log_no_native(void)
 {
-    h->fn(h->arg, status);
-    clsvm_be->clSetUserEventStatus(h->user, status < 0 ? status : CL_COMPLETE);
-    host_cmd_free(h);
-}
-
-static cl_int event_status(cl_event be)
-{
-    cl_int s = CL_COMPLETE;
-    if (clsvm_be->clGetEventInfo(be, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof s, &s, NULL) !=
-        CL_SUCCESS)
-        return CL_COMPLETE;
-    return s;
-}
-
-/* Runs when M completes (or, on backends that follow the spec, terminates). The wait events'
- * own statuses are checked too: the work runs only if every one of them completed. */
-static void CL_CALLBACK host_cmd_run(cl_event marker, cl_int status, void *record)
-{
-    host_cmd *h = record;
-    (void)marker;
-    if (!pending_claim(h))
-        return;
-    for (cl_uint i = 0; i < h->nwait && status >= 0; i++) {
-        cl_int s = event_status(h->wait[i]);
-        if (s < 0)
-            status = s;
-    }
-    if (status > 0) /* not a CL_COMPLETE callback; treat as a failure */
-        status = CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST;
-    host_cmd_finish(h, status);
-}
-
-void clsvm_host_sweep(void)
-{
-    pthread_once(&stripes_once, stripes_init);
-    for (int i = 0; i < STRIPES; i++) {
-        host_cmd *dead = NULL;
-        pthread_mutex_lock(&stripes[i].mu);
-        for (host_cmd *h = stripes[i].head, *next; h; h = next) {
-            next = h->next;
-            /* A failed M stays failed and never calls back (pocl 3.1): the record is ours. */
-            if (event_status(h->marker) < 0) {
-                pending_unlink(h);
-                h->next = dead;
-                dead = h;
-            }
-        }
-        pthread_mutex_unlock(&stripes[i].mu);
-        for (host_cmd *h = dead, *next; h; h = next) {
-            next = h->next;
-            host_cmd_finish(h, CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST);
-        }
-    }
-}
-
-static int queue_in_order(clsvm_obj *q)
-{
-    cl_command_queue_properties p = 0;
-    if (clsvm_be->clGetCommandQueueInfo(q->be, CL_QUEUE_PROPERTIES, sizeof p, &p, NULL) !=
-        CL_SUCCESS)
-        return 1; /* a barrier is correct either way */
-    return !(p & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE);
+    static atomic_int logged;
+    if (!atomic_exchange(&logged, 1))
+        clsvm_log(CLSVM_LOG_ERROR, "svm: clEnqueueSVM* fail with CL_OUT_OF_RESOURCES: the device "
+                                   "runs no native kernels, which clsvm's SVM commands are "
+                                   "(use a CPU device) (logged once)");
 }
 
 cl_int clsvm_host_command(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_uint nwait,
-                          const cl_event *wait, clsvm_host_fn fn, void *arg, cl_event *event)
+                          const cl_event *wait, clsvm_host_fn fn, const void *data, size_t size,
+                          int hold_queue, cl_event *event)
 {
     if (event)
         *event = NULL;
-    host_cmd *h = calloc(1, sizeof *h + (size_t)nwait * sizeof(cl_event));
-    if (!h)
-        return CL_OUT_OF_HOST_MEMORY;
-    h->fn = fn;
-    h->arg = arg;
-    h->queue = q;
-    clsvm_obj_retain(q);
-    for (; h->nwait < nwait; h->nwait++) {
-        h->wait[h->nwait] = clsvm_unwrap(wait[h->nwait], CLSVM_EVENT);
-        clsvm_be->clRetainEvent(h->wait[h->nwait]);
-    }
-    cl_int err = CL_SUCCESS;
-    h->user = clsvm_be->clCreateUserEvent(q->owner->be, &err);
-    if (!h->user) {
-        host_cmd_free(h);
-        return err != CL_SUCCESS ? err : CL_OUT_OF_RESOURCES;
-    }
-    err = clsvm_be->clEnqueueMarkerWithWaitList(q->be, nwait, nwait ? h->wait : NULL, &h->marker);
-    if (err != CL_SUCCESS) {
-        h->marker = NULL;
-        host_cmd_free(h);
-        return err;
-    }
-    /* B waits on U (the work is done) and on M (so a failed wait list fails B at once). On an
-     * in-order queue a barrier keeps every later command behind the work; on an out-of-order
-     * queue later commands depend on it only through its event, so a marker. */
-    cl_event b = NULL, gate[2] = {h->user, h->marker};
-    if (queue_in_order(q))
-        err = clsvm_be->clEnqueueBarrierWithWaitList(q->be, 2, gate, &b);
-    else
-        err = clsvm_be->clEnqueueMarkerWithWaitList(q->be, 2, gate, &b);
-    if (err != CL_SUCCESS) {
-        /* M is enqueued but harmless: nothing hangs on it. */
-        host_cmd_free(h);
-        return err;
-    }
-    /* Registered last: the callback may run at once (M may be complete already); the record
-     * must be complete and findable by then. */
-    pending_add(h);
-    cl_event user = h->user;
-    err = clsvm_be->clSetEventCallback(h->marker, CL_COMPLETE, host_cmd_run, h);
-    if (err != CL_SUCCESS) {
-        /* Unblock B as failed so nothing waits forever; the work is not done. */
-        if (pending_claim(h)) {
-            clsvm_be->clSetUserEventStatus(user, CL_OUT_OF_RESOURCES);
-            host_cmd_free(h);
-        }
-        clsvm_be->clReleaseEvent(b);
+    if (!runs_native(q)) {
+        log_no_native();
         return CL_OUT_OF_RESOURCES;
     }
-    /* From here on h belongs to the callback (or to the sweep). */
+    clsvm_evlist wl;
+    cl_int err = clsvm_evlist_unwrap(nwait, wait, &wl);
+    if (err != CL_SUCCESS)
+        return err;
+    /* Small blocks (everything but a long free list) are built on the stack. */
+    _Alignas(max_align_t) unsigned char local[512];
+    size_t bsize = offsetof(block, data) + size;
+    block *b = bsize <= sizeof local ? (block *)local : malloc(bsize);
+    ticket *t = NULL;
+    if (!b || (hold_queue && !(t = ticket_new(q)))) {
+        if (b != (block *)local)
+            free(b);
+        clsvm_evlist_done(&wl);
+        return CL_OUT_OF_HOST_MEMORY;
+    }
+    b->fn = fn;
+    b->t = t;
+    b->queue = q;
+    memcpy(b->data, data, size);
+    cl_event ev = NULL;
+    int want_ev = blocking || event || t;
+    err = clsvm_be->clEnqueueNativeKernel(q->be, host_native, b, bsize, 0, NULL, NULL, nwait,
+                                          wl.list, want_ev ? &ev : NULL);
+    clsvm_evlist_done(&wl);
+    if (b != (block *)local)
+        free(b);
+    if (err != CL_SUCCESS) {
+        /* Nothing enqueued: the ticket was never seen by a command. */
+        if (t) {
+            clsvm_obj_release(q);
+            free(t);
+        }
+        return err;
+    }
+    if (t)
+        ticket_publish(t, ev);
+    return command_out(q, type, blocking, ev, event);
+}
+
+cl_int clsvm_host_order(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_uint nwait,
+                        const cl_event *wait, cl_event *event)
+{
+    if (event)
+        *event = NULL;
+    /* Nothing to wait for, nobody to tell: later commands are ordered by what came before it
+     * anyway, and the host learns the memory is ready only through something that waits for
+     * the earlier commands too. */
+    if (!blocking && !nwait && !event)
+        return CL_SUCCESS;
+    clsvm_evlist wl;
+    cl_int err = clsvm_evlist_unwrap(nwait, wait, &wl);
+    if (err != CL_SUCCESS)
+        return err;
+    cl_event ev = NULL;
+    err = clsvm_be->clEnqueueMarkerWithWaitList(q->be, nwait, wl.list, &ev);
+    clsvm_evlist_done(&wl);
+    if (err != CL_SUCCESS)
+        return err;
+    return command_out(q, type, blocking, ev, event);
+}
+
+/* The common end of both: wait when blocking, hand out (or drop) the event. */
+static cl_int command_out(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_event ev,
+                          cl_event *event)
+{
+    cl_int err;
     if (blocking) {
-        err = clsvm_be->clWaitForEvents(1, &b);
+        err = clsvm_be->clWaitForEvents(1, &ev);
+        if (err == CL_SUCCESS && event_status(ev) < 0)
+            err = CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST;
         if (err != CL_SUCCESS) {
             clsvm_host_sweep();
-            clsvm_be->clReleaseEvent(b);
+            clsvm_be->clReleaseEvent(ev);
             return CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST;
         }
     }
     if (!event) {
-        clsvm_be->clReleaseEvent(b);
+        if (ev)
+            clsvm_be->clReleaseEvent(ev);
         return CL_SUCCESS;
     }
-    return clsvm_event_out_typed(CL_SUCCESS, (cl_command_queue)q, b, event, type);
+    return clsvm_event_out_typed(CL_SUCCESS, (cl_command_queue)q, ev, event, type);
 }
 
 /* ---- fork() (fork.h) ----

@@ -77,6 +77,17 @@ EXPORT void fake_backend_log_clear(void)
     pthread_mutex_unlock(&lock);
 }
 
+/* Native kernels (clsvm's host commands): whether the device reports CL_EXEC_NATIVE_KERNEL,
+ * and an error clEnqueueNativeKernel returns instead of running the function (0: none). */
+static int native_off;
+static cl_int native_fail;
+
+EXPORT void fake_backend_native(int available, cl_int fail_with)
+{
+    native_off = !available;
+    native_fail = fail_with;
+}
+
 /* Objects created and not yet released for the last time. */
 EXPORT int fake_backend_live(void)
 {
@@ -310,6 +321,9 @@ static cl_int CL_API_CALL f_GetDeviceInfo(cl_device_id d, cl_device_info param, 
         ANSWER_VAL(cl_ulong, 1ull << 28);
     case CL_DEVICE_SVM_CAPABILITIES:
         ANSWER_VAL(cl_device_svm_capabilities, 0);
+    case CL_DEVICE_EXECUTION_CAPABILITIES:
+        ANSWER_VAL(cl_device_exec_capabilities,
+                   CL_EXEC_KERNEL | (native_off ? 0 : CL_EXEC_NATIVE_KERNEL));
     case CL_DEVICE_NUMERIC_VERSION:
         ANSWER_VAL(cl_version, CL_MAKE_VERSION(3, 0, 0));
     default:
@@ -579,6 +593,35 @@ static cl_int CL_API_CALL f_EnqueueWriteBuffer(cl_command_queue q, cl_mem m, cl_
     return CL_SUCCESS;
 }
 
+/* Runs the function at once on a copy of args, as the spec requires the copy. */
+static cl_int CL_API_CALL f_EnqueueNativeKernel(cl_command_queue q, void(CL_CALLBACK *fn)(void *),
+                                                void *args, size_t cb_args, cl_uint nmem,
+                                                const cl_mem *mems, const void **locs, cl_uint nw,
+                                                const cl_event *wl, cl_event *ev)
+{
+    struct fake *fq = own(q, K_QUEUE);
+    logf_("clEnqueueNativeKernel %s size=%zu mems=%u waits=%u%s\n", nm(q, K_QUEUE), cb_args, nmem,
+          nw, wait_list_ok(nw, wl) ? "" : " BAD-WAIT-LIST");
+    (void)mems;
+    (void)locs;
+    if (!fq)
+        return CL_INVALID_COMMAND_QUEUE;
+    if (!fn || (args == NULL) != (cb_args == 0))
+        return CL_INVALID_VALUE;
+    if (!wait_list_ok(nw, wl))
+        return CL_INVALID_EVENT_WAIT_LIST;
+    if (native_fail)
+        return native_fail;
+    void *copy = malloc(cb_args);
+    if (!copy)
+        return CL_OUT_OF_HOST_MEMORY;
+    memcpy(copy, args, cb_args);
+    fn(copy);
+    free(copy);
+    complete_event(fq, CL_COMMAND_NATIVE_KERNEL, ev);
+    return CL_SUCCESS;
+}
+
 static cl_int CL_API_CALL f_RetainEvent(cl_event e)
 {
     return retain(e, K_EVENT, "clRetainEvent", CL_INVALID_EVENT);
@@ -677,6 +720,7 @@ static void fill_table(void)
     table.clSetMemObjectDestructorCallback = f_SetMemObjectDestructorCallback;
     table.clEnqueueReadBuffer = f_EnqueueReadBuffer;
     table.clEnqueueWriteBuffer = f_EnqueueWriteBuffer;
+    table.clEnqueueNativeKernel = f_EnqueueNativeKernel;
     table.clRetainEvent = f_RetainEvent;
     table.clReleaseEvent = f_ReleaseEvent;
     table.clGetEventInfo = f_GetEventInfo;

@@ -66,6 +66,12 @@ target_compile_definitions(test_icd_forwarding
                            PRIVATE FAKE_BACKEND_PATH="$<TARGET_FILE:clsvm_fake_backend>")
 target_link_libraries(test_icd_forwarding PRIVATE ${CMAKE_DL_LIBS})
 add_dependencies(test_icd_forwarding clsvm_fake_backend)
+# clEnqueueSVM* host commands on the fake backend: native kernels, refused enqueues.
+clsvm_icd_test(test_icd_host_command)
+target_compile_definitions(test_icd_host_command
+                           PRIVATE FAKE_BACKEND_PATH="$<TARGET_FILE:clsvm_fake_backend>")
+target_link_libraries(test_icd_host_command PRIVATE ${CMAKE_DL_LIBS})
+add_dependencies(test_icd_host_command clsvm_fake_backend)
 
 # SVM capabilities from the backend's device: the fake as a CPU, a GPU and a 32-bit CPU device.
 clsvm_icd_test(test_icd_svm_caps_backend ENV FAKE_BACKEND_DEVICE=cpu)

@@ -9,6 +9,7 @@
 #define CLSVM_TEST_SVM_TEST_H
 
 #include "icd/icd_test.h"
+#include "svm/inline_device.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -39,6 +40,7 @@ static int svm_failures;
                      (int)svm_got_, icd_err_name(svm_want_), (int)svm_want_);                      \
     } while (0)
 
+
 static inline int svm_exit_code(void)
 {
     if (svm_failures) {
@@ -61,6 +63,8 @@ typedef struct svm_env {
     int is_clsvm;     /* platform name starts with "clsvm" */
     unsigned va_bits; /* CLSVM_VA_BITS as clsvm reads it */
     cl_device_svm_capabilities caps;
+    int inline_;    /* the device runs commands on the calling thread (inline_device.h) */
+    int any_inline; /* some device of the context does */
 } svm_env;
 
 /* CLSVM_VA_BITS the way clsvm parses it (docs/configuration.md: decimal 32..48, anything else
@@ -78,17 +82,60 @@ static inline unsigned svm_va_bits(void)
     return (unsigned)v;
 }
 
+/* One context with every device of the platform, and a queue on the last of them: with
+ * POCL_DEVICES="pthread basic" the basic device is reported first, so it shares the context and
+ * its SVM while the commands run on the other device (test_svm_devices uses each device). */
 static inline void svm_env_open(svm_env *e)
 {
     memset(e, 0, sizeof *e);
     e->platform = icd_test_platform();
     e->is_clsvm = strncmp(icd_platform_name(e->platform), "clsvm", 5) == 0;
     e->va_bits = svm_va_bits();
-    e->device = icd_test_device(e->platform);
-    e->context = icd_test_context(e->platform, e->device);
+    cl_device_id dev[8];
+    cl_uint n = 0;
+    CHECK_CL(clGetDeviceIDs(e->platform, CL_DEVICE_TYPE_ALL, 8, dev, &n));
+    CHECK(n >= 1);
+    if (n > 8)
+        n = 8;
+    e->device = dev[n - 1];
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)e->platform, 0};
+    cl_int err = CL_SUCCESS;
+    e->context = clCreateContext(props, n, dev, NULL, NULL, &err);
+    CHECK_CL(err);
     e->queue = icd_test_queue(e->context, e->device, NULL);
     ICD_GET_INFO(clGetDeviceInfo, e->device, CL_DEVICE_SVM_CAPABILITIES, e->caps);
+    for (cl_uint i = 0; i < n; i++) {
+        int on_caller = device_runs_on_caller(e->context, dev[i]);
+        CHECK(on_caller >= 0);
+        if (dev[i] == e->device)
+            e->inline_ = on_caller;
+        e->any_inline |= on_caller;
+    }
 }
+
+/* A part of a test that cannot work on a device that runs commands on the calling thread:
+ * returns 0 and says so when the part must not run there. */
+static inline int svm_part_runs(const svm_env *e, const char *part, const char *why)
+{
+    if (!e->inline_)
+        return 1;
+    SKIP_PART("%s: %s; %s", part, why, INLINE_DEVICE_WHY);
+    return 0;
+}
+
+/* The same for a whole test: exit 77 (ctest: skipped) with the reason. */
+static inline void svm_test_runs(const svm_env *e, const char *why)
+{
+    if (e->inline_) {
+        printf("skipped: %s; %s\n", why, INLINE_DEVICE_WHY);
+        exit(SVM_TEST_SKIP);
+    }
+}
+
+#define SVM_WHY_CONCURRENT "it needs a kernel running while the host works"
+#define SVM_WHY_USER_EVENT                                                                         \
+    "it completes a user event that a command waits on, which deadlocks pocl 3.1 there (pocl "     \
+    "alone too)"
 
 static inline void svm_env_close(svm_env *e)
 {

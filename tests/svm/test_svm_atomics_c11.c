@@ -207,7 +207,8 @@ int main(void)
         const char *opts = variants[i] ? variants[i] : "(no options)";
         cl_program prog = icd_test_program(e.context, e.device, src, variants[i]);
         concurrent_adds(&e, prog, opts);
-        spin_on_host_flag(&e, prog, opts);
+        if (svm_part_runs(&e, "a kernel spinning on a host flag", SVM_WHY_CONCURRENT))
+            spin_on_host_flag(&e, prog, opts);
         CHECK_CL(clReleaseProgram(prog));
     }
     compile_and_link_cl20(&e);
