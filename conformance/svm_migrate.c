@@ -137,7 +137,13 @@ int main(void)
         clEnqueueSVMMap(e.queue, CL_TRUE, CL_MAP_WRITE, buf[0], sizeof(cl_uint), 0, NULL, NULL));
     buf[0][0] = 7;
     CHECK_CL(clEnqueueSVMUnmap(e.queue, buf[0], 0, NULL, NULL));
-    gated_migration(&e, k, buf[0]);
+    /* Completing a user event a command waits on deadlocks pocl 3.1's basic device (alone too). */
+    if (!e.inline_)
+        gated_migration(&e, k, buf[0]);
+    else
+        SKIP_PART("migration gated by a user event: it completes a user event that a command waits "
+                  "on, which deadlocks pocl 3.1 there; %s",
+                  INLINE_DEVICE_WHY);
 
     /* Errors (CL_INVALID_VALUE): no pointers, a NULL list, a NULL pointer, a range past the
      * allocation, unknown flag bits. */
@@ -161,5 +167,5 @@ int main(void)
     CHECK_CL(clReleaseProgram(p));
     conf_close(&e);
     printf("ok\n");
-    return 0;
+    return test_exit_code();
 }

@@ -79,7 +79,7 @@ clsvm_svm_test(test_svm_two_devices ENV "POCL_DEVICES=pthread basic")
 # 60 s watchdog). Run on every device set below.
 clsvm_svm_test(test_svm_inline_device TIMEOUT 90)
 # Several devices in one context: SVM shared by a kernel on each device's queue.
-clsvm_svm_test(test_svm_devices)
+clsvm_svm_test(test_svm_devices ENV "POCL_DEVICES=pthread basic")
 # Profiling times of SVM commands bracket the work (a 256 MiB memcpy's START..END).
 clsvm_svm_test(test_svm_profiling)
 # Map, unmap and migrate as markers or nothing: still ordered behind kernels, still failing.
@@ -106,6 +106,6 @@ endfunction()
 foreach(t test_svm_alloc test_svm_free_unknown test_svm_caps test_svm_coarse test_svm_fine
           test_svm_linked test_svm_enqueue test_svm_buffer test_svm_threads test_svm_fill
           test_svm_enqueue_order test_svm_atomics_c11 test_svm_enqueue_ptrs test_svm_inline_device
-          test_svm_devices test_svm_profiling test_svm_fast_path test_svm_two_devices)
+          test_svm_profiling test_svm_fast_path)
   clsvm_device_reruns(${t} svm ${t})
 endforeach()
