@@ -317,7 +317,8 @@ static char *compute_list(void)
                     good[ng++] = t.v[i].name;
                     bytes += strlen(t.v[i].name) + 1;
                 }
-            if (good) {
+            /* No function at all: not a kernel library (or not what clang gave back). */
+            if (good && ng) {
                 qsort(good, ng, sizeof *good, by_name);
                 text = malloc(bytes);
                 char *w = text;

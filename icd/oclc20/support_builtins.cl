@@ -6,7 +6,9 @@
  * Each table row is one declaration of opencl-c.h (same name, parameter types and address
  * spaces, so the same mangled name); test_oclc20_builtin_surface calls every built-in the device
  * lists, under CL1.2, CL2.0 and CL3.0, and fails on any left unresolved. Each body forwards to
- * a form pocl's library has.
+ * a form pocl's library has under its SPIR name (never to pocl's internal functions, whose
+ * calling convention and argument types differ: pocl would link them and write a kernel cache
+ * entry it cannot read back).
  */
 
 /* ---- cl_khr_{global,local}_int32_{base,extended}_atomics: atom_* on 32-bit integers ----
@@ -71,50 +73,52 @@ __attribute__((overloadable)) void write_mem_fence(cl_mem_fence_flags flags)
     atomic_work_item_fence(flags, memory_order_acq_rel, memory_scope_work_group);
 }
 
-/* ---- half_* math on float: pocl's library has its implementations (_cl_half_*), not the
- * SPIR names ---- */
-#define CLSVM_FLOATS(X, fn)                                                                        \
-    X(fn, float)                                                                                   \
-    X(fn, float2)                                                                                  \
-    X(fn, float3)                                                                                  \
-    X(fn, float4)                                                                                  \
-    X(fn, float8)                                                                                  \
-    X(fn, float16)
-#define CLSVM_HALF1(fn, T)                                                                         \
-    __attribute__((overloadable)) T _cl_##fn(T x);                                                 \
-    __attribute__((overloadable)) T fn(T x)                                                        \
+/* ---- half_* math on float ----
+ * pocl's library has them only under internal names of another calling convention, which SPIR
+ * code must not call. Each is its full-precision function, a valid implementation of the
+ * reduced-precision one (OpenCL C allows half_* up to 8192 ulp). (name, expression) */
+#define CLSVM_FLOATS(X, name, expr)                                                                \
+    X(name, float, expr)                                                                           \
+    X(name, float2, expr)                                                                          \
+    X(name, float3, expr)                                                                          \
+    X(name, float4, expr)                                                                          \
+    X(name, float8, expr)                                                                          \
+    X(name, float16, expr)
+#define CLSVM_HALF1(name, T, expr)                                                                 \
+    __attribute__((overloadable)) T name(T x)                                                      \
     {                                                                                              \
-        return _cl_##fn(x);                                                                        \
+        return expr;                                                                               \
     }
-#define CLSVM_HALF2(fn, T)                                                                         \
-    __attribute__((overloadable)) T _cl_##fn(T x, T y);                                            \
-    __attribute__((overloadable)) T fn(T x, T y)                                                   \
+#define CLSVM_HALF2(name, T, expr)                                                                 \
+    __attribute__((overloadable)) T name(T x, T y)                                                 \
     {                                                                                              \
-        return _cl_##fn(x, y);                                                                     \
+        return expr;                                                                               \
     }
-CLSVM_FLOATS(CLSVM_HALF1, half_cos)
-CLSVM_FLOATS(CLSVM_HALF1, half_exp)
-CLSVM_FLOATS(CLSVM_HALF1, half_exp2)
-CLSVM_FLOATS(CLSVM_HALF1, half_exp10)
-CLSVM_FLOATS(CLSVM_HALF1, half_log)
-CLSVM_FLOATS(CLSVM_HALF1, half_log2)
-CLSVM_FLOATS(CLSVM_HALF1, half_log10)
-CLSVM_FLOATS(CLSVM_HALF1, half_recip)
-CLSVM_FLOATS(CLSVM_HALF1, half_rsqrt)
-CLSVM_FLOATS(CLSVM_HALF1, half_sin)
-CLSVM_FLOATS(CLSVM_HALF1, half_sqrt)
-CLSVM_FLOATS(CLSVM_HALF1, half_tan)
-CLSVM_FLOATS(CLSVM_HALF2, half_divide)
-CLSVM_FLOATS(CLSVM_HALF2, half_powr)
+CLSVM_FLOATS(CLSVM_HALF1, half_cos, cos(x))
+CLSVM_FLOATS(CLSVM_HALF1, half_exp, exp(x))
+CLSVM_FLOATS(CLSVM_HALF1, half_exp2, exp2(x))
+CLSVM_FLOATS(CLSVM_HALF1, half_exp10, exp10(x))
+CLSVM_FLOATS(CLSVM_HALF1, half_log, log(x))
+CLSVM_FLOATS(CLSVM_HALF1, half_log2, log2(x))
+CLSVM_FLOATS(CLSVM_HALF1, half_log10, log10(x))
+CLSVM_FLOATS(CLSVM_HALF1, half_recip, 1.0f / x)
+CLSVM_FLOATS(CLSVM_HALF1, half_rsqrt, rsqrt(x))
+CLSVM_FLOATS(CLSVM_HALF1, half_sin, sin(x))
+CLSVM_FLOATS(CLSVM_HALF1, half_sqrt, sqrt(x))
+CLSVM_FLOATS(CLSVM_HALF1, half_tan, tan(x))
+CLSVM_FLOATS(CLSVM_HALF2, half_divide, x / y)
+CLSVM_FLOATS(CLSVM_HALF2, half_powr, powr(x, y))
 
 /* ---- write_imagei on 3D and 2D array images ----
- * pocl's SPIR functions call _cl_write_imagei under a misspelt mangled name; its own is called
- * here. (access qualifier, image type) */
+ * pocl's SPIR functions call _cl_write_imagei under a misspelt mangled name. Its write_imageui
+ * for the same image works and stores the same bits: pocl writes a pixel from the color's bits
+ * according to the image's channel type, whichever function is called. (Calling pocl's
+ * internal _cl_write_imagei directly would pass a SPIR image where it takes its own pointer
+ * type.) (access qualifier, image type) */
 #define CLSVM_WRITE_IMAGEI(acc, I)                                                                 \
-    __attribute__((overloadable)) void _cl_write_imagei(acc I img, int4 coord, int4 color);        \
     __attribute__((overloadable)) void write_imagei(acc I img, int4 coord, int4 color)             \
     {                                                                                              \
-        _cl_write_imagei(img, coord, color);                                                       \
+        write_imageui(img, coord, as_uint4(color));                                                \
     }
 CLSVM_WRITE_IMAGEI(write_only, image3d_t)
 CLSVM_WRITE_IMAGEI(write_only, image2d_array_t)
