@@ -195,7 +195,8 @@ static cl_int enqueue_parts(void *be_q, void *be_k, cl_uint dim, const size_t *o
         return err;
     }
     cl_event last = evs[n - 1];
-    if (clsvm_be->clSetEventCallback(last, CL_COMPLETE, free_descs, descs) != CL_SUCCESS) {
+    if (!clsvm_be->clSetEventCallback ||
+        clsvm_be->clSetEventCallback(last, CL_COMPLETE, free_descs, descs) != CL_SUCCESS) {
         clsvm_be->clWaitForEvents(1, &last);
         free(descs);
     }
@@ -237,8 +238,9 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
         clsvm_nu_reqd(k, reqd);
         if (reqd[0] && !ls)
             ls = reqd;
-        for (cl_uint d = 0; reqd[0] && d < work_dim; d++)
-            if (ls[d] != reqd[d])
+        /* A dimension the launch does not have has a local size of 1. */
+        for (cl_uint d = 0; reqd[0] && d < 3; d++)
+            if ((d < work_dim ? ls[d] : 1) != reqd[d])
                 err = CL_INVALID_WORK_GROUP_SIZE;
         if (err == CL_SUCCESS && wants_parts(work_dim, global_work_offset, global_work_size, ls))
             err = enqueue_parts(q->be, k->be, work_dim, global_work_offset, global_work_size, ls,

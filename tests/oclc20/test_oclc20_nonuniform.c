@@ -217,6 +217,11 @@ static void check_reqd(const svm_env *e, cl_program prog)
     SVM_EXPECT_ERR(run_kernel(e, e->queue, prog, "record_reqd", &other, 0, NULL, NULL, &ran),
                    CL_INVALID_WORK_GROUP_SIZE);
     CHECK_EQ(ran, 0);
+    /* One dimension: its local size is 4 x 1 x 1, not the required 4 x 2 x 1. */
+    static const shape one_dim = {1, {7}, {4}, {0}, 0, 1};
+    SVM_EXPECT_ERR(run_kernel(e, e->queue, prog, "record_reqd", &one_dim, 0, NULL, NULL, &ran),
+                   CL_INVALID_WORK_GROUP_SIZE);
+    CHECK_EQ(ran, 0);
 }
 
 /* One event for the whole NDRange, which waits for its wait list: nothing runs before the user
