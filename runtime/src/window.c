@@ -9,8 +9,9 @@
  * alloc/free cycles do not decommit (mmap) and recommit (mprotect) their chunks every time.
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
- * held for one heap operation plus, rarely, one commit/decommit syscall. A per-thread cache
- * of small free blocks in front of it is the obvious next step if profiles show contention.
+ * held for one heap operation plus, rarely, one commit/decommit syscall. clsvm_lookup() takes
+ * no lock at all (heap_lookup reads the heap's lookup map and records as a seqlock). A per-thread
+ * cache of small free blocks in front of it is the obvious next step if profiles show contention.
  * Invariants (clsvm_window_validate): every live allocation lies in [base, base + size),
  * below 2^va_bits, on committed chunks; chunk counts, heap counters and window counters agree.
  */
@@ -377,10 +378,8 @@ int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info)
     uintptr_t a = (uintptr_t)p;
     if (!inside(w, a))
         return CLSVM_ERR_NOTFOUND; /* cheap reject without the lock */
-    heap_block_info b;
-    pthread_mutex_lock(&w->lock);
+    heap_block_info b; /* no lock: heap_lookup is safe against concurrent alloc and free */
     int rc = heap_lookup(w->heap, a, &b);
-    pthread_mutex_unlock(&w->lock);
     if (!rc && info)
         to_alloc_info(&b, info);
     return rc;

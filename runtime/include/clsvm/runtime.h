@@ -114,8 +114,12 @@ struct clsvm_alloc_info {
 };
 
 /*
- * Find the live allocation containing p (any byte in [base, base + size)).
- * Returns CLSVM_OK and fills *info, or CLSVM_ERR_NOTFOUND. O(log n).
+ * Find the live allocation containing p (any byte in [base, base + size); the rounding slack
+ * past size is not inside). Returns CLSVM_OK and fills *info, or CLSVM_ERR_NOTFOUND.
+ * O(1) and lock-free: it never waits for another thread's alloc or free. An allocation live
+ * for the whole call is always found; one being freed (or allocated) concurrently may be
+ * reported found or CLSVM_ERR_NOTFOUND, but *info never mixes two allocations and never
+ * describes memory that was not a live allocation containing p at some instant of the call.
  */
 CLSVM_API int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info);
 
