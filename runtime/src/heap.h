@@ -54,6 +54,16 @@ int heap_add_range(heap *h, uintptr_t base, size_t size);
  */
 int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, uintptr_t *out);
 
+/* From now on heap_alloc'd blocks stay invisible to heap_lookup until heap_show(addr): the
+ * window shows a block once its memory is committed, so a lookup never reports an allocation
+ * that a failed commit then undoes. */
+void heap_hide_new(heap *h);
+void heap_show(heap *h, uintptr_t addr);
+
+/* Give back host memory of lookup tables covering [addr, addr + len) that hold no block
+ * (the window calls it after decommitting that range). */
+void heap_trim(heap *h, uintptr_t addr, uint64_t len);
+
 /*
  * Free the used block whose base is addr; fills *info (may be NULL) with what it was.
  * CLSVM_ERR_NOTFOUND (nothing changes) when addr is not the base of a used block.

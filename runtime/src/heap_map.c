@@ -33,7 +33,9 @@
  * Memory: 64 KiB per leaf (one per 8 GiB of window that ever held a block) and 130 KiB per
  * chunk that ever held a block start (6.3% of those chunks' span: 8 bytes per 128-byte
  * granule), kept until the heap is destroyed; calloc'd, so pages never written stay
- * unbacked. With 64-byte allocations that is 8 bytes per allocation.
+ * unbacked, and heap_map_trim() returns the slot pages of tables left without starts (the
+ * window calls it when it decommits a chunk). With 64-byte allocations that is 8 bytes per
+ * allocation.
  */
 #include "heap_map.h"
 
@@ -42,6 +44,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 enum {
     GRAN_BITS = 14,
@@ -397,6 +401,30 @@ uint64_t heap_map_covers_of(const heap_map *m, uintptr_t addr, uint64_t len)
     uint64_t n = 0;
     cover_plan((heap_map *)m, addr, len, count_cover, &n);
     return n;
+}
+
+void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len)
+{
+    uintptr_t end = addr + len;
+    if (addr < m->base)
+        addr = m->base;
+    if (end > m->base + m->size)
+        end = m->base + m->size;
+    if (addr >= end)
+        return;
+    long page = sysconf(_SC_PAGESIZE);
+    for (uint64_t c = chunk_of(m, addr); c <= chunk_of(m, end - 1); c++) {
+        mchunk *ch = chunk_entry(m, c);
+        gtable *g = ch ? atomic_load_explicit(&ch->g, memory_order_relaxed) : NULL;
+        if (!g || g->starts || page <= 0)
+            continue;
+        /* Every slot is NULL here and reads as NULL again after MADV_DONTNEED (anonymous
+         * memory comes back zero-filled), so racing readers see no difference. */
+        uintptr_t lo = ((uintptr_t)&g->slot[0] + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+        uintptr_t hi = (uintptr_t)&g->slot[CHUNK_GRANULES] & ~((uintptr_t)page - 1);
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
 }
 
 uint64_t heap_map_bytes(const heap_map *m)

@@ -48,6 +48,10 @@ const char *heap_map_validate(const heap_map *m, uint64_t *starts, uint64_t *cov
 /* Cover entries (chunk or whole-leaf) a block [addr, addr + len) is published with. */
 uint64_t heap_map_covers_of(const heap_map *m, uintptr_t addr, uint64_t len);
 
+/* Return to the OS the slot pages of tables of chunks overlapping [addr, addr + len) in which
+ * no block starts (writer side, like insert/remove). Costs one madvise per such table. */
+void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len);
+
 /* Bytes of host memory the map holds (tables are kept until the map is destroyed). */
 uint64_t heap_map_bytes(const heap_map *m);
 

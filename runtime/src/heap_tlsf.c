@@ -18,9 +18,9 @@
  *
  * A record is 48 bytes: the address, the physical successor and predecessor, two words that
  * hold the tag and flags of a used block or the class-list links of a free one, a sequence
- * counter and a state word (used bit, rounding slack < min_align). A block's size is its
- * successor's address minus its own (hence the sentinel); it is free iff it is not used and
- * not a sentinel.
+ * counter and a state word (used and visible bits, rounding slack < min_align). A block's size is
+ * its successor's address minus its own (hence the sentinel); it is free iff it is not used and not
+ * a sentinel.
  *
  * Because a free block's size is derived from its successor's address, a free block leaves
  * its class list before anything changes its successor (split, merge) and re-enters after.
@@ -93,6 +93,7 @@ enum {
 };
 
 #define STATE_USED UINT32_C(0x80000000)
+#define STATE_VISIBLE UINT32_C(0x40000000) /* heap_lookup may report it (heap_show) */
 #define STATE_SLACK UINT32_C(0x00ffffff)
 
 /*
@@ -227,6 +228,7 @@ struct heap {
     size_t spare_count, records_total;
 
     uint64_t range_bytes, used_bytes, live, free_bytes, free_blocks;
+    bool hide_new; /* new blocks stay invisible to heap_lookup until heap_show */
 };
 
 /* ---- size classes ---------------------------------------------------------------------- */
@@ -570,7 +572,8 @@ int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, ui
     atomic_store_explicit(&b->aux0, (uintptr_t)tag, REL);
     atomic_store_explicit(&b->aux1, flags, REL);
     /* slack < min_align <= 2^24 */
-    atomic_store_explicit(&b->state, STATE_USED | (uint32_t)(r - size), REL);
+    atomic_store_explicit(
+        &b->state, STATE_USED | (h->hide_new ? 0 : STATE_VISIBLE) | (uint32_t)(r - size), REL);
     seq_end(b);
     heap_map_insert(map, at, r, b);
     h->free_bytes -= r;
@@ -633,7 +636,8 @@ static int read_used(const heap_block *b, uintptr_t p, heap_block_info *info)
     uintptr_t end = n ? atomic_load_explicit(&n->addr, ACQ) : 0; /* records are never freed */
     uintptr_t tag = atomic_load_explicit(&b->aux0, ACQ);
     uint64_t flags = atomic_load_explicit(&b->aux1, ACQ);
-    if (atomic_load_explicit(&b->seq, ACQ) != s1 || !(st & STATE_USED) || end <= a)
+    if (atomic_load_explicit(&b->seq, ACQ) != s1 || (~st & (STATE_USED | STATE_VISIBLE)) ||
+        end <= a)
         return CLSVM_ERR_NOTFOUND;
     uint64_t size = end - a, slack = st & STATE_SLACK;
     if (p < a || slack >= size || p - a >= size - slack)
@@ -641,6 +645,25 @@ static int read_used(const heap_block *b, uintptr_t p, heap_block_info *info)
     if (info)
         *info = (heap_block_info){a, (size_t)(size - slack), (uint32_t)flags, (void *)tag};
     return CLSVM_OK;
+}
+
+void heap_trim(heap *h, uintptr_t addr, uint64_t len)
+{
+    for (size_t i = 0; i < h->range_count; i++)
+        heap_map_trim(h->ranges[i].map, addr, len);
+}
+
+void heap_hide_new(heap *h)
+{
+    h->hide_new = true;
+}
+
+void heap_show(heap *h, uintptr_t addr)
+{
+    const heap_range *r = range_of(h, addr);
+    heap_block *b = r ? heap_map_at(r->map, addr) : NULL;
+    if (b) /* one word: a reader sees the block hidden or visible, all else is stable */
+        atomic_store_explicit(&b->state, state_of(b) | STATE_VISIBLE, REL);
 }
 
 int heap_free(heap *h, uintptr_t addr, heap_block_info *info)
@@ -778,6 +801,8 @@ static int validate_map(const heap_range *r, uint64_t live, uint64_t covers)
 static int validate_used(const heap *h, const heap_range *r, const heap_block *b)
 {
     uint32_t slack = state_of(b) & STATE_SLACK;
+    if (!(state_of(b) & STATE_VISIBLE))
+        FAIL("used block 0x%" PRIxPTR ": never shown to lookups", addr_of(b));
     if (slack >= h->min_align || slack >= size_of(b))
         FAIL("used block 0x%" PRIxPTR ": size 0x%" PRIx64 " with slack 0x%x", addr_of(b),
              size_of(b), (unsigned)slack);

@@ -159,6 +159,12 @@ int window_open_with(const clsvm_config *cfg, const provider *prov, clsvm_window
     return open_window(cfg, prov, NULL, out);
 }
 
+/* A decommitted range holds no allocation: its lookup tables can give their pages back. */
+static void trim_heap(void *heap_, uintptr_t addr, size_t len)
+{
+    heap_trim(heap_, addr, len);
+}
+
 /* failure non-NULL: a map failure the provider describes there is not logged here. */
 static int open_window(const clsvm_config *cfg, const provider *prov, provider_failure *failure,
                        clsvm_window **out)
@@ -214,12 +220,15 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
         goto fail;
     }
     rc = heap_create(HEAP_GRANULE, &w->heap);
-    if (!rc)
+    if (!rc) {
+        heap_hide_new(w->heap); /* shown once committed (clsvm_alloc) */
         rc = heap_add_range(w->heap, w->region.base, (size_t)w->region.size);
+    }
     if (!rc)
         rc = commit_map_create(prov, &w->region, &w->commits);
     if (rc)
         goto fail;
+    commit_map_on_decommit(w->commits, trim_heap, w->heap);
 
     clsvm_log(CLSVM_LOG_INFO, "window: %s [%#lx, %#lx) %llu MiB, va_bits %u", prov->name,
               (unsigned long)w->region.base, (unsigned long)(w->region.base + w->region.size),
@@ -296,6 +305,8 @@ int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
         rc = commit_map_acquire(w->commits, addr, size);
         if (rc)
             heap_free(w->heap, addr, NULL); /* heap back to where it was */
+        else
+            heap_show(w->heap, addr);
     }
     if (rc) {
         w->failed_allocs++;

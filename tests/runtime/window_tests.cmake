@@ -1,7 +1,8 @@
 # Window tests (issue 2): reservation and placement, commit/decommit, exhaustion, threads,
 # configuration from the environment, docs in sync with the options table, stats JSON.
 foreach(t test_window_placement test_window_decommit test_window_exhaustion test_window_threads
-          test_window_commit test_stats_json test_window_free_checked test_window_retain)
+          test_window_commit test_stats_json test_window_free_checked test_window_retain
+          test_window_lookup test_window_lookup_nolock test_window_lookup_threads)
   clsvm_test(${t} SOURCES runtime/${t}.c LIBS clsvm-runtime-static LABELS runtime window)
 endforeach()
 
