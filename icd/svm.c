@@ -9,7 +9,7 @@
  * spec: releasing a context frees none of its SVM). The backend's CPU device addresses the
  * same memory at the same address, so pointers are forwarded raw once validated.
  *
- * Locking: none here beyond pthread_once; allocation and lookup take the window's mutex.
+ * Locking: none here beyond pthread_once; allocation takes the window mutex, lookup no lock.
  */
 #include "svm.h"
 

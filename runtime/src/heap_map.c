@@ -418,10 +418,11 @@ void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len)
         gtable *g = ch ? atomic_load_explicit(&ch->g, memory_order_relaxed) : NULL;
         if (!g || g->starts || page <= 0)
             continue;
-        /* Every slot is NULL here and reads as NULL again after MADV_DONTNEED (anonymous
-         * memory comes back zero-filled), so racing readers see no difference. */
-        uintptr_t lo = ((uintptr_t)&g->slot[0] + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
-        uintptr_t hi = (uintptr_t)&g->slot[CHUNK_GRANULES] & ~((uintptr_t)page - 1);
+        /* With no start every word of the table (summary, bits, count, slots) is zero, and
+         * reads as zero again after MADV_DONTNEED (anonymous memory comes back zero-filled),
+         * so racing readers see no difference. */
+        uintptr_t lo = ((uintptr_t)g + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+        uintptr_t hi = (uintptr_t)(g + 1) & ~((uintptr_t)page - 1);
         if (hi > lo)
             madvise((void *)lo, hi - lo, MADV_DONTNEED);
     }
