@@ -33,8 +33,9 @@
  * Memory: 64 KiB per leaf (one per 8 GiB of window that ever held a block) and 130 KiB per
  * chunk that ever held a block start (6.3% of those chunks' span: 8 bytes per 128-byte
  * granule), kept until the heap is destroyed; calloc'd, so pages never written stay
- * unbacked, and heap_map_trim() returns the slot pages of tables left without starts (the
- * window calls it when it decommits a chunk). With 64-byte allocations that is 8 bytes per
+ * unbacked, and heap_map_trim() returns the pages of tables left without starts that dirtied
+ * at least 4 pages (the window calls it when it decommits a chunk): at most 12 KiB stays
+ * resident per empty table. With 64-byte allocations that is 8 bytes per
  * allocation.
  */
 #include "heap_map.h"
@@ -53,15 +54,19 @@ enum {
     WORDS = CHUNK_GRANULES / 64,
     SUMMARY_WORDS = WORDS / 64,
     LEAF_BITS = 12,
+    TRIM_MIN_PAGES = 4, /* trim a table only when it dirtied this many pages (see trim) */
     LEAF_CHUNKS = 1 << LEAF_BITS,
 };
 
 typedef struct gtable {
     _Atomic uint64_t summary[SUMMARY_WORDS];
     _Atomic uint64_t bits[WORDS];
-    uint32_t starts; /* set bits; writer only */
+    uint32_t starts;  /* set bits; writer only */
+    uint64_t touched; /* 4 KiB pages of this table written since the last trim; writer only */
     _Atomic(struct heap_block *) slot[CHUNK_GRANULES];
 } gtable;
+
+_Static_assert(sizeof(gtable) <= 64 * 4096, "the touched mask has one bit per 4 KiB page");
 
 typedef struct mchunk {
     _Atomic(struct heap_block *) cover;
@@ -227,6 +232,8 @@ void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bloc
         atomic_store_explicit(&g->summary[w >> 6], s | (UINT64_C(1) << (w & 63)), REL);
     }
     g->starts++;
+    g->touched |= UINT64_C(1) << (((uintptr_t)&g->slot[gi] - (uintptr_t)g) >> 12) |
+                  UINT64_C(1) << (((uintptr_t)&g->bits[w] - (uintptr_t)g) >> 12);
     set_covers(m, addr, len, b);
 }
 
@@ -416,8 +423,12 @@ void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len)
     for (uint64_t c = chunk_of(m, addr); c <= chunk_of(m, end - 1); c++) {
         mchunk *ch = chunk_entry(m, c);
         gtable *g = ch ? atomic_load_explicit(&ch->g, memory_order_relaxed) : NULL;
-        if (!g || g->starts || page <= 0)
+        /* A table that dirtied only a few pages (blocks of a MiB or more start once or twice
+         * per chunk) keeps them: trimming would cost a madvise and page faults on every
+         * alloc/free cycle of such blocks (7x the CPU time of 1 MiB pairs), for at most 12 KiB. */
+        if (!g || g->starts || page <= 0 || __builtin_popcountll(g->touched) < TRIM_MIN_PAGES)
             continue;
+        g->touched = 0;
         /* With no start every word of the table (summary, bits, count, slots) is zero, and
          * reads as zero again after MADV_DONTNEED (anonymous memory comes back zero-filled),
          * so racing readers see no difference. */
