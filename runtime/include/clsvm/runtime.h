@@ -80,7 +80,7 @@ CLSVM_API void clsvm_window_get_info(const clsvm_window *w, clsvm_window_info *i
  * does not interpret them (the ICD keeps its SVM flags and owning context there).
  * Errors: CLSVM_ERR_INVALID, CLSVM_ERR_NOMEM, CLSVM_ERR_COMMIT, CLSVM_ERR_HOSTMEM; on error
  * *out is NULL and the heap is unchanged.
- * Cost: O(log n) in the number of live allocations, plus commit work for newly used chunks.
+ * Cost: O(1) in the number of live allocations, plus commit work for newly used chunks.
  */
 CLSVM_API int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
                           void **out);
@@ -102,7 +102,7 @@ typedef struct clsvm_alloc_info clsvm_alloc_info;
  * two racing frees of one pointer free it once. Returns CLSVM_OK (freed), CLSVM_ERR_NOTFOUND
  * (p lies in no live allocation; also p NULL) or CLSVM_ERR_MISMATCH (p lies inside a live
  * allocation but is not its base, or its tag differs; nothing is freed). On CLSVM_OK and
- * CLSVM_ERR_MISMATCH *info (if not NULL) describes the allocation found. Thread-safe, O(log n).
+ * CLSVM_ERR_MISMATCH *info (if not NULL) describes the allocation found. Thread-safe, O(1).
  */
 CLSVM_API int clsvm_free_checked(clsvm_window *w, void *p, const void *tag, clsvm_alloc_info *info);
 
