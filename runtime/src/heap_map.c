@@ -40,6 +40,8 @@
  */
 #include "heap_map.h"
 
+#include "heap_block.h"
+
 #include <clsvm/runtime.h>
 
 #include <stdatomic.h>
@@ -298,6 +300,12 @@ struct heap_block *heap_map_find(const heap_map *m, uintptr_t p)
             return cover;
     }
     return atomic_load_explicit(&m->lcover[c >> LEAF_BITS], ACQ);
+}
+
+int heap_map_lookup(const heap_map *m, uintptr_t p, heap_block_info *info)
+{
+    const struct heap_block *b = heap_map_find(m, p);
+    return b ? heap_block_read(b, p, info) : CLSVM_ERR_NOTFOUND;
 }
 
 struct heap_block *heap_map_at(const heap_map *m, uintptr_t addr)

@@ -32,6 +32,11 @@ void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len);
  */
 struct heap_block *heap_map_find(const heap_map *m, uintptr_t p);
 
+/* heap_map_find, then the candidate's seqlock read (heap_block.h): CLSVM_OK and *info if a
+ * used, visible block contained p at one instant of the call, else CLSVM_ERR_NOTFOUND. */
+struct heap_block_info;
+int heap_map_lookup(const heap_map *m, uintptr_t p, struct heap_block_info *info);
+
 /* The block published as starting exactly at addr, or NULL (lock-free too). */
 struct heap_block *heap_map_at(const heap_map *m, uintptr_t addr);
 

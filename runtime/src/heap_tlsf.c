@@ -72,6 +72,7 @@
  * rejects base 0), because 0 means NULL to callers.
  */
 #include "heap.h"
+#include "heap_block.h"
 #include "heap_map.h"
 #include "log.h"
 
@@ -91,26 +92,6 @@ enum {
     FL_COUNT = 64,           /* first levels: g < 2^60 (min_align >= 16) needs fl <= 56 */
     RECORDS_PER_SLAB = 256,
 };
-
-#define STATE_USED UINT32_C(0x80000000)
-#define STATE_VISIBLE UINT32_C(0x40000000) /* heap_lookup may report it (heap_show) */
-#define STATE_SLACK UINT32_C(0x00ffffff)
-
-/*
- * A block record. aux0/aux1 hold the tag and flags of a used block, or the class-list links
- * of a free one (free_prev, free_next; a spare record links the spare list through aux1).
- * Shared with lock-free readers (heap_lookup): every field but prev is an atomic written with
- * release stores (the rules are in the header comment); prev is read only under the lock.
- */
-typedef struct heap_block {
-    _Atomic uintptr_t addr;            /* base; a sentinel's is its range's end */
-    _Atomic(struct heap_block *) next; /* physical successor; NULL only for a sentinel */
-    struct heap_block *prev;           /* physical predecessor; NULL for a range's first */
-    _Atomic uintptr_t aux0;            /* used: tag; free: previous in its class list */
-    _Atomic uint64_t aux1;             /* used: flags; free/spare: next in its list */
-    _Atomic uint32_t seq;              /* odd while the block turns used or free */
-    _Atomic uint32_t state;            /* STATE_USED | slack (block size - requested size) */
-} heap_block;
 
 _Static_assert(sizeof(heap_block) <= 48, "a block record must stay within 48 bytes");
 
@@ -619,34 +600,6 @@ static void release_block(heap *h, heap_block *b)
     free_list_insert(h, b);
 }
 
-/*
- * Seqlock read of b (any thread, no lock): CLSVM_OK and *info if b was a used block containing
- * p at one instant during the call, else CLSVM_ERR_NOTFOUND. Loads are acquire loads, so the
- * second read of seq cannot move before the field reads; the writer's fields are release
- * stores after its odd seq store, so any field value written during the read changes seq.
- */
-static int read_used(const heap_block *b, uintptr_t p, heap_block_info *info)
-{
-    uint32_t s1 = atomic_load_explicit(&b->seq, ACQ);
-    if (s1 & 1)
-        return CLSVM_ERR_NOTFOUND; /* turning used or free right now */
-    uint32_t st = atomic_load_explicit(&b->state, ACQ);
-    uintptr_t a = atomic_load_explicit(&b->addr, ACQ);
-    const heap_block *n = atomic_load_explicit(&b->next, ACQ);
-    uintptr_t end = n ? atomic_load_explicit(&n->addr, ACQ) : 0; /* records are never freed */
-    uintptr_t tag = atomic_load_explicit(&b->aux0, ACQ);
-    uint64_t flags = atomic_load_explicit(&b->aux1, ACQ);
-    if (atomic_load_explicit(&b->seq, ACQ) != s1 || (~st & (STATE_USED | STATE_VISIBLE)) ||
-        end <= a)
-        return CLSVM_ERR_NOTFOUND;
-    uint64_t size = end - a, slack = st & STATE_SLACK;
-    if (p < a || slack >= size || p - a >= size - slack)
-        return CLSVM_ERR_NOTFOUND; /* p in a gap, the slack, or a block reused elsewhere */
-    if (info)
-        *info = (heap_block_info){a, (size_t)(size - slack), (uint32_t)flags, (void *)tag};
-    return CLSVM_OK;
-}
-
 void heap_trim(heap *h, uintptr_t addr, uint64_t len)
 {
     for (size_t i = 0; i < h->range_count; i++)
@@ -685,7 +638,7 @@ int heap_free_checked(heap *h, uintptr_t addr, const void *tag, heap_block_info 
         return CLSVM_ERR_INVALID;
     const heap_range *r = addr ? range_of(h, addr) : NULL;
     heap_block *b = r ? heap_map_find(r->map, addr) : NULL;
-    if (!b || read_used(b, addr, info) != CLSVM_OK)
+    if (!b || heap_block_read(b, addr, info) != CLSVM_OK)
         return CLSVM_ERR_NOTFOUND;
     if (addr_of(b) != addr || (tag && (void *)atomic_load_explicit(&b->aux0, RLX) != tag))
         return CLSVM_ERR_MISMATCH;
@@ -697,9 +650,10 @@ int heap_lookup(const heap *h, uintptr_t p, heap_block_info *info)
 {
     if (!h)
         return CLSVM_ERR_INVALID;
-    const heap_range *r = range_of(h, p);
-    const heap_block *b = r ? heap_map_find(r->map, p) : NULL;
-    return b ? read_used(b, p, info) : CLSVM_ERR_NOTFOUND;
+    const heap_range *r = h->ranges; /* a window has one range: test it first */
+    if (!r || p - r->base >= r->size)
+        r = range_of(h, p);
+    return r ? heap_map_lookup(r->map, p, info) : CLSVM_ERR_NOTFOUND;
 }
 
 /* Ranges in address order (they are few; a window has one). */
@@ -809,8 +763,8 @@ static int validate_used(const heap *h, const heap_range *r, const heap_block *b
     uintptr_t last = addr_of(b) + req_size_of(b) - 1;
     if (heap_map_at(r->map, addr_of(b)) != b || heap_map_find(r->map, last) != b)
         FAIL("used block 0x%" PRIxPTR ": not found through the lookup map", addr_of(b));
-    if (read_used(b, last, NULL) != CLSVM_OK ||
-        (slack && read_used(b, last + 1, NULL) != CLSVM_ERR_NOTFOUND))
+    if (heap_block_read(b, last, NULL) != CLSVM_OK ||
+        (slack && heap_block_read(b, last + 1, NULL) != CLSVM_ERR_NOTFOUND))
         FAIL("used block 0x%" PRIxPTR ": lookup disagrees with its requested size", addr_of(b));
     return CLSVM_OK;
 }
