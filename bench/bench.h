@@ -49,7 +49,8 @@ typedef struct figure {
     char note[96];
 } figure;
 
-double bench_now(void); /* seconds, CLOCK_MONOTONIC */
+double bench_now(void);     /* seconds, CLOCK_MONOTONIC */
+double bench_cpu_now(void); /* seconds of this thread's CPU time (CLOCK_THREAD_CPUTIME_ID) */
 measure bench_summarize(const double *v, int n);
 figure *bench_figure(const char *name, const char *unit, int higher_better, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

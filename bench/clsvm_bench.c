@@ -4,7 +4,8 @@
  * each platform by name, runs every figure for both (and for malloc/memcpy where it applies),
  * then prints the table and writes the JSON and gnuplot data files.
  *
- * Usage: clsvm-bench [--quick] [--reps N] [--json FILE] [--plot-data FILE]
+ * Usage: clsvm-bench [--quick] [--reps N] [--json FILE] [--plot-data FILE] [--only FIGURES]
+ * (--only: a comma-separated subset of overhead,alloc_free,lookup,launch,copy_fill,commit,threads)
  */
 #include "bench.h"
 
@@ -76,14 +77,15 @@ static void close_platform(bench_cl *cl)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: clsvm-bench [--quick] [--reps N] [--json FILE] [--plot-data FILE]\n");
+    fprintf(stderr, "usage: clsvm-bench [--quick] [--reps N] [--json FILE] [--plot-data FILE] "
+                    "[--only FIGURE[,FIGURE...]]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     bench b = {0};
-    const char *json = NULL, *plot = NULL;
+    const char *json = NULL, *plot = NULL, *only = NULL;
     int reps = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
@@ -94,6 +96,8 @@ int main(int argc, char **argv)
             plot = argv[++i];
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
         else
             return usage();
     }
@@ -111,8 +115,11 @@ int main(int argc, char **argv)
      * closes, so after another figure's 100,000 allocations the heap would not grow at all. */
     static void (*const figs[])(bench *) = {fig_overhead,  fig_alloc_free, fig_lookup, fig_launch,
                                             fig_copy_fill, fig_svm_small,  fig_commit, fig_threads};
+    static const char *const names[] = {"overhead",  "alloc_free", "lookup", "launch",
+                                        "copy_fill", "svm_small",  "commit", "threads"};
     for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
-        figs[i](&b);
+        if (!only || strstr(only, names[i]))
+            figs[i](&b);
 
     printf("clsvm-bench: %d repetitions per figure%s; median [min-max]; ratio = clsvm / "
            "baseline\n",

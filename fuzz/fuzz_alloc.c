@@ -209,14 +209,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 5: { /* lookup of any window address agrees with the model */
             uintptr_t addr = wi.base + take(&in, 4) % wi.size;
-            if (n && (take(&in, 1) & 1)) {
+            unsigned mode = n ? take(&in, 1) % 4 : 0;
+            if (mode) { /* interior, just past the end (slack, gap, next block), just before */
                 live *a = &l[take(&in, 1) % (unsigned)n];
-                addr = (uintptr_t)a->p + take(&in, 3) % a->size;
+                uintptr_t off = take(&in, 1) % 128;
+                addr = mode == 1   ? (uintptr_t)a->p + take(&in, 3) % a->size
+                       : mode == 2 ? (uintptr_t)a->p + a->size + off
+                                   : (uintptr_t)a->p - 1 - off;
             }
             clsvm_alloc_info ai;
             int rc = clsvm_lookup(w, (void *)addr, &ai);
             int i = find_containing(l, n, addr);
-            if (i < 0 ? rc != CLSVM_ERR_NOTFOUND : (rc != CLSVM_OK || ai.base != l[i].p))
+            if (i < 0 ? rc != CLSVM_ERR_NOTFOUND
+                      : (rc != CLSVM_OK || ai.base != l[i].p || ai.size != l[i].size ||
+                         ai.tag != l[i].tag))
                 FAIL("lookup(%#lx) returned %d, the model says %s", (unsigned long)addr, rc,
                      i < 0 ? "nothing" : "an allocation");
             break;

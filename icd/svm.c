@@ -10,7 +10,7 @@
  * memory (a CPU device) uses the same memory at the same address, so pointers are forwarded raw
  * once validated; devices that cannot report no SVM.
  *
- * Locking: none here beyond pthread_once; allocation and lookup take the window's mutex.
+ * Locking: none here beyond pthread_once; allocation takes the window mutex, lookup no lock.
  */
 #include "svm.h"
 

@@ -1,16 +1,18 @@
 /*
  * heap: a TLSF-style allocator of address ranges. It never touches the memory it manages:
  * all metadata lives in host-malloc'd block records, so ranges may be uncommitted or
- * scribbled over by a device. Not thread-safe: the window serialises calls.
+ * scribbled over by a device. Not thread-safe: the window serialises calls, except
+ * heap_lookup(), which any thread may call at any time without a lock (it must not race with
+ * heap_add_range or heap_destroy only).
  *
  * Guarantees (checked by heap_validate):
  *  - the blocks of each range tile it exactly, in address order;
  *  - no two free blocks are adjacent (immediate coalescing);
  *  - every free block is in exactly the free list of its size class;
- *  - every used block is in the address-ordered lookup index, and nothing else is;
+ *  - every used block is published in its range's lookup map (heap_map.c), and nothing else;
  *  - counters (used bytes, live count, free bytes, free ranges) match the blocks.
- * Cost: finding and splitting a free block is O(1) (bitmap size-class search); alloc, free and
- * lookup are O(log n) in live allocations because of the address-ordered index of used blocks.
+ * Cost: alloc, free and lookup are O(1) in the number of live allocations (bitmap size-class
+ * search; a direct map from granule to block), plus one map write per 2 MiB a block spans.
  */
 #ifndef CLSVM_HEAP_H
 #define CLSVM_HEAP_H
@@ -52,18 +54,33 @@ int heap_add_range(heap *h, uintptr_t base, size_t size);
  */
 int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, uintptr_t *out);
 
+/* From now on heap_alloc'd blocks stay invisible to heap_lookup until heap_show(addr): the
+ * window shows a block once its memory is committed, so a lookup never reports an allocation
+ * that a failed commit then undoes. */
+void heap_hide_new(heap *h);
+void heap_show(heap *h, uintptr_t addr);
+
+/* Give back host memory of lookup tables covering [addr, addr + len) that hold no block
+ * (the window calls it after decommitting that range). */
+void heap_trim(heap *h, uintptr_t addr, uint64_t len);
+
 /*
  * Free the used block whose base is addr; fills *info (may be NULL) with what it was.
  * CLSVM_ERR_NOTFOUND (nothing changes) when addr is not the base of a used block.
  */
 int heap_free(heap *h, uintptr_t addr, heap_block_info *info);
 
-/* The used block containing p: [addr, addr + size) with size as requested. */
 /* Free addr only if it is the base of a live block whose tag is tag (any tag if tag is NULL):
  * CLSVM_OK (freed), CLSVM_ERR_NOTFOUND (addr in no live block), CLSVM_ERR_MISMATCH (inside a
  * live block but not its base, or another tag; nothing freed). *info describes the block found. */
 int heap_free_checked(heap *h, uintptr_t addr, const void *tag, heap_block_info *info);
 
+/*
+ * The used block containing p: [addr, addr + size) with size as requested. Lock-free and safe
+ * against concurrent heap calls: a block freed or allocated during the call may be reported
+ * either way (a freed one as CLSVM_ERR_NOTFOUND, never with another block's fields); a block
+ * live throughout the call is always found.
+ */
 int heap_lookup(const heap *h, uintptr_t p, heap_block_info *info);
 
 /* Visit used blocks in address order; stop when fn returns non-zero. */

@@ -1,6 +1,6 @@
 /*
  * heap_tlsf.c: the SVM heap (heap.h), a TLSF allocator of address ranges with out-of-band
- * metadata and an address-ordered index of used blocks for interior-pointer lookup.
+ * metadata and a lock-free map of used blocks for interior-pointer lookup (heap_map.c).
  *
  * Why TLSF: allocation and free cost must not grow with the number of live allocations, and
  * fragmentation must stay low under mixed sizes. TLSF (Masmano et al., "TLSF: a new dynamic
@@ -9,21 +9,18 @@
  *
  * Out-of-band metadata: the heap never reads or writes a managed address (ranges may be
  * uncommitted PROT_NONE memory or scribbled over by a device). Each block (free or used) is a
- * host record from a slab pool (records_grow: RECORDS_PER_SLAB at a time, recycled through a
- * spare list, returned to malloc only by heap_destroy), so the common path does no malloc.
- * Records form, per range, a singly linked list in address order ("physical" list) ending in
- * a sentinel record at the range's end address. A split keeps the original record for the
- * lowest-address part and a merge keeps the lower record, so a range's first record never
- * changes.
+ * host record from a slab pool (records_reserve: RECORDS_PER_SLAB at a time, recycled through
+ * a spare list, returned to malloc only by heap_destroy: records are type-stable, which is
+ * what lets lookups read them without a lock). Records form, per range, a doubly linked list
+ * in address order ("physical" list) ending in a sentinel record at the range's end address.
+ * A split keeps the original record for the lowest-address part and a merge keeps the lower
+ * record, so a range's first record never changes.
  *
- * A record is 56 bytes (issue 7: metadata <= 64 bytes per allocation), because it stores
- * only what cannot be derived: the address (the index key), the physical successor, the tag,
- * and, in the index node's padding, the flags and the slack (block size minus requested size,
- * < min_align). A block's size is its successor's address minus its own (hence the sentinel);
- * it is free iff it is not in the index (height 0) and not a sentinel. The physical
- * predecessor, needed only to coalesce on free, is found through the index: the used block
- * before b in address order is u, and between u and b lies at most one free block
- * (coalescing), u's successor (phys_prev_of_used).
+ * A record is 48 bytes: the address, the physical successor and predecessor, two words that
+ * hold the tag and flags of a used block or the class-list links of a free one, a sequence
+ * counter and a state word (used and visible bits, rounding slack < min_align). A block's size is
+ * its successor's address minus its own (hence the sentinel); it is free iff it is not used and not
+ * a sentinel.
  *
  * Because a free block's size is derived from its successor's address, a free block leaves
  * its class list before anything changes its successor (split, merge) and re-enters after.
@@ -51,27 +48,38 @@
  * block, the tail (if any) becomes a new free block. Neither can be adjacent to another free
  * block, because the neighbours of a free block are used (immediate coalescing).
  *
- * Free (heap_free): find the exact base in the index, O(log n); merge with a free physical
+ * Free (heap_free): find the exact base in the map, O(1); merge with a free physical
  * predecessor and successor, O(1), unlinking them from their class lists (doubly linked).
  * Ranges are separate physical lists, so blocks of different ranges never merge.
  *
- * Lookup: heap_index.c, an intrusive AVL tree over used blocks keyed by address, O(log n).
- * heap_lookup(p) takes the greatest base <= p and accepts it iff p < base + requested size;
- * a pointer into the rounding slack past the requested size is NOT inside (CLSVM_ERR_NOTFOUND),
- * so it behaves like the buffer the application asked for.
+ * Lookup without a lock (heap_lookup): the range's map (heap_map.c) names the only used block
+ * that can contain p; its record is then read as a seqlock. Every store to a record field is
+ * a release store of an atomic, every lookup load an acquire load (plain moves on x86), and
+ * the rules are: a record changes between used and free only while its seq is odd (seq_begin
+ * and seq_end bracket the change), and the fields a lookup reads (address, successor, the
+ * successor's address, tag, flags, state) change only while the record is free, or while its
+ * seq is odd. A used block's successor record and its address cannot change (the successor
+ * would have to merge into a used block). So a reader that sees the same even seq before and
+ * after reading, and the used bit, holds a consistent snapshot of a block that was live at
+ * that moment; any other outcome is "not live". The lookup accepts p iff
+ * base <= p < base + requested size: a pointer into the rounding slack is NOT inside
+ * (CLSVM_ERR_NOTFOUND), so it behaves like the buffer the application asked for.
  *
- * Costs (n = live allocations, m = free blocks): alloc O(log n) for the index insert plus O(1)
- * for the class search (fallback: see above); free O(log n); lookup O(log n); get_stats O(size
- * of the largest non-empty class list) for largest_free; validate O(n + m). Address 0 is never
- * handed out (heap_add_range rejects base 0), because 0 means NULL to callers.
+ * Costs (n = live allocations, m = free blocks): alloc O(1) (fallback: see above) plus one
+ * map write per 2 MiB the block spans; free O(1) likewise; lookup O(1), lock-free; foreach
+ * O(n + m) (physical lists); get_stats O(size of the largest non-empty class list) for
+ * largest_free; validate O(n + m + map size). Address 0 is never handed out (heap_add_range
+ * rejects base 0), because 0 means NULL to callers.
  */
 #include "heap.h"
-#include "heap_index.h"
+#include "heap_block.h"
+#include "heap_map.h"
 #include "log.h"
 
 #include <clsvm/runtime.h>
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -85,63 +93,98 @@ enum {
     RECORDS_PER_SLAB = 256,
 };
 
-/*
- * A block is used (in the index) or free/spare (in a class list or the spare list), never
- * both, so the list links share storage with the tree links (16 bytes less per record):
- * heap_index_remove clears the node before the block joins a list, free_list_remove clears
- * the links before the block is inserted into the index, which re-initialises the node.
- */
-typedef struct heap_block {
-    union {
-        /* node.key is the block's address, for every record; node.owner_32 holds the flags and
-         * node.owner_24 the slack of a used block. In h->index iff used (node.height > 0). */
-        heap_index_node node;
-        struct {
-            struct heap_block *free_prev, *free_next; /* free: class list; spare: next spare */
-        };
-    };
-    struct heap_block *phys_next; /* next record of the range; NULL only for its sentinel */
-    void *tag;                    /* used: the caller's */
-} heap_block;
+_Static_assert(sizeof(heap_block) <= 48, "a block record must stay within 48 bytes");
 
-_Static_assert(offsetof(heap_block, free_next) + sizeof(heap_block *) <=
-                   offsetof(heap_block, node.parent),
-               "free-list links may overlay only the tree's child links");
-_Static_assert(sizeof(heap_block) <= 64, "a block record must stay within 64 bytes");
+#define MAX_MIN_ALIGN ((uint64_t)1 << 24) /* the slack must fit STATE_SLACK */
 
-#define MAX_MIN_ALIGN ((uint64_t)1 << 24) /* the slack must fit node.owner_24 */
+#define RLX memory_order_relaxed
+#define ACQ memory_order_acquire
+#define REL memory_order_release
 
+/* Under the lock a plain (relaxed) load is enough: the heap is the only writer. */
 static uintptr_t addr_of(const heap_block *b)
 {
-    return b->node.key;
+    return atomic_load_explicit(&b->addr, RLX);
+}
+
+static heap_block *next_of(const heap_block *b)
+{
+    return atomic_load_explicit(&b->next, RLX);
+}
+
+static void set_addr(heap_block *b, uintptr_t a)
+{
+    atomic_store_explicit(&b->addr, a, REL);
+}
+
+static void set_next(heap_block *b, heap_block *n)
+{
+    atomic_store_explicit(&b->next, n, REL);
+}
+
+static heap_block *free_prev(const heap_block *b)
+{
+    return (heap_block *)atomic_load_explicit(&b->aux0, RLX);
+}
+
+static heap_block *free_next(const heap_block *b)
+{
+    return (heap_block *)(uintptr_t)atomic_load_explicit(&b->aux1, RLX);
+}
+
+static void set_free_prev(heap_block *b, heap_block *p)
+{
+    atomic_store_explicit(&b->aux0, (uintptr_t)p, REL);
+}
+
+static void set_free_next(heap_block *b, heap_block *n)
+{
+    atomic_store_explicit(&b->aux1, (uint64_t)(uintptr_t)n, REL);
+}
+
+static uint32_t state_of(const heap_block *b)
+{
+    return atomic_load_explicit(&b->state, RLX);
 }
 
 /* Bytes from b to its successor (b is not a sentinel). */
 static uint64_t size_of(const heap_block *b)
 {
-    return b->phys_next->node.key - b->node.key;
+    return addr_of(next_of(b)) - addr_of(b);
 }
 
 static bool is_used(const heap_block *b)
 {
-    return b->node.height != 0;
+    return state_of(b) & STATE_USED;
 }
 
 static bool is_free(const heap_block *b)
 {
-    return !is_used(b) && b->phys_next;
+    return !is_used(b) && next_of(b);
 }
 
 static uint64_t req_size_of(const heap_block *b)
 {
-    return size_of(b) - b->node.owner_24;
+    return size_of(b) - (state_of(b) & STATE_SLACK);
+}
+
+/* Bracket a change between used and free (seqlock writer side; the lock serialises writers). */
+static void seq_begin(heap_block *b)
+{
+    atomic_store_explicit(&b->seq, atomic_load_explicit(&b->seq, RLX) + 1, REL);
+}
+
+static void seq_end(heap_block *b)
+{
+    atomic_store_explicit(&b->seq, atomic_load_explicit(&b->seq, RLX) + 1, REL);
 }
 
 typedef struct heap_range {
     uintptr_t base;
     uint64_t size;
     heap_block *first; /* lowest-address record; stable for the heap's lifetime */
-    heap_block *end;   /* sentinel: address base + size, never free, never in the index */
+    heap_block *end;   /* sentinel: address base + size, never free, never used */
+    heap_map *map;     /* the used blocks starting in this range, for lock-free lookup */
 } heap_range;
 
 typedef struct heap_slab {
@@ -157,16 +200,16 @@ struct heap {
     uint32_t sl_bitmap[FL_COUNT];
     heap_block *free_lists[FL_COUNT][SL_COUNT];
 
-    heap_index index; /* used blocks */
-
+    /* Written only by heap_add_range, which must not race with anything (window setup). */
     heap_range *ranges;
     size_t range_count, range_cap;
 
     heap_slab *slabs;
-    heap_block *spare; /* unused records, linked through free_next */
+    heap_block *spare; /* unused records, linked through aux1 */
     size_t spare_count, records_total;
 
     uint64_t range_bytes, used_bytes, live, free_bytes, free_blocks;
+    bool hide_new; /* new blocks stay invisible to heap_lookup until heap_show */
 };
 
 /* ---- size classes ---------------------------------------------------------------------- */
@@ -235,10 +278,10 @@ static void free_list_insert(heap *h, heap_block *b)
     unsigned fl, sl;
     class_of(size_of(b) >> h->align_shift, &fl, &sl);
     heap_block *head = h->free_lists[fl][sl];
-    b->free_prev = NULL;
-    b->free_next = head;
+    set_free_prev(b, NULL);
+    set_free_next(b, head);
     if (head)
-        head->free_prev = b;
+        set_free_prev(head, b);
     h->free_lists[fl][sl] = b;
     h->sl_bitmap[fl] |= UINT32_C(1) << sl;
     h->fl_bitmap |= UINT64_C(1) << fl;
@@ -248,13 +291,15 @@ static void free_list_remove(heap *h, heap_block *b)
 {
     unsigned fl, sl;
     class_of(size_of(b) >> h->align_shift, &fl, &sl);
-    if (b->free_prev)
-        b->free_prev->free_next = b->free_next;
+    heap_block *prev = free_prev(b), *next = free_next(b);
+    if (prev)
+        set_free_next(prev, next);
     else
-        h->free_lists[fl][sl] = b->free_next;
-    if (b->free_next)
-        b->free_next->free_prev = b->free_prev;
-    b->free_prev = b->free_next = NULL;
+        h->free_lists[fl][sl] = next;
+    if (next)
+        set_free_prev(next, prev);
+    set_free_prev(b, NULL);
+    set_free_next(b, NULL);
     if (!h->free_lists[fl][sl]) {
         h->sl_bitmap[fl] &= ~(UINT32_C(1) << sl);
         if (!h->sl_bitmap[fl])
@@ -269,7 +314,7 @@ static int records_reserve(heap *h, size_t n)
 {
     if (h->spare_count >= n)
         return CLSVM_OK;
-    heap_slab *slab = malloc(sizeof *slab);
+    heap_slab *slab = calloc(1, sizeof *slab); /* seq 0: even, stable */
     if (!slab) {
         CLSVM_LOG_ONCE(CLSVM_LOG_ERROR,
                        "heap: out of host memory for block records; free some memory or "
@@ -279,7 +324,7 @@ static int records_reserve(heap *h, size_t n)
     slab->next = h->slabs;
     h->slabs = slab;
     for (size_t i = 0; i < RECORDS_PER_SLAB; i++) {
-        slab->records[i].free_next = h->spare;
+        set_free_next(&slab->records[i], h->spare);
         h->spare = &slab->records[i];
     }
     h->spare_count += RECORDS_PER_SLAB;
@@ -291,15 +336,21 @@ static int records_reserve(heap *h, size_t n)
 static heap_block *record_take(heap *h)
 {
     heap_block *b = h->spare;
-    h->spare = b->free_next;
+    h->spare = free_next(b);
     h->spare_count--;
-    *b = (heap_block){0};
+    /* Field by field: seq survives reuse, so a reader holding a stale pointer notices. */
+    set_addr(b, 0);
+    set_next(b, NULL);
+    b->prev = NULL;
+    atomic_store_explicit(&b->aux0, 0, REL);
+    atomic_store_explicit(&b->aux1, 0, REL);
+    atomic_store_explicit(&b->state, 0, REL);
     return b;
 }
 
 static void record_release(heap *h, heap_block *b)
 {
-    b->free_next = h->spare;
+    set_free_next(b, h->spare);
     h->spare = b;
     h->spare_count++;
 }
@@ -307,18 +358,21 @@ static void record_release(heap *h, heap_block *b)
 /* Cut b at addr (inside b): a new record for [addr, end of b) follows b, which shrinks. */
 static heap_block *split_after(heap *h, heap_block *b, uintptr_t addr)
 {
-    heap_block *n = record_take(h);
-    n->node.key = addr;
-    n->phys_next = b->phys_next;
-    b->phys_next = n;
+    heap_block *n = record_take(h), *after = next_of(b);
+    set_addr(n, addr);
+    set_next(n, after);
+    n->prev = b;
+    after->prev = n; /* b is not a sentinel: after exists */
+    set_next(b, n);
     return n;
 }
 
 /* Absorb b's physical successor n into b and recycle n's record. */
 static void merge_next(heap *h, heap_block *b)
 {
-    heap_block *n = b->phys_next;
-    b->phys_next = n->phys_next;
+    heap_block *n = next_of(b), *after = next_of(n); /* n is free: not a sentinel */
+    set_next(b, after);
+    after->prev = b;
     record_release(h, n);
 }
 
@@ -329,23 +383,6 @@ static const heap_range *range_of(const heap *h, uintptr_t addr)
         if (addr - h->ranges[i].base < h->ranges[i].size)
             return &h->ranges[i];
     return NULL;
-}
-
-/* The record physically before used block b (still in the index), or NULL if b is first. */
-static heap_block *phys_prev_of_used(const heap *h, heap_block *b)
-{
-    heap_index_node *pn = heap_index_prev(&b->node);
-    if (pn) {
-        heap_block *u = (heap_block *)((char *)pn - offsetof(heap_block, node));
-        heap_block *c = u->phys_next; /* b, or the one free block between u and b */
-        if (c == b)
-            return u;
-        if (c->phys_next == b)
-            return c;
-        /* u lies in a lower range: b's predecessor, if any, is its range's first block. */
-    }
-    heap_block *f = range_of(h, addr_of(b))->first;
-    return f == b ? NULL : f;
 }
 
 /* ---- create / destroy / ranges ----------------------------------------------------------- */
@@ -367,7 +404,6 @@ int heap_create(size_t min_align, heap **out)
         return CLSVM_ERR_HOSTMEM;
     h->min_align = min_align;
     h->align_shift = floor_log2(min_align);
-    heap_index_init(&h->index);
     *out = h;
     return CLSVM_OK;
 }
@@ -381,6 +417,8 @@ void heap_destroy(heap *h)
         free(h->slabs);
         h->slabs = next;
     }
+    for (size_t i = 0; i < h->range_count; i++)
+        heap_map_destroy(h->ranges[i].map);
     free(h->ranges);
     free(h);
 }
@@ -407,12 +445,16 @@ int heap_add_range(heap *h, uintptr_t base, size_t size)
         h->ranges = ranges;
         h->range_cap = cap;
     }
+    heap_map *map;
+    if (heap_map_create(base, size, h->align_shift, &map) != CLSVM_OK)
+        return CLSVM_ERR_HOSTMEM;
     heap_block *b = record_take(h), *end = record_take(h);
-    b->node.key = base;
-    b->phys_next = end;
-    end->node.key = base + size;
+    set_addr(b, base);
+    set_next(b, end);
+    set_addr(end, base + size);
+    end->prev = b;
     free_list_insert(h, b);
-    h->ranges[h->range_count++] = (heap_range){base, size, b, end};
+    h->ranges[h->range_count++] = (heap_range){base, size, b, end, map};
     h->range_bytes += size;
     h->free_bytes += size;
     h->free_blocks++;
@@ -440,7 +482,7 @@ static heap_block *find_fallback(const heap *h, uint64_t r, uint64_t align, uint
     unsigned fl, sl;
     class_of(r >> h->align_shift, &fl, &sl);
     while (class_find_nonempty(h, &fl, &sl)) {
-        for (heap_block *b = h->free_lists[fl][sl]; b; b = b->free_next) {
+        for (heap_block *b = h->free_lists[fl][sl]; b; b = free_next(b)) {
             if ((*at = fit_in_block(b, r, align)) != 0)
                 return b;
         }
@@ -486,6 +528,11 @@ int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, ui
     heap_block *b = find_free(h, r, align, &at);
     if (!b)
         return CLSVM_ERR_NOMEM;
+    heap_map *map = range_of(h, at)->map;
+    if (heap_map_prepare(map, at, r) != CLSVM_OK) {
+        CLSVM_LOG_ONCE(CLSVM_LOG_ERROR, "heap: out of host memory for the lookup map");
+        return CLSVM_ERR_HOSTMEM;
+    }
 
     free_list_remove(h, b);
     h->free_blocks--;
@@ -502,10 +549,14 @@ int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, ui
         free_list_insert(h, t);
         h->free_blocks++;
     }
-    b->node.owner_24 = (uint32_t)(r - size) & 0xffffff; /* < min_align <= 2^24 */
-    b->node.owner_32 = flags;
-    b->tag = tag;
-    heap_index_insert(&h->index, &b->node); /* cannot collide: at was free */
+    seq_begin(b);
+    atomic_store_explicit(&b->aux0, (uintptr_t)tag, REL);
+    atomic_store_explicit(&b->aux1, flags, REL);
+    /* slack < min_align <= 2^24 */
+    atomic_store_explicit(
+        &b->state, STATE_USED | (h->hide_new ? 0 : STATE_VISIBLE) | (uint32_t)(r - size), REL);
+    seq_end(b);
+    heap_map_insert(map, at, r, b);
     h->free_bytes -= r;
     h->used_bytes += size;
     h->live++;
@@ -513,51 +564,69 @@ int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, ui
     return CLSVM_OK;
 }
 
-static heap_block *block_of(heap_index_node *n)
-{
-    return (heap_block *)((char *)n - offsetof(heap_block, node));
-}
-
 static void fill_info(const heap_block *b, heap_block_info *info)
 {
     if (info)
-        *info = (heap_block_info){addr_of(b), (size_t)req_size_of(b), b->node.owner_32, b->tag};
+        *info = (heap_block_info){addr_of(b), (size_t)req_size_of(b),
+                                  (uint32_t)atomic_load_explicit(&b->aux1, RLX),
+                                  (void *)atomic_load_explicit(&b->aux0, RLX)};
 }
 
 /* Return used block b to the free lists, merging with free neighbours. */
 static void release_block(heap *h, heap_block *b)
 {
-    heap_block *prev = phys_prev_of_used(h, b); /* while b is still in the index */
+    heap_map_remove(range_of(h, addr_of(b))->map, addr_of(b), size_of(b));
+    heap_block *prev = b->prev;
     h->used_bytes -= req_size_of(b);
     h->live--;
     h->free_bytes += size_of(b);
     h->free_blocks++;
-    heap_index_remove(&h->index, &b->node); /* height 0: b is free from here on */
-    b->node.owner_24 = 0;
-    b->node.owner_32 = 0;
-    b->tag = NULL;
+    seq_begin(b);
+    atomic_store_explicit(&b->state, 0, REL);
+    atomic_store_explicit(&b->aux0, 0, REL);
+    atomic_store_explicit(&b->aux1, 0, REL);
+    seq_end(b);
     if (prev && is_free(prev)) {
         b = prev;
         free_list_remove(h, b);
         merge_next(h, b);
         h->free_blocks--;
     }
-    if (is_free(b->phys_next)) {
-        free_list_remove(h, b->phys_next);
+    if (is_free(next_of(b))) {
+        free_list_remove(h, next_of(b));
         merge_next(h, b);
         h->free_blocks--;
     }
     free_list_insert(h, b);
 }
 
+void heap_trim(heap *h, uintptr_t addr, uint64_t len)
+{
+    for (size_t i = 0; i < h->range_count; i++)
+        heap_map_trim(h->ranges[i].map, addr, len);
+}
+
+void heap_hide_new(heap *h)
+{
+    h->hide_new = true;
+}
+
+void heap_show(heap *h, uintptr_t addr)
+{
+    const heap_range *r = range_of(h, addr);
+    heap_block *b = r ? heap_map_at(r->map, addr) : NULL;
+    if (b) /* one word: a reader sees the block hidden or visible, all else is stable */
+        atomic_store_explicit(&b->state, state_of(b) | STATE_VISIBLE, REL);
+}
+
 int heap_free(heap *h, uintptr_t addr, heap_block_info *info)
 {
     if (!h)
         return CLSVM_ERR_INVALID;
-    heap_index_node *n = addr ? heap_index_find(&h->index, addr) : NULL;
-    if (!n)
+    const heap_range *r = addr ? range_of(h, addr) : NULL;
+    heap_block *b = r ? heap_map_at(r->map, addr) : NULL;
+    if (!b || !is_used(b) || addr_of(b) != addr)
         return CLSVM_ERR_NOTFOUND;
-    heap_block *b = block_of(n);
     fill_info(b, info);
     release_block(h, b);
     return CLSVM_OK;
@@ -567,14 +636,11 @@ int heap_free_checked(heap *h, uintptr_t addr, const void *tag, heap_block_info 
 {
     if (!h)
         return CLSVM_ERR_INVALID;
-    heap_index_node *n = addr ? heap_index_find_le(&h->index, addr) : NULL;
-    if (!n)
+    const heap_range *r = addr ? range_of(h, addr) : NULL;
+    heap_block *b = r ? heap_map_find(r->map, addr) : NULL;
+    if (!b || heap_block_read(b, addr, info) != CLSVM_OK)
         return CLSVM_ERR_NOTFOUND;
-    heap_block *b = block_of(n);
-    if (addr - addr_of(b) >= req_size_of(b))
-        return CLSVM_ERR_NOTFOUND;
-    fill_info(b, info);
-    if (addr_of(b) != addr || (tag && b->tag != tag))
+    if (addr_of(b) != addr || (tag && (void *)atomic_load_explicit(&b->aux0, RLX) != tag))
         return CLSVM_ERR_MISMATCH;
     release_block(h, b);
     return CLSVM_OK;
@@ -584,26 +650,37 @@ int heap_lookup(const heap *h, uintptr_t p, heap_block_info *info)
 {
     if (!h)
         return CLSVM_ERR_INVALID;
-    heap_index_node *n = heap_index_find_le(&h->index, p);
-    if (!n)
-        return CLSVM_ERR_NOTFOUND;
-    const heap_block *b = block_of(n);
-    if (p - addr_of(b) >= req_size_of(b)) /* p >= addr here */
-        return CLSVM_ERR_NOTFOUND;
-    fill_info(b, info);
-    return CLSVM_OK;
+    const heap_range *r = h->ranges; /* a window has one range: test it first */
+    if (!r || p - r->base >= r->size)
+        r = range_of(h, p);
+    return r ? heap_map_lookup(r->map, p, info) : CLSVM_ERR_NOTFOUND;
+}
+
+/* Ranges in address order (they are few; a window has one). */
+static const heap_range *next_range(const heap *h, const heap_range *after)
+{
+    const heap_range *best = NULL;
+    for (size_t i = 0; i < h->range_count; i++) {
+        const heap_range *r = &h->ranges[i];
+        if ((!after || r->base > after->base) && (!best || r->base < best->base))
+            best = r;
+    }
+    return best;
 }
 
 void heap_foreach(const heap *h, int (*fn)(const heap_block_info *, void *), void *user)
 {
     if (!h || !fn)
         return;
-    for (heap_index_node *n = heap_index_first(&h->index); n; n = heap_index_next(n)) {
-        heap_block_info info;
-        fill_info(block_of(n), &info);
-        if (fn(&info, user))
-            return;
-    }
+    for (const heap_range *r = next_range(h, NULL); r; r = next_range(h, r))
+        for (const heap_block *b = r->first; b != r->end; b = next_of(b)) {
+            if (!is_used(b))
+                continue;
+            heap_block_info info;
+            fill_info(b, &info);
+            if (fn(&info, user))
+                return;
+        }
 }
 
 void heap_get_stats(const heap *h, heap_stats *st)
@@ -622,7 +699,7 @@ void heap_get_stats(const heap *h, heap_stats *st)
     if (h->fl_bitmap) {
         unsigned fl = floor_log2(h->fl_bitmap);
         unsigned sl = floor_log2(h->sl_bitmap[fl]);
-        for (const heap_block *b = h->free_lists[fl][sl]; b; b = b->free_next)
+        for (const heap_block *b = h->free_lists[fl][sl]; b; b = free_next(b))
             if (size_of(b) > st->largest_free)
                 st->largest_free = size_of(b);
     }
@@ -645,7 +722,54 @@ static uint64_t addr_hash(uintptr_t a)
         return CLSVM_ERR_INVALID;                                                                  \
     } while (0)
 
-/* Walk each range's physical list: tiling, alignment, coalescing, used blocks indexed. */
+/* A chunk cover must name a used block that starts before the chunk and reaches into it. */
+static int check_cover(uintptr_t start, uintptr_t cover, const heap_block *b, void *user)
+{
+    if (start)
+        return 0; /* starts are checked block by block in validate_ranges */
+    if (!is_used(b) || addr_of(b) >= cover || cover - addr_of(b) >= size_of(b))
+        *(uintptr_t *)user = cover;
+    return *(uintptr_t *)user != 0;
+}
+
+/* The range's map publishes exactly its used blocks: each at its base, found from its first
+ * and last byte (validate_used); counts and covers agree with the blocks walked. */
+static int validate_map(const heap_range *r, uint64_t live, uint64_t covers)
+{
+    uint64_t starts, map_covers;
+    const char *why = heap_map_validate(r->map, &starts, &map_covers);
+    if (why)
+        FAIL("lookup map of range 0x%" PRIxPTR ": %s", r->base, why);
+    if (starts != live || map_covers != covers)
+        FAIL("lookup map of range 0x%" PRIxPTR ": %" PRIu64 " starts and %" PRIu64
+             " covers, blocks need %" PRIu64 " and %" PRIu64,
+             r->base, starts, map_covers, live, covers);
+    uintptr_t bad = 0;
+    heap_map_foreach(r->map, check_cover, &bad);
+    if (bad)
+        FAIL("lookup map: chunk 0x%" PRIxPTR " covered by a block not reaching it", bad);
+    return CLSVM_OK;
+}
+
+/* One used block: sane slack, published in the map at its base and found from its ends. */
+static int validate_used(const heap *h, const heap_range *r, const heap_block *b)
+{
+    uint32_t slack = state_of(b) & STATE_SLACK;
+    if (!(state_of(b) & STATE_VISIBLE))
+        FAIL("used block 0x%" PRIxPTR ": never shown to lookups", addr_of(b));
+    if (slack >= h->min_align || slack >= size_of(b))
+        FAIL("used block 0x%" PRIxPTR ": size 0x%" PRIx64 " with slack 0x%x", addr_of(b),
+             size_of(b), (unsigned)slack);
+    uintptr_t last = addr_of(b) + req_size_of(b) - 1;
+    if (heap_map_at(r->map, addr_of(b)) != b || heap_map_find(r->map, last) != b)
+        FAIL("used block 0x%" PRIxPTR ": not found through the lookup map", addr_of(b));
+    if (heap_block_read(b, last, NULL) != CLSVM_OK ||
+        (slack && heap_block_read(b, last + 1, NULL) != CLSVM_ERR_NOTFOUND))
+        FAIL("used block 0x%" PRIxPTR ": lookup disagrees with its requested size", addr_of(b));
+    return CLSVM_OK;
+}
+
+/* Walk each range's physical list: tiling, links, alignment, coalescing, used blocks mapped. */
 static int validate_ranges(const heap *h, uint64_t *free_seen, uint64_t *free_hash,
                            uint64_t *blocks_seen)
 {
@@ -656,24 +780,32 @@ static int validate_ranges(const heap *h, uint64_t *free_seen, uint64_t *free_ha
         range_bytes += r->size;
         const heap_block *b = r->first, *prev = NULL;
         uintptr_t end = r->base + r->size;
-        if (!b || addr_of(b) != r->base || !r->end || addr_of(r->end) != end || r->end->phys_next ||
-            is_used(r->end))
+        uint64_t range_live = 0, covers = 0;
+        if (!b || addr_of(b) != r->base || b->prev || !r->end || addr_of(r->end) != end ||
+            next_of(r->end) || state_of(r->end))
             FAIL("range %zu [0x%" PRIxPTR ", +0x%" PRIx64 ") lacks its first block or its end", i,
                  r->base, r->size);
-        for (; b != r->end; prev = b, b = b->phys_next) {
+        for (; b != r->end; prev = b, b = next_of(b)) {
             if (++steps > h->records_total)
                 FAIL("range %zu: physical list longer than all records (cycle?)", i);
-            if (!b->phys_next)
+            if (!next_of(b))
                 FAIL("block 0x%" PRIxPTR ": list ends before the range's end", addr_of(b));
-            uintptr_t next = addr_of(b->phys_next);
+            uintptr_t next = addr_of(next_of(b));
             if (next <= addr_of(b) || next > end)
                 FAIL("block 0x%" PRIxPTR ": successor at 0x%" PRIxPTR " (overlap or outside)",
                      addr_of(b), next);
+            if (b->prev != prev || next_of(b)->prev != b)
+                FAIL("block 0x%" PRIxPTR ": predecessor link broken", addr_of(b));
+            if (atomic_load_explicit(&b->seq, RLX) & 1)
+                FAIL("block 0x%" PRIxPTR ": sequence counter left odd", addr_of(b));
             uint64_t size = size_of(b);
             if ((size | addr_of(b)) & (h->min_align - 1))
                 FAIL("block 0x%" PRIxPTR ": size 0x%" PRIx64 " or address not min_align multiple",
                      addr_of(b), size);
             if (is_free(b)) {
+                if (state_of(b))
+                    FAIL("free block 0x%" PRIxPTR ": state 0x%x", addr_of(b),
+                         (unsigned)state_of(b));
                 if (prev && is_free(prev))
                     FAIL("free blocks 0x%" PRIxPTR " and 0x%" PRIxPTR " are adjacent",
                          addr_of(prev), addr_of(b));
@@ -682,18 +814,18 @@ static int validate_ranges(const heap *h, uint64_t *free_seen, uint64_t *free_ha
                 hash += addr_hash(addr_of(b));
                 continue;
             }
-            if (b->node.owner_24 >= h->min_align)
-                FAIL("used block 0x%" PRIxPTR ": size 0x%" PRIx64 " with slack 0x%x", addr_of(b),
-                     size, (unsigned)b->node.owner_24);
-            if (heap_index_find(&h->index, addr_of(b)) != &b->node)
-                FAIL("used block 0x%" PRIxPTR ": not in the lookup index", addr_of(b));
-            if (phys_prev_of_used(h, (heap_block *)b) != prev)
-                FAIL("used block 0x%" PRIxPTR ": predecessor through the index is wrong",
-                     addr_of(b));
+            int rc = validate_used(h, r, b);
+            if (rc != CLSVM_OK)
+                return rc;
             used += req_size_of(b);
             live++;
+            range_live++;
+            covers += heap_map_covers_of(r->map, addr_of(b), size);
         }
         steps++; /* the sentinel */
+        int rc = validate_map(r, range_live, covers);
+        if (rc != CLSVM_OK)
+            return rc;
     }
     if (range_bytes != h->range_bytes || used != h->used_bytes || live != h->live ||
         free_bytes != h->free_bytes || free_blocks != h->free_blocks)
@@ -702,8 +834,6 @@ static int validate_ranges(const heap *h, uint64_t *free_seen, uint64_t *free_ha
              " %" PRIu64 " %" PRIu64 ")",
              h->range_bytes, h->used_bytes, h->live, h->free_bytes, h->free_blocks, range_bytes,
              used, live, free_bytes, free_blocks);
-    if (live != h->index.count)
-        FAIL("index holds %zu nodes, %" PRIu64 " used blocks", h->index.count, live);
     *free_seen = free_blocks;
     *free_hash = hash;
     *blocks_seen = steps;
@@ -721,13 +851,13 @@ static int validate_free_lists(const heap *h, uint64_t free_blocks, uint64_t fre
             const heap_block *b = h->free_lists[fl][sl], *prev = NULL;
             if (!!(h->sl_bitmap[fl] & (UINT32_C(1) << sl)) != !!b)
                 FAIL("bitmap bit (%u, %u) disagrees with its list", fl, sl);
-            for (; b; prev = b, b = b->free_next) {
+            for (; b; prev = b, b = free_next(b)) {
                 if (++listed > free_blocks)
                     FAIL("free lists hold more entries than free blocks (stale or cycle)");
                 unsigned bfl, bsl;
                 if (!is_free(b))
                     FAIL("used block 0x%" PRIxPTR " in free list (%u, %u)", addr_of(b), fl, sl);
-                if (b->free_prev != prev)
+                if (free_prev(b) != prev)
                     FAIL("free list (%u, %u): back link broken at 0x%" PRIxPTR, fl, sl, addr_of(b));
                 class_of(size_of(b) >> h->align_shift, &bfl, &bsl);
                 if (bfl != fl || bsl != sl)
@@ -750,10 +880,6 @@ int heap_validate(const heap *h)
 {
     if (!h)
         return CLSVM_ERR_INVALID;
-    uintptr_t bad_key;
-    const char *why = heap_index_validate(&h->index, &bad_key);
-    if (why)
-        FAIL("lookup index: %s (at 0x%" PRIxPTR ")", why, bad_key);
     uint64_t free_blocks = 0, free_hash = 0, blocks = 0;
     int rc = validate_ranges(h, &free_blocks, &free_hash, &blocks);
     if (rc != CLSVM_OK)

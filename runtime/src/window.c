@@ -9,11 +9,13 @@
  * alloc/free cycles do not decommit (mmap) and recommit (mprotect) their chunks every time.
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
- * held for one heap operation plus, rarely, one commit/decommit syscall. fork() handlers
- * (window_fork.c) hold every window's lock across fork(), so a child finds them free. A per-thread
- * cache of small free blocks in front of it is the obvious next step if profiles show contention.
- * Invariants (clsvm_window_validate): every live allocation lies in [base, base + size),
- * below 2^va_bits, on committed chunks; chunk counts, heap counters and window counters agree.
+ * held for one heap operation plus, rarely, one commit/decommit syscall. clsvm_lookup() takes
+ * no lock at all (heap_lookup reads the heap's lookup map and records as a seqlock). fork()
+ * handlers (window_fork.c) hold every window's lock across fork(), so a child finds them free. A
+ * per-thread cache of small free blocks in front of it is the obvious next step if profiles show
+ * contention. Invariants (clsvm_window_validate): every live allocation lies in [base, base +
+ * size), below 2^va_bits, on committed chunks; chunk counts, heap counters and window counters
+ * agree.
  */
 #include "window.h"
 
@@ -178,6 +180,12 @@ int window_open_with(const clsvm_config *cfg, const provider *prov, clsvm_window
     return open_window(cfg, prov, NULL, out);
 }
 
+/* A decommitted range holds no allocation: its lookup tables can give their pages back. */
+static void trim_heap(void *heap_, uintptr_t addr, size_t len)
+{
+    heap_trim(heap_, addr, len);
+}
+
 /* failure non-NULL: a map failure the provider describes there is not logged here. */
 static int open_window(const clsvm_config *cfg, const provider *prov, provider_failure *failure,
                        clsvm_window **out)
@@ -227,12 +235,15 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
         goto fail;
     }
     rc = heap_create(HEAP_GRANULE, &w->heap);
-    if (!rc)
+    if (!rc) {
+        heap_hide_new(w->heap); /* shown once committed (clsvm_alloc) */
         rc = heap_add_range(w->heap, w->region.base, (size_t)w->region.size);
+    }
     if (!rc)
         rc = commit_map_create(prov, &w->region, &w->commits);
     if (rc)
         goto fail;
+    commit_map_on_decommit(w->commits, trim_heap, w->heap);
 
     clsvm_log(CLSVM_LOG_INFO, "window: %s [%#lx, %#lx) %llu MiB, va_bits %u", prov->name,
               (unsigned long)w->region.base, (unsigned long)(w->region.base + w->region.size),
@@ -333,6 +344,8 @@ int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
         rc = commit_map_acquire(w->commits, addr, size);
         if (rc)
             heap_free(w->heap, addr, NULL); /* heap back to where it was */
+        else
+            heap_show(w->heap, addr);
     }
     if (rc) {
         w->failed_allocs++;
@@ -418,11 +431,9 @@ int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info)
         return CLSVM_ERR_INVALID;
     uintptr_t a = (uintptr_t)p;
     if (!inside(w, a) || w->lost_in_fork)
-        return CLSVM_ERR_NOTFOUND; /* cheap reject without the lock; nothing is here */
-    heap_block_info b;
-    pthread_mutex_lock(&w->lock);
+        return CLSVM_ERR_NOTFOUND; /* cheap reject; nothing is here */
+    heap_block_info b; /* no lock: heap_lookup is safe against concurrent alloc and free */
     int rc = heap_lookup(w->heap, a, &b);
-    pthread_mutex_unlock(&w->lock);
     if (!rc && info)
         to_alloc_info(&b, info);
     return rc;

@@ -32,6 +32,10 @@ void commit_map_destroy(commit_map *cm);
  */
 int commit_map_acquire(commit_map *cm, uintptr_t addr, size_t len);
 
+/* Call fn(user, addr, len) after each decommit (the window trims the heap's lookup tables). */
+void commit_map_on_decommit(commit_map *cm, void (*fn)(void *user, uintptr_t addr, size_t len),
+                            void *user);
+
 /* Undo one acquire of the same range; decommit chunks whose count goes 1 -> 0. */
 void commit_map_release(commit_map *cm, uintptr_t addr, size_t len);
 

@@ -36,6 +36,8 @@ struct commit_map {
     leaf **leaves; /* NULL entries: every chunk of that leaf has count 0 */
     uint64_t committed_chunks;
     uint64_t commits, decommits;
+    void (*on_decommit)(void *user, uintptr_t addr, size_t len);
+    void *on_decommit_user;
 };
 
 _Static_assert(((uint64_t)1 << CHUNK_SHIFT) == CLSVM_COMMIT_CHUNK, "chunk shift");
@@ -106,6 +108,15 @@ static void decommit_run(commit_map *cm, uint64_t first, uint64_t n)
                        len, (unsigned long)chunk_addr(cm, first));
     cm->decommits++;
     cm->committed_chunks -= n;
+    if (cm->on_decommit)
+        cm->on_decommit(cm->on_decommit_user, chunk_addr(cm, first), len);
+}
+
+void commit_map_on_decommit(commit_map *cm, void (*fn)(void *user, uintptr_t addr, size_t len),
+                            void *user)
+{
+    cm->on_decommit = fn;
+    cm->on_decommit_user = user;
 }
 
 /* Decommit the runs of zero-count chunks in [c0, end): the rollback of a failed acquire. */

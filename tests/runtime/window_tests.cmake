@@ -1,9 +1,12 @@
 # Window tests (issue 2): reservation and placement, commit/decommit, exhaustion, threads,
 # configuration from the environment, docs in sync with the options table, stats JSON.
 foreach(t test_window_placement test_window_decommit test_window_exhaustion test_window_threads
-          test_window_commit test_stats_json test_window_free_checked test_window_retain)
+          test_window_commit test_stats_json test_window_free_checked test_window_retain
+          test_window_lookup test_window_lookup_nolock test_window_lookup_threads
+          test_window_lookup_trim)
   clsvm_test(${t} SOURCES runtime/${t}.c LIBS clsvm-runtime-static LABELS runtime window)
 endforeach()
+set_tests_properties(test_window_lookup_trim PROPERTIES SKIP_RETURN_CODE 77)
 
 # The environment is the input under test here; children get their own values.
 clsvm_test(test_window_env SOURCES runtime/test_window_env.c LIBS clsvm-runtime-static

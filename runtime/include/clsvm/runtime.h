@@ -83,7 +83,7 @@ CLSVM_API void clsvm_window_get_info(const clsvm_window *w, clsvm_window_info *i
  * the one that opened a devsvm window, whose mapping a child does not inherit (clsvm_free and
  * clsvm_free_checked return it too there, freeing nothing; clsvm_lookup finds nothing).
  * After fork() a reserve window works in the child on its private copy (docs/reliability.md).
- * Cost: O(log n) in the number of live allocations, plus commit work for newly used chunks.
+ * Cost: O(1) in the number of live allocations, plus commit work for newly used chunks.
  */
 CLSVM_API int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
                           void **out);
@@ -105,7 +105,7 @@ typedef struct clsvm_alloc_info clsvm_alloc_info;
  * two racing frees of one pointer free it once. Returns CLSVM_OK (freed), CLSVM_ERR_NOTFOUND
  * (p lies in no live allocation; also p NULL) or CLSVM_ERR_MISMATCH (p lies inside a live
  * allocation but is not its base, or its tag differs; nothing is freed). On CLSVM_OK and
- * CLSVM_ERR_MISMATCH *info (if not NULL) describes the allocation found. Thread-safe, O(log n).
+ * CLSVM_ERR_MISMATCH *info (if not NULL) describes the allocation found. Thread-safe, O(1).
  */
 CLSVM_API int clsvm_free_checked(clsvm_window *w, void *p, const void *tag, clsvm_alloc_info *info);
 
@@ -117,8 +117,12 @@ struct clsvm_alloc_info {
 };
 
 /*
- * Find the live allocation containing p (any byte in [base, base + size)).
- * Returns CLSVM_OK and fills *info, or CLSVM_ERR_NOTFOUND. O(log n).
+ * Find the live allocation containing p (any byte in [base, base + size); the rounding slack
+ * past size is not inside). Returns CLSVM_OK and fills *info, or CLSVM_ERR_NOTFOUND.
+ * O(1) and lock-free: it never waits for another thread's alloc or free. An allocation live
+ * for the whole call is always found; one being freed (or allocated) concurrently may be
+ * reported found or CLSVM_ERR_NOTFOUND, but *info never mixes two allocations and never
+ * describes memory that was not a live allocation containing p at some instant of the call.
  */
 CLSVM_API int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info);
 
