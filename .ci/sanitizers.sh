@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# .ci/sanitizers.sh: the test suite again under the sanitizers (issue 8), after .ci/run's default
+# .ci/sanitizers.sh: the test suite again under the sanitizers, after .ci/run's default
 # build. Two builds, each printing ctest's summary line:
 #   build-asan  -DCLSVM_SANITIZER=address (ASan + UBSan, leak checking on): the whole suite but
 #               the labels that cannot run there (see ASAN_EXCLUDE below);

@@ -1,6 +1,6 @@
 /*
  * opencl_c.h: what clsvm changes about OpenCL C compilation so the device's OpenCL C features
- * agree with its atomic capabilities and SVM programs build (issue 4, item 6).
+ * agree with its atomic capabilities and SVM programs build.
  *
  * device.c answers CL_DEVICE_OPENCL_C_FEATURES through clsvm_opencl_c_features(); program.c
  * passes every build/compile option string through clsvm_opencl_c_options() and retries a

@@ -1,5 +1,5 @@
 /*
- * svm.c: clsvm's own SVM (issue 4, docs/svm.md): the process-wide window, clSVMAlloc/clSVMFree,
+ * svm.c: clsvm's own SVM (docs/svm.md): the process-wide window, clSVMAlloc/clSVMFree,
  * the device's SVM capabilities and max allocation size, and validation of SVM kernel arguments
  * (clSetKernelArgSVMPointer, clSetKernelExecInfo) before they reach the backend.
  *

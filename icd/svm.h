@@ -43,7 +43,7 @@ int clsvm_svm_window_open(void);
  * live allocation. Used by clSVMFree and by clEnqueueSVMFree when its command executes. */
 cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p);
 
-/* ---- added for issue 4, part A (svm.c) ---- */
+/* ---- svm.c ---- */
 
 /* CL_DEVICE_MAX_MEM_ALLOC_SIZE clsvm reports for backend device be_dev: the backend's answer,
  * capped at the window's size (one allocation can never be larger than the window). */

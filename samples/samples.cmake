@@ -85,7 +85,7 @@ clsvm_sample_test(sample_clsvm_info_va47 clsvm-info ENV CLSVM_VA_BITS=47)
 clsvm_sample_test(sample_svm_list_fine_va47 svm-list-fine ARGS 100000 ENV CLSVM_VA_BITS=47)
 clsvm_sample_test(sample_svm_lockfree_va47 svm-lockfree ARGS 20000 ENV CLSVM_VA_BITS=47)
 
-# OpenCL C 2.0 samples (issue 10): kernels from kernels/cl20/, built with -cl-std=CL2.0, which
+# OpenCL C 2.0 samples: kernels from kernels/cl20/, built with -cl-std=CL2.0, which
 # pocl 3.1 cannot compile and clsvm compiles through clang-15 (docs/opencl-c-2.0.md). A private
 # clsvm clang-output cache keeps test runs out of $HOME.
 function(clsvm_sample_cl20 name)

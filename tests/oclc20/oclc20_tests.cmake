@@ -1,5 +1,5 @@
-# oclc20_tests.cmake: OpenCL C 2.0 programs through clsvm's SPIR path (issue 10,
-# docs/opencl-c-2.0.md), run through the real ocl-icd loader like the SVM tests. Label oclc20.
+# oclc20_tests.cmake: OpenCL C 2.0 programs through clsvm's SPIR path
+# (docs/opencl-c-2.0.md), run through the real ocl-icd loader like the SVM tests. Label oclc20.
 # Kernels come from kernels/cl20/*.cl, embedded with samples/cl2h.cmake.
 find_package(OpenCL REQUIRED)
 

@@ -1,4 +1,4 @@
-# Reliability tests through the OpenCL API (issue 8), included only when target `clsvm` exists.
+# Reliability tests through the OpenCL API, included only when target `clsvm` exists.
 # Same environment as tests/svm/svm_tests.cmake: only clsvm visible to the loader, pocl's and
 # LLVM's process-lifetime allocations suppressed under the sanitizers, a private kernel cache.
 find_package(OpenCL REQUIRED)

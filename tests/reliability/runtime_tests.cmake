@@ -1,4 +1,4 @@
-# Reliability tests of the runtime (issue 8): fault injection (CLSVM_FAULT and the test-only
+# Reliability tests of the runtime: fault injection (CLSVM_FAULT and the test-only
 # clsvm_fault_arm() of runtime/src/fault.h), checked against a shadow model (rel_model.h).
 # Labels: reliability, plus fault.
 clsvm_test(test_fault_runtime SOURCES reliability/test_fault_runtime.c LIBS clsvm-runtime-static

@@ -1,4 +1,4 @@
-# devsvm tests (issue 5): the devsvm window provider on the /dev/svm emulation of
+# devsvm tests: the devsvm window provider on the /dev/svm emulation of
 # tools/devsvm-shim (LD_PRELOAD), the CLSVM_WINDOW=auto|devsvm fallback rules, and the /dev/svm
 # contract itself (docs/dev-svm.md). Labels: devsvm, plus runtime.
 if(NOT TARGET clsvm-devsvm-shim)

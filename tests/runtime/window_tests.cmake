@@ -1,4 +1,4 @@
-# Window tests (issue 2): reservation and placement, commit/decommit, exhaustion, threads,
+# Window tests: reservation and placement, commit/decommit, exhaustion, threads,
 # configuration from the environment, docs in sync with the options table, stats JSON.
 foreach(t test_window_placement test_window_decommit test_window_exhaustion test_window_threads
           test_window_commit test_stats_json test_window_free_checked test_window_retain

@@ -1,4 +1,4 @@
-/* svm_test.h: helpers shared by the SVM tests (issue 4): one context/queue per test on the
+/* svm_test.h: helpers shared by the SVM tests: one context/queue per test on the
  * platform under test, the window bound check, and small event/info helpers.
  *
  * The same tests run against plain pocl (CLSVM_TEST_PLATFORM=Portable,
@@ -39,7 +39,6 @@ static int svm_failures;
             SVM_FAIL("%s returned %s (%d), expected %s (%d)", #expr, icd_err_name(svm_got_),       \
                      (int)svm_got_, icd_err_name(svm_want_), (int)svm_want_);                      \
     } while (0)
-
 
 static inline int svm_exit_code(void)
 {

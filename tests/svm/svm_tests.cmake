@@ -1,4 +1,4 @@
-# svm_tests.cmake: end-to-end tests of clsvm's SVM (issue 4) through the real ocl-icd loader.
+# svm_tests.cmake: end-to-end tests of clsvm's SVM through the real ocl-icd loader.
 # Included by tests/CMakeLists.txt only when target `clsvm` exists.
 #
 # By default every test sees only clsvm (OCL_ICD_VENDORS=<build>/clsvm.icd). The same cache
@@ -57,13 +57,13 @@ clsvm_svm_test(test_svm_fill)
 clsvm_svm_test(test_svm_caps_va47 SOURCE test_svm_caps ENV CLSVM_VA_BITS=47)
 clsvm_svm_test(test_svm_linked_va47 SOURCE test_svm_linked ENV CLSVM_VA_BITS=47)
 # clEnqueueSVM* as queue commands (ordering, out-of-order queues, failed waits, released queues)
-# and OpenCL C C11 atomics with memory_scope_all_svm_devices (issue 4, items 4 and 6).
+# and OpenCL C C11 atomics with memory_scope_all_svm_devices.
 clsvm_svm_test(test_svm_enqueue_order)
 clsvm_svm_test(test_svm_atomics_c11)
 clsvm_svm_test(test_svm_enqueue_ptrs)
 clsvm_svm_test(test_svm_enqueue_ptrs_va47 SOURCE test_svm_enqueue_ptrs ENV CLSVM_VA_BITS=47)
 
-# Issue 5: the SVM suite again with the window from /dev/svm, emulated by the LD_PRELOAD shim
+# The SVM suite again with the window from /dev/svm, emulated by the LD_PRELOAD shim
 # (tools/devsvm-shim): every allocation must then lie inside the driver's range.
 foreach(t test_svm_alloc test_svm_free_unknown test_svm_caps test_svm_coarse test_svm_fine
           test_svm_linked test_svm_enqueue test_svm_buffer test_svm_threads test_svm_enqueue_ptrs

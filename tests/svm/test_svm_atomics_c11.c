@@ -1,5 +1,5 @@
 /* test_svm_atomics_c11: OpenCL C 2.0/3.0 C11 atomics with memory_scope_all_svm_devices on a
- * fine-grain CL_MEM_SVM_ATOMICS buffer, shared with host atomics (issue 4, item 6).
+ * fine-grain CL_MEM_SVM_ATOMICS buffer, shared with host atomics.
  * For each option string (-cl-std=CL3.0, -cl-std=CL2.0, none):
  *   - a kernel atomic_fetch_add_explicit(..., memory_scope_all_svm_devices)'s counters while a
  *     host thread __atomic_fetch_add's the same counters: the totals must be exact;

@@ -2,7 +2,7 @@
  * malloc'd pointer, a stack address, an interior pointer, one past the end, a double free, an
  * allocation of another context) must change nothing: no crash, the live allocations keep their
  * contents and are not handed out again, and the heap keeps working. The spec calls this
- * undefined behaviour; issue 4 makes it clsvm's contract, so other platforms skip the test (pocl
+ * undefined behaviour; clsvm makes it its contract, so other platforms skip the test (pocl
  * passes such pointers to free() and may crash). */
 #include "svm/svm_test.h"
 

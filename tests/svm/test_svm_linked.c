@@ -118,7 +118,7 @@ static void exec_info_rules(const svm_env *e, cl_kernel k)
     free(nodes);
 }
 
-/* clSetKernelArgSVMPointer's rules (issue 4 item 3): NULL and any byte of a live allocation of
+/* clSetKernelArgSVMPointer's rules: NULL and any byte of a live allocation of
  * the kernel's context are accepted; with fine-grain system SVM any host pointer is too. Other
  * pointers (malloc'd, one past the end, freed, another context's) are CL_INVALID_ARG_VALUE, and
  * the same pointers in CL_KERNEL_EXEC_INFO_SVM_PTRS are CL_INVALID_VALUE - clsvm only: pocl

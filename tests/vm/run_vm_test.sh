@@ -1,5 +1,5 @@
 #!/bin/sh
-# run_vm_test.sh: the /dev/svm reference driver tested in a real kernel (issue 11).
+# run_vm_test.sh: the /dev/svm reference driver tested in a real kernel.
 #
 # Builds driver/ against the installed Debian kernel headers, makes a busybox initramfs, boots
 # that kernel under QEMU (TCG, 1 vCPU) with the host's root shared read-only over 9p, and runs

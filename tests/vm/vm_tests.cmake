@@ -1,4 +1,4 @@
-# vm_tests.cmake: the /dev/svm reference driver (driver/) in a real kernel (issue 11). One ctest,
+# vm_tests.cmake: the /dev/svm reference driver (driver/) in a real kernel. One ctest,
 # vm.devsvm_driver (label vm): run_vm_test.sh builds the module against the installed Debian
 # kernel headers, boots that kernel under QEMU (TCG) with the host root shared read-only, and
 # runs inside it the driver checks (svm_driver_check, built here and only run in the guest), the
