@@ -5,7 +5,7 @@
  * Provider selection (clsvm_config.provider, CLSVM_WINDOW): reserve; devsvm, or failure with one
  * error line; auto = devsvm if usable, else reserve with one line saying why (docs/dev-svm.md).
  *
- * Retention (window_retain.c): chunks emptied by frees stay committed, up to 32 MiB, so
+ * Retention: some chunks emptied by frees stay committed (bounds in window_retain.c), so
  * alloc/free cycles do not decommit (mmap) and recommit (mprotect) their chunks every time.
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is

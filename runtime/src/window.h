@@ -67,7 +67,7 @@ uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len);
 /* Allocations (and retention pins) overlapping the chunk holding addr; 0 outside the window. */
 uint32_t commit_map_count(const commit_map *cm, uintptr_t addr);
 
-/* Empty chunks the window keeps committed (window_retain.c): 32 chunks, 64 MiB at most. */
+/* Empty chunks the window keeps committed: 32 chunks of 2 MiB (bounds: window_retain.c). */
 #define RETAIN_CHUNKS 32
 
 typedef struct retained_chunks {

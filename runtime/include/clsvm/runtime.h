@@ -90,8 +90,9 @@ CLSVM_API int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t f
 
 /*
  * Free the allocation whose base is p. Pages of chunks left without any allocation are
- * returned to the OS, except at most one chunk (the last freed small allocation's), kept
- * committed so that alloc/free in a loop costs no syscall; the address range stays reserved.
+ * returned to the OS, except a few kept committed so that alloc/free in a loop costs no
+ * syscall: at most 64 MiB while other allocations live, one 2 MiB chunk once none does
+ * (docs/runtime.md, "Commit"); the address range stays reserved.
  * p NULL: no-op, CLSVM_OK.
  * A p that is not the base of a live allocation returns CLSVM_ERR_NOTFOUND and changes nothing.
  */
