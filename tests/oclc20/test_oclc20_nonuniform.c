@@ -194,8 +194,9 @@ static void check_reduction(const svm_env *e, cl_program prog, size_t n, size_t 
     CHECK_CL(clReleaseKernel(k));
 }
 
-/* reqd_work_group_size(4, 2, 1): reported, required of the local size, used when
- * none is given, and remainder groups are allowed. */
+/* reqd_work_group_size(4, 2, 1): reported (with the kernel's work_group_size_hint(2, 1, 1) in
+ * CL_KERNEL_ATTRIBUTES), required of the local size, used when none is given, and remainder
+ * groups are allowed. */
 static void check_reqd(const svm_env *e, cl_program prog)
 {
     cl_kernel k = icd_test_kernel(prog, "record_reqd");
@@ -205,6 +206,11 @@ static void check_reqd(const svm_env *e, cl_program prog)
     if (reqd[0] != 4 || reqd[1] != 2 || reqd[2] != 1)
         SVM_FAIL("CL_KERNEL_COMPILE_WORK_GROUP_SIZE %zu x %zu x %zu, expected 4 x 2 x 1", reqd[0],
                  reqd[1], reqd[2]);
+    char attrs[256] = "";
+    CHECK_CL(clGetKernelInfo(k, CL_KERNEL_ATTRIBUTES, sizeof attrs, attrs, NULL));
+    CHECK_MSG(strstr(attrs, "reqd_work_group_size(4, 2, 1") &&
+                  strstr(attrs, "work_group_size_hint(2, 1, 1"),
+              "CL_KERNEL_ATTRIBUTES '%s', expected the required size and the hint", attrs);
     CHECK_CL(clReleaseKernel(k));
     int ran = 0;
     static const shape uneven = {2, {7, 5}, {4, 2}, {1, 2}, 0, 0};
