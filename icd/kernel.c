@@ -232,7 +232,7 @@ cl_int CL_API_CALL clsvm_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id
         return err;
     err = clsvm_be->clGetKernelWorkGroupInfo(k, d, param_name, param_value_size, param_value,
                                              param_value_size_ret);
-    /* The backend saw the required size as a hint (clsvm_nu_reqd). */
+    /* The backend's module has no required size (clsvm_nu_reqd). */
     if (err == CL_SUCCESS && param_name == CL_KERNEL_COMPILE_WORK_GROUP_SIZE && param_value &&
         (((clsvm_obj *)kernel)->flags & CLSVM_F_NONUNIFORM)) {
         size_t reqd[3];

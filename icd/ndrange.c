@@ -10,9 +10,9 @@
  * which the program's work-item functions (support.cl, section "Non-uniform work-groups")
  * compute the application's values. Such a program reads every nonzero backend offset as a
  * descriptor, so its launches with a global offset take this path too, even uniform ones.
- * Such a kernel's reqd_work_group_size is clsvm's to enforce (clsvm_nu_reqd): the backend saw a
- * hint, since it would refuse the remainder groups. Everything else goes to the backend
- * unchanged.
+ * Such a kernel's reqd_work_group_size is clsvm's to enforce (clsvm_nu_reqd): the backend's module
+ * does not have it, since the backend would refuse the remainder groups. Everything else goes to
+ * the backend unchanged.
  */
 #include "icd.h"
 #include "oclc20/program_state.h"
@@ -233,8 +233,8 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
     const size_t *ls = local_work_size;
     size_t reqd[3];
     if ((k->flags & CLSVM_F_NONUNIFORM) && valid_geometry(work_dim, global_work_size, ls)) {
-        /* The backend does not know the kernel's required work-group size (workitem.h), so
-         * clsvm checks it and uses it when no local size is given. */
+        /* The backend does not know the kernel's required work-group size (spir.c removes it),
+         * so clsvm checks it and uses it when no local size is given. */
         clsvm_nu_reqd(k, reqd);
         if (reqd[0] && !ls)
             ls = reqd;

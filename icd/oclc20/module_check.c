@@ -159,9 +159,22 @@ static void kernel_attrs(sbuf *b, char **lines, size_t n, const char *line)
     puts_(b, "\n");
 }
 
-int oclc20_module_inspect(const char *bc, const char *work, oclc20_module *m)
+/* Remove " !reqd_work_group_size !<id>" from a kernel's define line; 1 when it had one. */
+static int strip_reqd_ref(char *line)
 {
-    m->missing = m->attrs = NULL;
+    static const char pat[] = " !reqd_work_group_size !";
+    char *p = strstr(line, pat);
+    if (!p)
+        return 0;
+    char *end = p + strlen(pat);
+    end += strspn(end, "0123456789");
+    memmove(p, end, strlen(end) + 1);
+    return 1;
+}
+
+int oclc20_module_inspect(const char *bc, const char *work, int strip_reqd, oclc20_module *m)
+{
+    m->missing = m->attrs = m->stripped = NULL;
     char ll[2400];
     snprintf(ll, sizeof ll, "%s/module.ll", work);
     char *argv[] = {(char *)oclc20_clang(),   "-x", "ir", "-S",       "-emit-llvm", "-target",
@@ -192,6 +205,7 @@ int oclc20_module_inspect(const char *bc, const char *work, oclc20_module *m)
         *nl = '\0';
     }
     sbuf missing = {0}, attrs = {0};
+    int stripped = 0;
     for (size_t i = 0; lines && i < n; i++) {
         if (!strncmp(lines[i], "declare ", 8)) {
             size_t len;
@@ -208,14 +222,22 @@ int oclc20_module_inspect(const char *bc, const char *work, oclc20_module *m)
             }
         } else if (!strncmp(lines[i], "define ", 7) && strstr(lines[i], " spir_kernel ")) {
             kernel_attrs(&attrs, lines, n, lines[i]);
+            if (strip_reqd)
+                stripped |= strip_reqd_ref(lines[i]);
         }
+    }
+    sbuf text_out = {0};
+    for (size_t i = 0; stripped && lines && i < n; i++) {
+        puts_(&text_out, lines[i]);
+        puts_(&text_out, "\n");
     }
     int ok = lines != NULL;
     free(lines);
     free(text);
     m->missing = done(&missing);
     m->attrs = done(&attrs);
-    if (!ok || !m->missing || !m->attrs) {
+    m->stripped = stripped ? done(&text_out) : NULL;
+    if (!ok || !m->missing || !m->attrs || (stripped && !m->stripped)) {
         oclc20_module_free(m);
         return -1;
     }
@@ -226,7 +248,36 @@ void oclc20_module_free(oclc20_module *m)
 {
     free(m->missing);
     free(m->attrs);
-    m->missing = m->attrs = NULL;
+    free(m->stripped);
+    m->missing = m->attrs = m->stripped = NULL;
+}
+
+int oclc20_module_assemble(const char *ll, const char *work, const char *bc, char **log)
+{
+    char in[2400];
+    snprintf(in, sizeof in, "%s/stripped.ll", work);
+    *log = NULL;
+    if (oclc20_write_file(in, ll, strlen(ll))) {
+        *log = strdup("clsvm: cannot write the module's text for clang\n");
+        return -1;
+    }
+    /* Only assembled: no pass may change the module the build made. */
+    char *argv[] = {(char *)oclc20_clang(),
+                    "-x",
+                    "ir",
+                    "-c",
+                    "-emit-llvm",
+                    "-Xclang",
+                    "-disable-llvm-passes",
+                    "-target",
+                    "spir64-unknown-unknown",
+                    "-o",
+                    (char *)bc,
+                    in,
+                    NULL};
+    int st = oclc20_run(argv, NULL, log);
+    unlink(in);
+    return st == 0 ? 0 : -1;
 }
 
 char *oclc20_kernel_attributes_of(const char *attrs, const char *kernel)

@@ -136,12 +136,8 @@ cl_int oclc20_build(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const char *
                                        options, r.log, be_log);
     if (s && be)
         s = oclc20_state_with_attrs(s, r.attrs);
-    /* Only programs that name reqd_work_group_size pay clang's extra run for the sizes (an
-     * attribute in a header found through -I is missed). */
     if (s && be)
-        s = oclc20_nu_record(s, oclc20_nu_options(options), r.bc, r.bc_len,
-                             strstr(source, "reqd_work_group_size") ||
-                                 (options && strstr(options, "reqd_work_group_size")));
+        s->nonuniform = r.nonuniform;
     if (!s) {
         if (be)
             clsvm_be->clReleaseProgram(be);
@@ -241,8 +237,7 @@ cl_int oclc20_build_object(clsvm_obj *p, cl_uint ndev, cl_device_id *devs, const
     if (s)
         s = oclc20_state_with_bc(s, old->bc, old->bc_len);
     if (s && err == CL_SUCCESS)
-        s = oclc20_nu_record(s, !(oclc20_nu_object(old->bc, old->bc_len) & OCLC20_NU_BACKEND_CALLS),
-                             r.bc, r.bc_len, 1);
+        s->nonuniform = r.nonuniform;
     if (s) {
         s->origin = OCLC20_FROM_BINARY;
         s->spir = err == CL_SUCCESS;

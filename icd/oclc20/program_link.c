@@ -152,7 +152,7 @@ static cl_int link_objects(clsvm_obj *w, cl_uint nall, cl_device_id *all, const 
         if (s)
             s = oclc20_state_with_attrs(s, r.attrs);
         if (s)
-            s = oclc20_nu_record(s, !(calls & OCLC20_NU_BACKEND_CALLS), r.bc, r.bc_len, 1);
+            s->nonuniform = r.nonuniform;
         if (s) {
             s->origin = OCLC20_FROM_LINK;
             w->be = be;

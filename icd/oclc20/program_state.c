@@ -32,7 +32,6 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
     s->spir = spir;
     s->options_only = 0;
     s->nonuniform = 0;
-    s->reqd = NULL;
     s->source = s->data;
     memcpy(s->source, source, ls);
     s->options = s->source + ls;
@@ -72,7 +71,6 @@ oclc20_state *oclc20_state_with_attrs(oclc20_state *s, const char *attrs)
 
 oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, size_t len)
 {
-    /* Appended before a table of required sizes, never after one (oclc20_nu_record comes last). */
     size_t used = (size_t)(s->attrs + strlen(s->attrs) + 1 - s->data);
     oclc20_state *n = realloc(s, sizeof *n + used + len);
     if (!n) {
@@ -86,54 +84,29 @@ oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, siz
     return n;
 }
 
-/* The table goes last, after the strings and any bitcode (nothing is appended after it). */
-oclc20_state *oclc20_state_with_reqd(oclc20_state *s, const char *table)
-{
-    size_t strings = (size_t)(s->attrs + strlen(s->attrs) + 1 - s->data), tl = strlen(table) + 1;
-    size_t bc_at = s->bc ? (size_t)((char *)s->bc - s->data) : 0;
-    size_t used = s->bc ? bc_at + s->bc_len : strings;
-    oclc20_state *n = realloc(s, sizeof *n + used + tl);
-    if (!n) {
-        free(s);
-        return NULL;
-    }
-    rebase(n);
-    if (n->bc)
-        n->bc = (unsigned char *)n->data + bc_at;
-    n->reqd = n->data + used;
-    memcpy(n->reqd, table, tl);
-    return n;
-}
-
-oclc20_state *oclc20_nu_record(oclc20_state *s, int nonuniform, const unsigned char *bc, size_t len,
-                               int want_reqd)
-{
-    s->nonuniform = nonuniform;
-    if (!nonuniform || !want_reqd)
-        return s;
-    char *table = oclc20_reqd_sizes(bc, len);
-    if (table)
-        s = oclc20_state_with_reqd(s, table);
-    free(table);
-    return s;
-}
-
 int oclc20_reqd(clsvm_obj *p, const char *kernel, size_t reqd[3])
 {
     size_t n = strlen(kernel);
     reqd[0] = reqd[1] = reqd[2] = 0;
     pthread_mutex_lock(&oclc20_state_lock);
     const oclc20_state *s = p->ext;
-    for (const char *l = s && s->nonuniform ? s->reqd : NULL; l && *l; l = strchr(l, '\n') + 1)
-        if (!strncmp(l, kernel, n) && l[n] == ' ') {
+    /* The kernel's line of its CL_KERNEL_ATTRIBUTES record, "kernel\tattributes\n". */
+    static const char at[] = "reqd_work_group_size(";
+    for (const char *l = s && s->nonuniform ? s->attrs : NULL; l && *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) : strlen(l);
+        if (len > n && !strncmp(l, kernel, n) && l[n] == '\t') {
+            const char *a = strstr(l + n, at);
             unsigned long x, y, z;
-            if (sscanf(l + n, "%lu %lu %lu", &x, &y, &z) == 3) {
+            if (a && a < l + len && sscanf(a + strlen(at), "%lu, %lu, %lu", &x, &y, &z) == 3) {
                 reqd[0] = x;
                 reqd[1] = y;
                 reqd[2] = z;
             }
             break;
         }
+        l += len + (nl != NULL);
+    }
     pthread_mutex_unlock(&oclc20_state_lock);
     return reqd[0] != 0;
 }

@@ -87,8 +87,8 @@ cl_int oclc20_from_binaries(clsvm_obj *w, cl_uint n, cl_device_id *devs, const s
 int oclc20_nonuniform(clsvm_obj *p);
 
 /* The required work-group size of p's kernel of that name when p was built for non-uniform
- * work-groups (the backend saw it as a hint and does not enforce it); 0 and {0, 0, 0} when
- * there is none. */
+ * work-groups (the backend's module does not have it: it would refuse remainder groups), as
+ * CL_KERNEL_ATTRIBUTES records it; 0 and {0, 0, 0} when there is none. */
 int oclc20_reqd(clsvm_obj *p, const char *kernel, size_t reqd[3]);
 
 /* p's backend program with a backend reference (drop it with clReleaseProgram): a build on

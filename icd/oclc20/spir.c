@@ -346,12 +346,7 @@ static const char workitem_h[] =
     "#define get_group_id(d) __clsvm_nu_group_id(d)\n"
     "#define get_num_groups(d) __clsvm_nu_num_groups(d)\n"
     "#define get_global_id(d) __clsvm_nu_global_id(d)\n"
-    "#define get_global_linear_id() __clsvm_nu_global_linear_id()\n"
-    /* The backend would refuse the remainder groups of a kernel with a required work-group
-     * size: it gets a hint instead (the __ spelling escapes the next macro), and clsvm checks
-     * and reports the required size (icd/ndrange.c). The application's own hints go. */
-    "#define reqd_work_group_size(x, y, z) __work_group_size_hint__(x, y, z)\n"
-    "#define work_group_size_hint(x, y, z)\n";
+    "#define get_global_linear_id() __clsvm_nu_global_linear_id()\n";
 
 int oclc20_nu_options(const char *opts)
 {
@@ -367,6 +362,18 @@ int oclc20_nu_options(const char *opts)
 static int needs_workitem(const oclc20_job *j)
 {
     return j->mode != OCLC20_LINK && oclc20_nu_options(j->options);
+}
+
+/* Is the job's result for non-uniform work-groups? A link is when no object calls the
+ * backend's work-item functions (oclc20_nu_object). */
+static int job_nonuniform(const oclc20_job *j)
+{
+    if (j->mode != OCLC20_LINK)
+        return oclc20_nu_options(j->options);
+    for (cl_uint i = 0; i < j->nin; i++)
+        if (oclc20_nu_object(j->in_bc[i], j->in_len[i]) & OCLC20_NU_BACKEND_CALLS)
+            return 0;
+    return 1;
 }
 
 int oclc20_nu_object(const unsigned char *bc, size_t len)
@@ -449,6 +456,8 @@ static void clean_work(const oclc20_job *j, const char *work)
     snprintf(path, sizeof path, "%s/deps.d", work);
     unlink(path);
     snprintf(path, sizeof path, "%s/module.ll", work);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/stripped.ll", work);
     unlink(path);
     for (cl_uint i = 0; i < j->nin; i++) {
         snprintf(path, sizeof path, "%s/in%u.bc", work, i);
@@ -575,14 +584,28 @@ static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, cons
 
 /* A built or linked module must need nothing that neither the support library nor the
  * backend's kernel library provides: such a function would stay undefined until pocl loads the
- * kernel, and abort the process there. Records the kernels' attributes. */
+ * kernel, and abort the process there. Records the kernels' attributes. A module for
+ * non-uniform work-groups is rewritten without its kernels' reqd_work_group_size: pocl would
+ * refuse the remainder groups, and clsvm enforces the recorded size itself (icd/ndrange.c). */
 static cl_int check_module(const job_files *f, oclc20_result *r)
 {
     oclc20_module m;
-    if (oclc20_module_inspect(f->out, f->work, &m) != 0)
+    if (oclc20_module_inspect(f->out, f->work, r->nonuniform, &m) != 0)
         return CL_SUCCESS; /* unreadable: the backend's own link checks what it can */
     cl_int err = CL_SUCCESS;
-    if (m.missing[0]) {
+    char *alog = NULL;
+    if (m.stripped && oclc20_module_assemble(m.stripped, f->work, f->out, &alog) != 0) {
+        char *log = NULL;
+        if (asprintf(&log,
+                     "%sclsvm: cannot reassemble the module without reqd_work_group_size:\n%s",
+                     r->log ? r->log : "", alog ? alog : "") < 0)
+            log = NULL;
+        free(r->log);
+        r->log = log;
+        err = CL_BUILD_PROGRAM_FAILURE;
+    }
+    free(alog);
+    if (m.missing[0] && err == CL_SUCCESS) {
         char *log = NULL;
         if (asprintf(&log,
                      "%sclsvm: the program calls functions that neither clsvm's OpenCL C support "
@@ -602,6 +625,7 @@ static cl_int check_module(const job_files *f, oclc20_result *r)
 cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
 {
     memset(r, 0, sizeof *r);
+    r->nonuniform = job_nonuniform(j);
     const char *version = oclc20_clang_version();
     if (!version) {
         oclc20_clang_missing_notice();
@@ -631,7 +655,7 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     oclc20_key_str(&k, oclc20_support_builtins_cl);
     oclc20_key_done(&k, libkey);
     oclc20_key_init(&k);
-    oclc20_key_str(&k, "clsvm-oclc20-9"); /* bump when the command lines or entries change */
+    oclc20_key_str(&k, "clsvm-oclc20-10"); /* bump when the command lines or entries change */
     oclc20_key_add(&k, &j->mode, sizeof j->mode);
     oclc20_key_add(&k, &j->std, sizeof j->std);
     oclc20_key_add(&k, &j->opencl_version, sizeof j->opencl_version);
@@ -719,11 +743,13 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
         int st = bad_push ? -1 : oclc20_run(c.v, j->mode == OCLC20_LINK ? NULL : f->in, &log);
         free(c.v);
         if (st == 0) {
-            r->bc = (unsigned char *)oclc20_read_file(f->out, &r->bc_len);
             r->log = log ? log : strdup("");
-            err = r->bc ? CL_SUCCESS : CL_BUILD_PROGRAM_FAILURE;
-            if (err == CL_SUCCESS && j->mode != OCLC20_COMPILE)
-                err = check_module(f, r);
+            err = j->mode != OCLC20_COMPILE ? check_module(f, r) : CL_SUCCESS;
+            /* Read after check_module, which may rewrite it. */
+            if (err == CL_SUCCESS)
+                r->bc = (unsigned char *)oclc20_read_file(f->out, &r->bc_len);
+            if (!r->bc)
+                err = CL_BUILD_PROGRAM_FAILURE;
             /* The log and the headers' record first: a .bc in the cache means they are
              * complete. An older entry's .bc goes first, so it is never paired with the new
              * log or record. A header that cannot be read back now, or that changed while
@@ -764,90 +790,4 @@ done:
         r->bc_len = 0;
     }
     return err;
-}
-
-/* ---- required work-group sizes of a program built for non-uniform work-groups ---- */
-
-/* The metadata node "!<id> = !{i32 X, i32 Y, i32 Z}" of ll, into xyz; 0 when found. */
-static int ll_node(const char *ll, unsigned long id, unsigned long xyz[3])
-{
-    char head[40];
-    snprintf(head, sizeof head, "\n!%lu = !{", id);
-    const char *p = strstr(ll, head);
-    return p && sscanf(p + strlen(head), "i32 %lu, i32 %lu, i32 %lu}", &xyz[0], &xyz[1], &xyz[2]) ==
-                       3
-               ? 0
-               : -1;
-}
-
-/* One line of the textual module: a kernel's definition with a work_group_size_hint appends
- * "name x y z\n" to table (grown as needed; NULL when out of memory). */
-static char *kernel_line(const char *ll, const char *line, size_t n, char *table, size_t *used,
-                         size_t *cap)
-{
-    static const char hint_at[] = "!work_group_size_hint !";
-    if (strncmp(line, "define ", 7))
-        return table;
-    const char *k = strstr(line, " spir_kernel ");
-    const char *at = k && k < line + n ? strchr(k, '@') : NULL;
-    const char *paren = at ? strchr(at, '(') : NULL;
-    const char *hint = strstr(line, hint_at);
-    unsigned long id, xyz[3];
-    if (!paren || paren > line + n || !hint || hint > line + n ||
-        sscanf(hint + strlen(hint_at), "%lu", &id) != 1 || ll_node(ll, id, xyz))
-        return table;
-    size_t need = (size_t)(paren - at) + 3 * 24 + 1;
-    if (*used + need > *cap) {
-        *cap = 2 * (*used + need);
-        char *t = realloc(table, *cap);
-        if (!t)
-            free(table);
-        table = t;
-        if (!t)
-            return NULL;
-    }
-    *used += (size_t)sprintf(table + *used, "%.*s %lu %lu %lu\n", (int)(paren - at - 1), at + 1,
-                             xyz[0], xyz[1], xyz[2]);
-    return table;
-}
-
-char *oclc20_reqd_sizes(const unsigned char *bc, size_t len)
-{
-    const char *tmp = getenv("TMPDIR");
-    char work[2048], in[2100], out[2100];
-    int wn = snprintf(work, sizeof work, "%s/clsvm-oclc20-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (wn <= 0 || (size_t)wn >= sizeof work || !mkdtemp(work))
-        return NULL;
-    snprintf(in, sizeof in, "%s/program.bc", work);
-    snprintf(out, sizeof out, "%s/program.ll", work);
-    char *ll = NULL;
-    if (oclc20_write_file(in, bc, len) == 0) {
-        /* clang prints a bitcode file as text without compiling it. */
-        char *argv[] = {
-            (char *)oclc20_clang(), "-x", "ir", "-S", "-emit-llvm", "-o", out, in, NULL};
-        char *log = NULL;
-        if (oclc20_run(argv, NULL, &log) == 0)
-            ll = oclc20_read_file(out, NULL);
-        free(log);
-    }
-    unlink(in);
-    unlink(out);
-    rmdir(work);
-    if (!ll)
-        return NULL;
-    /* "define ... spir_kernel void @name(...) ... !work_group_size_hint !8 {" per kernel. */
-    size_t cap = 256, used = 0;
-    char *table = malloc(cap);
-    for (const char *line = ll; table && *line;) {
-        const char *end = strchr(line, '\n');
-        size_t n = end ? (size_t)(end - line) : strlen(line);
-        table = kernel_line(ll, line, n, table, &used, &cap);
-        line += n + (end != NULL);
-    }
-    free(ll);
-    if (table && !used) {
-        free(table);
-        table = NULL;
-    }
-    return table;
 }

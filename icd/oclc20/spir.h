@@ -23,6 +23,10 @@ typedef struct oclc20_result {
     /* BUILD, LINK: "kernel\tattributes\n" per kernel with CL_KERNEL_ATTRIBUTES (malloc'd; may
      * be NULL: none known) */
     char *attrs;
+    /* BUILD, LINK: for non-uniform work-groups (oclc20_nu_options; a link when no object calls
+     * the backend's work-item functions). Then the kernels keep no reqd_work_group_size in bc:
+     * clsvm enforces the one attrs records (icd/ndrange.c). */
+    int nonuniform;
 } oclc20_result;
 
 /* What clang makes: a build (source -> bitcode linked with the support library), a compile
@@ -63,11 +67,6 @@ int oclc20_nu_options(const char *opts);
 #define OCLC20_NU_CALLS 1
 #define OCLC20_NU_BACKEND_CALLS 2
 int oclc20_nu_object(const unsigned char *bc, size_t len);
-
-/* The required work-group sizes of the kernels of a build for non-uniform work-groups (which
- * reach the backend as work_group_size_hint, read back from the bitcode by clang): lines
- * "name x y z\n", malloc'd; NULL when there are none or they cannot be read. */
-char *oclc20_reqd_sizes(const unsigned char *bc, size_t len);
 
 /* Run the job. Returns CL_SUCCESS, CL_COMPILER_NOT_AVAILABLE (clang cannot be run),
  * CL_INVALID_BUILD_OPTIONS (an option clang or the path does not take; the caller maps it to

@@ -24,8 +24,7 @@ typedef struct oclc20_state {
     cl_program_binary_type type; /* executable or compiled object, when status says it has one */
     oclc20_origin origin;
     int spir;       /* the backend program is the SPIR build, not one made from the source */
-    int nonuniform; /* built for non-uniform work-groups (oclc20_nu_options) */
-    char *reqd;     /* then its kernels' required work-group sizes (oclc20_reqd_sizes) or NULL */
+    int nonuniform; /* built for non-uniform work-groups (oclc20_result.nonuniform) */
     /* A build or compile the backend did itself: only CL_PROGRAM_BUILD_OPTIONS is answered from
      * the record (the application's options, not clsvm's additions to them). */
     int options_only;
@@ -53,14 +52,6 @@ oclc20_state *oclc20_state_new(cl_build_status status, int spir, const char *sou
 oclc20_state *oclc20_state_with_attrs(oclc20_state *s, const char *attrs);
 /* s with a copy of the bitcode appended (s is freed), NULL when out of memory. */
 oclc20_state *oclc20_state_with_bc(oclc20_state *s, const unsigned char *bc, size_t len);
-/* s with a copy of the table of required work-group sizes appended (s is freed), NULL when out
- * of memory. */
-oclc20_state *oclc20_state_with_reqd(oclc20_state *s, const char *table);
-/* s marked as built for non-uniform work-groups or not; for one, with its kernels' required
- * work-group sizes read from the executable's bitcode bc when want_reqd (the backend saw them as
- * hints). s is freed and NULL returned when out of memory. */
-oclc20_state *oclc20_nu_record(oclc20_state *s, int nonuniform, const unsigned char *bc, size_t len,
-                               int want_reqd);
 /* Replace p's backend program (be NULL: keep it) and record (s may be NULL); the old record is
  * freed and the old backend program released. */
 void oclc20_state_set(clsvm_obj *p, void *be, oclc20_state *s);

@@ -32,9 +32,10 @@ kernel void record(global ulong *out, volatile global uint *count)
     write_record(out, count);
 }
 
-/* A required work-group size holds for the enqueued local size; remainder groups are smaller. */
-__attribute__((reqd_work_group_size(4, 2, 1))) kernel void record_reqd(global ulong *out,
-                                                                        volatile global uint *count)
+/* A required work-group size holds for the enqueued local size; remainder groups are smaller.
+ * The hint stays beside it. */
+__attribute__((reqd_work_group_size(4, 2, 1))) __attribute__((work_group_size_hint(2, 1, 1)))
+kernel void record_reqd(global ulong *out, volatile global uint *count)
 {
     write_record(out, count);
 }

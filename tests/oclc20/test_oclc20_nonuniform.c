@@ -5,7 +5,8 @@
  * 2D and 3D NDRanges with remainder groups, global offsets, a local size larger than the global
  * size and no local size; a local-memory reduction with a barrier in remainder groups; one
  * event for the whole NDRange that waits for its wait list (in-order and out-of-order queues);
- * the local size checks; compile + link and objects through binaries; programs built as
+ * the local size checks; reqd_work_group_size (with a work_group_size_hint, and from an -I
+ * header) reported and enforced; compile + link and objects through binaries; programs built as
  * OpenCL C 1.2 or with -cl-uniform-work-group-size still refused, and objects of both kinds not
  * linked together; CL_DEVICE_NON_UNIFORM_WORK_GROUP_SUPPORT true. */
 #include "oclc20/oclc20_test.h"
@@ -194,8 +195,9 @@ static void check_reduction(const svm_env *e, cl_program prog, size_t n, size_t 
     CHECK_CL(clReleaseKernel(k));
 }
 
-/* reqd_work_group_size(4, 2, 1): reported, required of the local size, used when
- * none is given, and remainder groups are allowed. */
+/* reqd_work_group_size(4, 2, 1): reported (with the kernel's work_group_size_hint(2, 1, 1) in
+ * CL_KERNEL_ATTRIBUTES), required of the local size, used when none is given, and remainder
+ * groups are allowed. */
 static void check_reqd(const svm_env *e, cl_program prog)
 {
     cl_kernel k = icd_test_kernel(prog, "record_reqd");
@@ -205,6 +207,11 @@ static void check_reqd(const svm_env *e, cl_program prog)
     if (reqd[0] != 4 || reqd[1] != 2 || reqd[2] != 1)
         SVM_FAIL("CL_KERNEL_COMPILE_WORK_GROUP_SIZE %zu x %zu x %zu, expected 4 x 2 x 1", reqd[0],
                  reqd[1], reqd[2]);
+    char attrs[256] = "";
+    CHECK_CL(clGetKernelInfo(k, CL_KERNEL_ATTRIBUTES, sizeof attrs, attrs, NULL));
+    CHECK_MSG(strstr(attrs, "reqd_work_group_size(4, 2, 1") &&
+                  strstr(attrs, "work_group_size_hint(2, 1, 1"),
+              "CL_KERNEL_ATTRIBUTES '%s', expected the required size and the hint", attrs);
     CHECK_CL(clReleaseKernel(k));
     int ran = 0;
     static const shape uneven = {2, {7, 5}, {4, 2}, {1, 2}, 0, 0};
@@ -222,6 +229,49 @@ static void check_reqd(const svm_env *e, cl_program prog)
     SVM_EXPECT_ERR(run_kernel(e, e->queue, prog, "record_reqd", &one_dim, 0, NULL, NULL, &ran),
                    CL_INVALID_WORK_GROUP_SIZE);
     CHECK_EQ(ran, 0);
+}
+
+/* A required size written in a header found through -I (the source does not name it): reported
+ * and enforced like one in the source. */
+static void check_reqd_header(const svm_env *e, const char *std)
+{
+    const char *tmp = getenv("TMPDIR");
+    char dir[2048], path[2100], opts[2200];
+    snprintf(dir, sizeof dir, "%s/oclc20-reqd-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/required.h", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs("#define REQUIRED __attribute__((reqd_work_group_size(4, 2, 1)))\n", f);
+    CHECK(fclose(f) == 0);
+    snprintf(opts, sizeof opts, "%s -I %s", std, dir);
+    static const char *src = "#include \"required.h\"\n"
+                             "REQUIRED kernel void from_header(global int *p)\n"
+                             "{ p[get_global_id(1) * 7 + get_global_id(0)] = 1; }\n";
+    cl_program prog = icd_test_program(e->context, e->device, src, opts);
+    unlink(path);
+    rmdir(dir);
+    cl_kernel k = icd_test_kernel(prog, "from_header");
+    size_t reqd[3] = {0};
+    CHECK_CL(clGetKernelWorkGroupInfo(k, e->device, CL_KERNEL_COMPILE_WORK_GROUP_SIZE, sizeof reqd,
+                                      reqd, NULL));
+    if (reqd[0] != 4 || reqd[1] != 2 || reqd[2] != 1)
+        SVM_FAIL("%s: header's required size reported as %zu x %zu x %zu", std, reqd[0], reqd[1],
+                 reqd[2]);
+    int out[35] = {0};
+    cl_mem m =
+        icd_test_buffer(e->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof out, out);
+    CHECK_CL(clSetKernelArg(k, 0, sizeof m, &m));
+    const size_t global[2] = {7, 5}, other[2] = {2, 2};
+    SVM_EXPECT_ERR(clEnqueueNDRangeKernel(e->queue, k, 2, NULL, global, other, 0, NULL, NULL),
+                   CL_INVALID_WORK_GROUP_SIZE);
+    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 2, NULL, global, reqd, 0, NULL, NULL));
+    CHECK_CL(clEnqueueReadBuffer(e->queue, m, CL_TRUE, 0, sizeof out, out, 0, NULL, NULL));
+    for (int i = 0; i < 35; i++)
+        CHECK_EQ(out[i], 1);
+    CHECK_CL(clReleaseMemObject(m));
+    CHECK_CL(clReleaseKernel(k));
+    CHECK_CL(clReleaseProgram(prog));
 }
 
 /* One event for the whole NDRange, which waits for its wait list: nothing runs before the user
@@ -423,6 +473,7 @@ int main(void)
         check_reduction(&e, prog, 23, 8, 5);
         check_reduction(&e, prog, 5, 16, 1);
         check_reqd(&e, prog);
+        check_reqd_header(&e, stds[v]);
         if (v == 0) {
             check_events(&e, prog, e.queue);
             cl_queue_properties ooo[] = {CL_QUEUE_PROPERTIES,
