@@ -69,19 +69,20 @@ static cl_int check_range(clsvm_obj *ctx, const void *p, size_t size, int host_o
      * slack; the pages may not even be committed. */
     if (touches_window(a, n))
         return CL_INVALID_VALUE;
-    if (host_ok || (clsvm_svm_caps() & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM))
+    if (host_ok || (clsvm_svm_context_caps(ctx) & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM))
         return CL_SUCCESS;
     return CL_INVALID_VALUE;
 }
 
-/* Queue, SVM support (OpenCL 3.0: CL_INVALID_OPERATION when the device supports no SVM, here:
- * clsvm has no window), then wait list; *qo gets the queue wrapper. */
+/* Queue, SVM support (OpenCL 3.0: CL_INVALID_OPERATION when the device supports no SVM: no
+ * window, or a context whose devices cannot address it), then wait list; *qo gets the queue
+ * wrapper. */
 static cl_int check_queue(cl_command_queue queue, cl_uint n, const cl_event *list, clsvm_obj **qo)
 {
     *qo = clsvm_obj_of(queue, CLSVM_QUEUE);
     if (!*qo)
         return CL_INVALID_COMMAND_QUEUE;
-    if (!clsvm_svm_caps())
+    if (!clsvm_svm_context_caps((*qo)->owner))
         return CL_INVALID_OPERATION;
     return clsvm_host_waitlist_check(*qo, n, list);
 }

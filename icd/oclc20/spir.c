@@ -587,11 +587,13 @@ static int job_argv(const oclc20_job *j, argv_buf *c, const argv_buf *user, cons
  * kernel, and abort the process there. Records the kernels' attributes. A module for
  * non-uniform work-groups is rewritten without its kernels' reqd_work_group_size: pocl would
  * refuse the remainder groups, and clsvm enforces the recorded size itself (icd/ndrange.c). */
-static cl_int check_module(const job_files *f, oclc20_result *r)
+static cl_int check_module(const job_files *f, oclc20_result *r, int *inspected)
 {
     oclc20_module m;
+    *inspected = 0;
     if (oclc20_module_inspect(f->out, f->work, r->nonuniform, &m) != 0)
         return CL_SUCCESS; /* unreadable: the backend's own link checks what it can */
+    *inspected = 1;
     cl_int err = CL_SUCCESS;
     char *alog = NULL;
     if (m.stripped && oclc20_module_assemble(m.stripped, f->work, f->out, &alog) != 0) {
@@ -744,7 +746,10 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
         free(c.v);
         if (st == 0) {
             r->log = log ? log : strdup("");
-            err = j->mode != OCLC20_COMPILE ? check_module(f, r) : CL_SUCCESS;
+            /* A module that could not be inspected (a passing failure: clang killed, a full
+             * disk) is used once but never cached, so the failure does not stay. */
+            int inspected = 1;
+            err = j->mode != OCLC20_COMPILE ? check_module(f, r, &inspected) : CL_SUCCESS;
             /* Read after check_module, which may rewrite it. */
             if (err == CL_SUCCESS)
                 r->bc = (unsigned char *)oclc20_read_file(f->out, &r->bc_len);
@@ -754,7 +759,8 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
              * complete. An older entry's .bc goes first, so it is never paired with the new
              * log or record. A header that cannot be read back now, or that changed while
              * clang ran, is not cached at all. */
-            if (err == CL_SUCCESS && cdir && (unlink(bc_path) == 0 || errno == ENOENT) &&
+            if (err == CL_SUCCESS && inspected && cdir &&
+                (unlink(bc_path) == 0 || errno == ENOENT) &&
                 oclc20_write_file(log_path, r->log, strlen(r->log)) == 0 &&
                 oclc20_write_file(attr_path, r->attrs ? r->attrs : "",
                                   r->attrs ? strlen(r->attrs) : 0) == 0 &&
