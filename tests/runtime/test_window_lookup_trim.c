@@ -45,7 +45,12 @@ int main(void)
     CHECK_EQ(st.committed, 0);
     double after = rss_mib();
     printf("RSS %.2f MiB, with %d allocations %.2f, after freeing %.2f\n", before, N, full, after);
+#if defined(__SANITIZE_ADDRESS__)
+    /* ASan's allocator keeps freed memory in quarantine: RSS says nothing about the tables. */
+    SKIP_PART("resident lookup tables: RSS is not measurable under AddressSanitizer");
+#else
     CHECK_MSG(after - before < 3.0, "%.2f MiB of lookup tables stayed resident", after - before);
+#endif
     CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
     clsvm_alloc_info ai;
     CHECK_EQ(clsvm_lookup(w, (char *)p[N / 2] + 10, &ai), CLSVM_ERR_NOTFOUND);
@@ -55,5 +60,5 @@ int main(void)
     CHECK(ai.base == q);
     CHECK_EQ(clsvm_free(w, q), CLSVM_OK);
     clsvm_window_close(w);
-    return 0;
+    return test_exit_code();
 }
