@@ -1,6 +1,7 @@
 /* context.c: contexts. Properties going down get the backend platform in place of clsvm's
  * (CL_CONTEXT_PLATFORM); queries coming back map devices and that platform to clsvm's handles.
  * The context notification callback has no handle arguments, so it is passed down unchanged. */
+#include "host_ptr.h"
 #include "icd.h"
 
 #include <stdlib.h>
@@ -144,6 +145,9 @@ cl_int CL_API_CALL clsvm_clGetContextInfo(cl_context context, cl_context_info pa
     clsvm_obj *c = clsvm_obj_of(context, CLSVM_CONTEXT);
     if (!c)
         return CL_INVALID_CONTEXT;
+    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (out_err != CL_SUCCESS)
+        return out_err;
     if (param_name == CL_CONTEXT_REFERENCE_COUNT)
         return clsvm_info_uint(clsvm_obj_app_refs(c), param_value_size, param_value,
                                param_value_size_ret);

@@ -4,6 +4,7 @@
  * the reference count, the extension lists, which only name extensions clsvm implements, and
  * what clsvm's SVM changes: SVM capabilities and the max allocation size come from the window
  * (svm.c), the OpenCL C features and versions from opencl_c.c. */
+#include "host_ptr.h"
 #include "icd.h"
 #include "opencl_c.h"
 #include "svm.h"
@@ -25,6 +26,9 @@ cl_int CL_API_CALL clsvm_clGetDeviceIDs(cl_platform_id platform, cl_device_type 
     if (device_type != CL_DEVICE_TYPE_ALL && (!device_type || (device_type & ~types)))
         return CL_INVALID_DEVICE_TYPE;
     if ((!devices && !num_devices) || (devices && !num_entries))
+        return CL_INVALID_VALUE;
+    if (clsvm_host_outputs(devices, (size_t)num_entries * sizeof *devices, num_devices,
+                           sizeof *num_devices) != CL_SUCCESS)
         return CL_INVALID_VALUE;
     cl_uint found = 0;
     cl_int err = clsvm_be->clGetDeviceIDs(p->be, device_type, num_entries, devices, &found);
@@ -104,6 +108,9 @@ cl_int CL_API_CALL clsvm_clGetDeviceInfo(cl_device_id device, cl_device_info par
     clsvm_obj *d = clsvm_obj_of(device, CLSVM_DEVICE);
     if (!d)
         return CL_INVALID_DEVICE;
+    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (out_err != CL_SUCCESS)
+        return out_err;
     switch (param_name) {
     case CL_DEVICE_PLATFORM:
         return clsvm_info_handle(d->owner, param_value_size, param_value, param_value_size_ret);

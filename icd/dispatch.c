@@ -13,6 +13,7 @@ static cl_int CL_API_CALL clsvm_not_supported(void)
 #define CLSVM_SLOT_(name) .name = clsvm_##name,
 #define CLSVM_HAND(name) CLSVM_SLOT_(name)
 #define CLSVM_FWD(name, ...) CLSVM_SLOT_(name)
+#define CLSVM_FWD_HOST(name, ...) CLSVM_SLOT_(name)
 #define CLSVM_ENQ(name, ...) CLSVM_SLOT_(name)
 #define CLSVM_ENQ_HOST(name, ...) CLSVM_SLOT_(name)
 #define CLSVM_ENQ_MAP(name, ...) CLSVM_SLOT_(name)

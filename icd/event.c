@@ -3,6 +3,7 @@
  * user event, on its queue (parent), so CL_EVENT_COMMAND_QUEUE/CONTEXT are answered from it.
  * Events of clsvm's host commands (host_command.c) stand on a backend native kernel and
  * carry the SVM command type they report in the upper half of the wrapper's flags. */
+#include "host_ptr.h"
 #include "host_command.h"
 
 #include <stdlib.h>
@@ -107,6 +108,9 @@ cl_int CL_API_CALL clsvm_clGetEventInfo(cl_event event, cl_event_info param_name
     clsvm_obj *e = clsvm_obj_of(event, CLSVM_EVENT);
     if (!e)
         return CL_INVALID_EVENT;
+    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (out_err != CL_SUCCESS)
+        return out_err;
     switch (param_name) {
     case CL_EVENT_COMMAND_QUEUE:
         return clsvm_info_handle(e->parent, param_value_size, param_value, param_value_size_ret);

@@ -5,6 +5,7 @@
 
 #define CLSVM_HAND(name)
 #define CLSVM_FWD(name, ...) CLSVM_DEFINE_FWD(name, __VA_ARGS__)
+#define CLSVM_FWD_HOST(name, check, ...) CLSVM_DEFINE_FWD_HOST(name, check, __VA_ARGS__)
 #define CLSVM_ENQ(name, ...) CLSVM_DEFINE_ENQ(name, __VA_ARGS__)
 #define CLSVM_ENQ_HOST(name, check, ...) CLSVM_DEFINE_ENQ_HOST(name, check, __VA_ARGS__)
 #define CLSVM_ENQ_MAP(name, ...) CLSVM_DEFINE_ENQ_MAP(name, __VA_ARGS__)

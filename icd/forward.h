@@ -97,11 +97,18 @@
 #define CLSVM_FIRST(t, n, ...) n
 
 /* cl_int name(params): unwrap every handle, forward. */
-#define CLSVM_DEFINE_FWD(name, ...)                                                                \
+#define CLSVM_DEFINE_FWD(name, ...) CLSVM_DEFINE_FWD_HOST(name, CLSVM_NO_HOST_CHECK, __VA_ARGS__)
+#define CLSVM_NO_HOST_CHECK(...) CL_SUCCESS
+
+/* The same with check(params...) run after the handle checks: clsvm's rule for the host memory
+ * the call writes (a query's output buffers, host_ptr.c). */
+#define CLSVM_DEFINE_FWD_HOST(name, check, ...)                                                    \
     cl_int CL_API_CALL clsvm_##name(CLSVM_PARAMS(__VA_ARGS__))                                     \
     {                                                                                              \
         cl_int err_ = CL_SUCCESS;                                                                  \
         CLSVM_CHECKS(__VA_ARGS__)                                                                  \
+        if (err_ == CL_SUCCESS)                                                                    \
+            err_ = check(CLSVM_NAMES(__VA_ARGS__));                                                \
         if (err_ != CL_SUCCESS)                                                                    \
             return err_;                                                                           \
         if (!clsvm_be->name)                                                                       \
@@ -112,7 +119,6 @@
 /* cl_int name(command_queue, params..., wait list, event): also unwraps the wait list and
  * wraps the returned event. The first parameter must be the command queue. */
 #define CLSVM_DEFINE_ENQ(name, ...) CLSVM_DEFINE_ENQ_HOST(name, CLSVM_NO_HOST_CHECK, __VA_ARGS__)
-#define CLSVM_NO_HOST_CHECK(...) CL_SUCCESS
 
 /* The same with check(params...) run after the handle checks: clsvm's rule for the host memory
  * the command reads or writes (host_ptr.c). */

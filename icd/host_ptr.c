@@ -103,6 +103,50 @@ cl_int clsvm_host_fill_image(cl_command_queue q, cl_mem image, const void *fill_
                                 CL_INVALID_VALUE);
 }
 
+cl_int clsvm_host_outputs(const void *out, size_t out_size, const void *count, size_t count_size)
+{
+    if (out_size && clsvm_svm_host_range(out, out_size, CL_INVALID_VALUE) != CL_SUCCESS)
+        return CL_INVALID_VALUE;
+    return clsvm_svm_host_range(count, count_size, CL_INVALID_VALUE);
+}
+
+cl_int clsvm_host_info_out(const void *obj, cl_uint param_name, size_t size, void *value,
+                           size_t *size_ret)
+{
+    (void)obj, (void)param_name;
+    return clsvm_info_out_check(size, value, size_ret);
+}
+
+cl_int clsvm_host_arg_info_out(cl_kernel kernel, cl_uint arg_index, cl_kernel_arg_info param_name,
+                               size_t size, void *value, size_t *size_ret)
+{
+    (void)kernel, (void)arg_index, (void)param_name;
+    return clsvm_info_out_check(size, value, size_ret);
+}
+
+cl_int clsvm_host_image_formats(cl_context context, cl_mem_flags flags,
+                                cl_mem_object_type image_type, cl_uint num_entries,
+                                cl_image_format *formats, cl_uint *num_formats)
+{
+    (void)context, (void)flags, (void)image_type;
+    return clsvm_host_outputs(formats, (size_t)num_entries * sizeof *formats, num_formats,
+                              sizeof *num_formats);
+}
+
+cl_int clsvm_host_timer(cl_device_id device, cl_ulong *host_timestamp)
+{
+    (void)device;
+    return clsvm_host_outputs(host_timestamp, sizeof *host_timestamp, NULL, 0);
+}
+
+cl_int clsvm_host_device_timer(cl_device_id device, cl_ulong *device_timestamp,
+                               cl_ulong *host_timestamp)
+{
+    (void)device;
+    return clsvm_host_outputs(device_timestamp, sizeof *device_timestamp, host_timestamp,
+                              sizeof *host_timestamp);
+}
+
 static size_t channels(cl_channel_order o)
 {
     switch (o) {

@@ -239,6 +239,7 @@ void *clsvm_ext_function(cl_platform_id platform, const char *name);
 #define CLSVM_DECL_(name) __typeof__(*(cl_api_##name)0) clsvm_##name;
 #define CLSVM_HAND(name) CLSVM_DECL_(name)
 #define CLSVM_FWD(name, ...) CLSVM_DECL_(name)
+#define CLSVM_FWD_HOST(name, ...) CLSVM_DECL_(name)
 #define CLSVM_ENQ(name, ...) CLSVM_DECL_(name)
 #define CLSVM_ENQ_HOST(name, ...) CLSVM_DECL_(name)
 #define CLSVM_ENQ_MAP(name, ...) CLSVM_DECL_(name)
@@ -252,6 +253,7 @@ void *clsvm_ext_function(cl_platform_id platform, const char *name);
 #include "entrypoints.def"
 #undef CLSVM_HAND
 #undef CLSVM_FWD
+#undef CLSVM_FWD_HOST
 #undef CLSVM_ENQ
 #undef CLSVM_ENQ_HOST
 #undef CLSVM_ENQ_MAP

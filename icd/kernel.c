@@ -8,6 +8,7 @@
  * an 8-byte value is translated if it is a live clsvm mem/sampler (slab membership check, never
  * a dereference) and rejected if it points into the slab at anything else.
  */
+#include "host_ptr.h"
 #include "icd.h"
 #include "oclc20/program_state.h"
 #include "svm.h"
@@ -93,6 +94,9 @@ cl_int CL_API_CALL clsvm_clCreateKernelsInProgram(cl_program program, cl_uint nu
     clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
     if (!p)
         return CL_INVALID_PROGRAM;
+    if (clsvm_host_outputs(kernels, (size_t)num_kernels * sizeof *kernels, num_kernels_ret,
+                           sizeof *num_kernels_ret) != CL_SUCCESS)
+        return CL_INVALID_VALUE;
     cl_uint made = 0;
     void *be_prog = oclc20_be_hold(p);
     if (!be_prog)
@@ -182,6 +186,9 @@ cl_int CL_API_CALL clsvm_clGetKernelInfo(cl_kernel kernel, cl_kernel_info param_
     clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
     if (!k)
         return CL_INVALID_KERNEL;
+    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (out_err != CL_SUCCESS)
+        return out_err;
     switch (param_name) {
     case CL_KERNEL_CONTEXT:
         return clsvm_info_handle(k->owner, param_value_size, param_value, param_value_size_ret);
@@ -228,6 +235,8 @@ cl_int CL_API_CALL clsvm_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id
 {
     void *k, *d;
     cl_int err = kernel_and_device(kernel, device, &k, &d);
+    if (err == CL_SUCCESS)
+        err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
     if (err != CL_SUCCESS)
         return err;
     err = clsvm_be->clGetKernelWorkGroupInfo(k, d, param_name, param_value_size, param_value,
@@ -250,6 +259,10 @@ cl_int CL_API_CALL clsvm_clGetKernelSubGroupInfo(cl_kernel kernel, cl_device_id 
 {
     void *k, *d;
     cl_int err = kernel_and_device(kernel, device, &k, &d);
+    if (err == CL_SUCCESS)
+        err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (err == CL_SUCCESS)
+        err = clsvm_svm_host_range(input_value, input_value_size, CL_INVALID_VALUE);
     if (err != CL_SUCCESS)
         return err;
     if (!clsvm_be->clGetKernelSubGroupInfo)
@@ -267,6 +280,10 @@ cl_int CL_API_CALL clsvm_clGetKernelSubGroupInfoKHR(cl_kernel kernel, cl_device_
 {
     void *k, *d;
     cl_int err = kernel_and_device(kernel, device, &k, &d);
+    if (err == CL_SUCCESS)
+        err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (err == CL_SUCCESS)
+        err = clsvm_svm_host_range(input_value, input_value_size, CL_INVALID_VALUE);
     if (err != CL_SUCCESS)
         return err;
     if (!clsvm_be->clGetKernelSubGroupInfoKHR)

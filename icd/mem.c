@@ -212,6 +212,9 @@ cl_int CL_API_CALL clsvm_clGetMemObjectInfo(cl_mem memobj, cl_mem_info param_nam
     clsvm_obj *m = clsvm_obj_of(memobj, CLSVM_MEM);
     if (!m)
         return CL_INVALID_MEM_OBJECT;
+    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (out_err != CL_SUCCESS)
+        return out_err;
     switch (param_name) {
     case CL_MEM_CONTEXT:
         return clsvm_info_handle(m->owner, param_value_size, param_value, param_value_size_ret);
@@ -242,6 +245,9 @@ cl_int CL_API_CALL clsvm_clGetImageInfo(cl_mem image, cl_image_info param_name,
     if (clsvm_be->clGetMemObjectInfo(m->be, CL_MEM_TYPE, sizeof type, &type, NULL) == CL_SUCCESS &&
         (type == CL_MEM_OBJECT_BUFFER || type == CL_MEM_OBJECT_PIPE))
         return CL_INVALID_MEM_OBJECT;
+    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (out_err != CL_SUCCESS)
+        return out_err;
     cl_int err = clsvm_be->clGetImageInfo(m->be, param_name, param_value_size, param_value,
                                           param_value_size_ret);
     /* The backend's answer is its own buffer (or NULL); ours is the parent we recorded. */

@@ -1,6 +1,7 @@
 /* platform.c: the loader-facing exports (clIcdGetPlatformIDsKHR, clGetExtensionFunctionAddress)
  * and the platform queries. clsvm presents one platform per backend platform, named "clsvm",
  * with cl_khr_icd and suffix "SVM"; versions say honestly which backend runs underneath. */
+#include "host_ptr.h"
 #include "icd.h"
 
 #include <stdio.h>
@@ -14,6 +15,9 @@ CL_API_ENTRY cl_int CL_API_CALL clIcdGetPlatformIDsKHR(cl_uint num_entries,
                                                        cl_uint *num_platforms)
 {
     if ((num_entries == 0 && platforms) || (!platforms && !num_platforms))
+        return CL_INVALID_VALUE;
+    if (clsvm_host_outputs(platforms, (size_t)num_entries * sizeof *platforms, num_platforms,
+                           sizeof *num_platforms) != CL_SUCCESS)
         return CL_INVALID_VALUE;
     clsvm_backend_init();
     cl_uint n = clsvm_platform_count();
@@ -150,6 +154,9 @@ cl_int CL_API_CALL clsvm_clGetPlatformInfo(cl_platform_id platform, cl_platform_
     clsvm_obj *p = clsvm_obj_of(platform, CLSVM_PLATFORM);
     if (!p)
         return CL_INVALID_PLATFORM;
+    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (out_err != CL_SUCCESS)
+        return out_err;
     switch (param_name) {
     case CL_PLATFORM_NAME:
     case CL_PLATFORM_VENDOR:

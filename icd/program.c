@@ -4,6 +4,7 @@
  * opencl_c.c's fixes, including one retry of a failed OpenCL C 2.0 build as 3.0; OpenCL C 2.x
  * builds the backend cannot do itself go through clsvm's SPIR path (oclc20/, which also answers
  * the source and build queries of the programs it built). */
+#include "host_ptr.h"
 #include "callbacks.h"
 #include "oclc20/program_state.h"
 #include "opencl_c.h"
@@ -479,6 +480,9 @@ cl_int CL_API_CALL clsvm_clGetProgramInfo(cl_program program, cl_program_info pa
     clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
     if (!p)
         return CL_INVALID_PROGRAM;
+    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (out_err != CL_SUCCESS)
+        return out_err;
     switch (param_name) {
     case CL_PROGRAM_CONTEXT:
         return clsvm_info_handle(p->owner, param_value_size, param_value, param_value_size_ret);
@@ -517,6 +521,9 @@ cl_int CL_API_CALL clsvm_clGetProgramBuildInfo(cl_program program, cl_device_id 
     void *dev = clsvm_unwrap(device, CLSVM_DEVICE);
     if (!dev)
         return CL_INVALID_DEVICE;
+    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (out_err != CL_SUCCESS)
+        return out_err;
     void *be = oclc20_be_hold(p);
     if (!be)
         return CL_INVALID_PROGRAM;

@@ -1,5 +1,6 @@
 /* queue.c: command queues. A queue wrapper holds references on its context (owner) and device
  * (parent) and is in the backend->wrapper map so CL_QUEUE_DEVICE_DEFAULT can be answered. */
+#include "host_ptr.h"
 #include "icd.h"
 
 /* CL_SUCCESS or the spec's error for a bad context or device (the backend may not check). */
@@ -109,6 +110,9 @@ cl_int CL_API_CALL clsvm_clGetCommandQueueInfo(cl_command_queue command_queue,
     clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
     if (!q)
         return CL_INVALID_COMMAND_QUEUE;
+    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    if (out_err != CL_SUCCESS)
+        return out_err;
     switch (param_name) {
     case CL_QUEUE_CONTEXT:
         return clsvm_info_handle(q->owner, param_value_size, param_value, param_value_size_ret);

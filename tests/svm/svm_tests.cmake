@@ -51,6 +51,7 @@ clsvm_svm_test(test_svm_linked)
 clsvm_svm_test(test_svm_enqueue)
 clsvm_svm_test(test_svm_buffer)
 clsvm_svm_test(test_svm_host_ptrs)
+clsvm_svm_test(test_svm_info_ptrs)
 clsvm_svm_test(test_svm_threads)
 clsvm_svm_test(test_svm_fill)
 # The whole user address space as window: fine-grain system SVM must then be reported and work.
