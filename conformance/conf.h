@@ -39,13 +39,17 @@ typedef struct conf_env {
 
 enum { CONF_MAXDEV = 8, CONF_SKIP = 77 };
 
+static inline void conf_close(conf_env *e);
+
 /* An area that needs the host and a running kernel at the same time cannot run on a device that
- * executes commands on the calling thread: exit 77 (ctest: skipped) saying why. */
-static inline void conf_need_concurrency(const conf_env *e, const char *what)
+ * executes commands on the calling thread: release the context and exit 77 (ctest: skipped)
+ * saying why. */
+static inline void conf_need_concurrency(conf_env *e, const char *what)
 {
     if (e->inline_) {
         printf("skipped: %s needs a kernel running while the host works; %s\n", what,
                INLINE_DEVICE_WHY);
+        conf_close(e);
         exit(CONF_SKIP);
     }
 }

@@ -122,11 +122,14 @@ static inline int svm_part_runs(const svm_env *e, const char *part, const char *
     return 0;
 }
 
-/* The same for a whole test: exit 77 (ctest: skipped) with the reason. */
-static inline void svm_test_runs(const svm_env *e, const char *why)
+static inline void svm_env_close(svm_env *e);
+
+/* The same for a whole test: release the context and exit 77 (ctest: skipped) with the reason. */
+static inline void svm_test_runs(svm_env *e, const char *why)
 {
     if (e->inline_) {
         printf("skipped: %s; %s\n", why, INLINE_DEVICE_WHY);
+        svm_env_close(e);
         exit(SVM_TEST_SKIP);
     }
 }
