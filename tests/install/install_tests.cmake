@@ -14,3 +14,9 @@ if(TARGET clsvm AND TARGET clsvm-stat)
     set_tests_properties(test_install PROPERTIES DISABLED TRUE)
   endif()
 endif()
+
+# -Werror on by default, off with -DCLSVM_WERROR=OFF (two configures of the source tree).
+add_test(NAME test_werror_option
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_werror_option.sh ${CMAKE_SOURCE_DIR}
+          ${CMAKE_BINARY_DIR}/tests/werror-work)
+set_tests_properties(test_werror_option PROPERTIES LABELS install TIMEOUT 300)

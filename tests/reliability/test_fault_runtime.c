@@ -245,7 +245,7 @@ int main(void)
     commit_faults();
     decommit_faults();
     exhaustion_with_faults();
-    random_churn(16);
+    random_churn(10);
     printf("faults injected: %llu\n", total_injected);
     return 0;
 }
