@@ -10,8 +10,8 @@
  */
 #include "icd.h"
 
-#include "config.h"
-#include "log.h"
+#include "clsvm/internal/config.h"
+#include "clsvm/internal/log.h"
 
 #include <dlfcn.h>
 #include <pthread.h>

@@ -6,7 +6,7 @@
  */
 #include "fork.h"
 
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <pthread.h>
 

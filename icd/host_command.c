@@ -17,7 +17,7 @@
 #include "host_command.h"
 
 #include "fork.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <pthread.h>
 #include <stddef.h>

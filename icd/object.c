@@ -26,7 +26,7 @@
 #include "icd.h"
 
 #include "fork.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <pthread.h>
 #include <stdlib.h>

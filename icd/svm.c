@@ -14,7 +14,7 @@
  */
 #include "svm.h"
 
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <pthread.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* config: the CLSVM_* options table, parsed once from the environment. */
 #include "config.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -5,7 +5,7 @@
  */
 #include "fault.h"
 #include "config.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -74,7 +74,7 @@
 #include "heap.h"
 #include "heap_block.h"
 #include "heap_map.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <clsvm/runtime.h>
 

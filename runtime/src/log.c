@@ -1,5 +1,5 @@
 /* log: stderr diagnostics; the level comes from the options table (CLSVM_LOG). */
-#include "log.h"
+#include "clsvm/internal/log.h"
 #include "config.h"
 
 #include <stdarg.h>

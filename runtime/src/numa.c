@@ -11,7 +11,7 @@
 #include "numa.h"
 
 #include "config.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <errno.h>
 #include <pthread.h>

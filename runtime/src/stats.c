@@ -20,7 +20,7 @@
 #include "window.h"
 
 #include "config.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 #include "numa.h"
 
 #include <errno.h>

@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "fault.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <stdlib.h>
 #include <string.h>

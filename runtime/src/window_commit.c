@@ -14,7 +14,7 @@
 #include "window.h"
 
 #include "fault.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 #include "numa.h"
 
 #include <stdlib.h>

@@ -24,7 +24,7 @@
 #include "clsvm/dev_svm.h"
 #include "clsvm/runtime.h"
 #include "fault.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

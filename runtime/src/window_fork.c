@@ -14,7 +14,7 @@
  */
 #include "window.h"
 
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <unistd.h>
 

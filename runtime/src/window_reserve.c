@@ -17,7 +17,7 @@
 #include "provider.h"
 
 #include "clsvm/runtime.h"
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -19,7 +19,7 @@
  */
 #include "window.h"
 
-#include "log.h"
+#include "clsvm/internal/log.h"
 
 #define RETAIN_SPAN_MAX 2
 

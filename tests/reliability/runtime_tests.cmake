@@ -3,12 +3,14 @@
 # Labels: reliability, plus fault.
 clsvm_test(test_fault_runtime SOURCES reliability/test_fault_runtime.c LIBS clsvm-runtime-static
            LABELS reliability fault runtime)
+clsvm_runtime_internals(test_fault_runtime)
 set_tests_properties(test_fault_runtime PROPERTIES ENVIRONMENT "CLSVM_LOG=error")
 
 # The devsvm provider's ioctl faults, on the /dev/svm emulation of tools/devsvm-shim
 # (variables from tests/runtime/devsvm_tests.cmake, included before this file).
 clsvm_test(test_fault_devsvm SOURCES reliability/test_fault_devsvm.c LIBS clsvm-runtime-static
            LABELS reliability fault runtime devsvm)
+clsvm_runtime_internals(test_fault_devsvm)
 if(TARGET clsvm-devsvm-shim AND NOT _devsvm_skip)
   set_tests_properties(test_fault_devsvm PROPERTIES SKIP_RETURN_CODE 77 ENVIRONMENT
     "LD_PRELOAD=${CLSVM_DEVSVM_PRELOAD};CLSVM_LOG=error;${CLSVM_DEVSVM_ENV}")
@@ -38,6 +40,7 @@ endforeach()
 # their real cause (each case in a fresh process, output captured).
 clsvm_test(test_option_env SOURCES reliability/test_option_env.c LIBS clsvm-runtime-static
            LABELS reliability runtime)
+clsvm_runtime_internals(test_option_env) # numa.h: the NUMA decision it checks
 
 # A /dev/svm window in a fork() child (no mapping there): refused with one line, the range
 # untouched, the parent unaffected (on the emulation; skips without it).

@@ -12,7 +12,7 @@
 #include "check.h"
 #include "run_child.h"
 #include "clsvm/runtime.h"
-#include "config.h"
+#include "clsvm/internal/config.h"
 #include "numa.h"
 
 #include <string.h>

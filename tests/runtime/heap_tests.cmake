@@ -3,4 +3,5 @@
 foreach(t alignment lookup coalesce exhaustion errors model validate)
   clsvm_test(test_heap_${t} SOURCES runtime/test_heap_${t}.c LIBS clsvm-runtime-static
              LABELS runtime heap)
+  clsvm_runtime_internals(test_heap_${t})
 endforeach()

@@ -12,6 +12,7 @@ if(TARGET clsvm-runtime-static)
     set_tests_properties(test_numa_decide PROPERTIES LABELS "numa;runtime" TIMEOUT 60)
     clsvm_test(test_numa_machine SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_numa_machine.c
                LIBS clsvm-runtime-static LABELS numa runtime TIMEOUT 60)
+    clsvm_runtime_internals(test_numa_decide test_numa_machine)
   else()
     clsvm_test(test_numa_nohwloc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_numa_nohwloc.c
                LIBS clsvm-runtime-static LABELS numa runtime ENV CLSVM_LOG=info TIMEOUT 60)

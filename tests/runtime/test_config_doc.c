@@ -3,7 +3,7 @@
  * explains every placeholder ("%p") the table's line mentions, as `%p`. */
 #include "check.h"
 
-#include "config.h"
+#include "clsvm/internal/config.h"
 
 #include <string.h>
 

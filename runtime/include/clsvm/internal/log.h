@@ -1,6 +1,11 @@
-/* log: one-line diagnostics on stderr, filtered by CLSVM_LOG (error|warn|info|debug). */
-#ifndef CLSVM_LOG_H
-#define CLSVM_LOG_H
+/*
+ * clsvm/internal/log.h: one-line diagnostics on stderr, filtered by CLSVM_LOG
+ * (error|warn|info|debug), for the runtime and the parts of clsvm built in this tree that link
+ * clsvm-runtime-static (icd/, tools/, bench/). Not a public API: not installed, not exported by
+ * libclsvm-runtime.so.
+ */
+#ifndef CLSVM_INTERNAL_LOG_H
+#define CLSVM_INTERNAL_LOG_H
 
 #include <stdatomic.h>
 
