@@ -200,8 +200,17 @@ static void load(void)
             continue;
         int64_t n;
         if (parse_value(o, env, &n) == 0) {
-            values.num[id] = n;
-            values.text[id] = env;
+            /* A copy: the environment string may be the application's own (putenv) and
+             * change later, and the values must not. */
+            char *copy = strdup(env);
+            if (copy) {
+                values.num[id] = n;
+                values.text[id] = copy;
+            } else {
+                snprintf(values.problem[id], sizeof values.problem[id],
+                         "%s: out of memory; using the default '%s'", o->desc.name,
+                         o->desc.default_value);
+            }
         } else {
             snprintf(values.problem[id], sizeof values.problem[id],
                      "%s='%s' is not valid (expected %s); using the default '%s'. "

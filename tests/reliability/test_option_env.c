@@ -7,7 +7,9 @@
  *  - a variable set but empty is unset: CLSVM_BACKEND="" gives libpocl.so.2, CLSVM_LOG="" warn;
  *  - a failed window open names its real cause: CLSVM_FAULT=reserve:1 under auto says the
  *    fault, not devsvm, and a forced CLSVM_WINDOW=devsvm without a device says that there is
- *    no device, not that CLSVM_VA_BITS/CLSVM_WINDOW_SIZE are wrong.
+ *    no device, not that CLSVM_VA_BITS/CLSVM_WINDOW_SIZE are wrong;
+ *  - values are read once and kept: a string the application putenv()s and then changes does
+ *    not change the option.
  */
 #include "check.h"
 #include "run_child.h"
@@ -68,5 +70,15 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_child_expect(argv[0], &cases[i]);
     printf("%zu environments checked\n", sizeof cases / sizeof cases[0]);
+
+    /* In this process (no option read yet): a value is clsvm's own copy, so an application
+     * that putenv()s its own string and changes it later does not change the option. */
+    static char device[] = "CLSVM_DEVICE=/dev/first";
+    CHECK_EQ(putenv(device), 0);
+    CHECK(!strcmp(clsvm_option_str(CLSVM_OPT_DEVICE), "/dev/first"));
+    memcpy(strchr(device, '=') + 1, "/tmp/other", 10);
+    CHECK_MSG(!strcmp(clsvm_option_str(CLSVM_OPT_DEVICE), "/dev/first"),
+              "CLSVM_DEVICE changed with the application's string: now '%s'",
+              clsvm_option_str(CLSVM_OPT_DEVICE));
     return 0;
 }
