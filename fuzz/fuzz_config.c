@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * choices whose parsed value is checked below. */
     int free_text = id == CLSVM_OPT_FAULT || id == CLSVM_OPT_DEVICE || id == CLSVM_OPT_BACKEND ||
                     id == CLSVM_OPT_STATS || id == CLSVM_OPT_NUMA || id == CLSVM_OPT_OCLC20_CLANG ||
-                    id == CLSVM_OPT_OCLC20_CACHE_DIR;
+                    id == CLSVM_OPT_OCLC20_CACHE_DIR || id == CLSVM_OPT_OCLC20_KERNEL_LIB;
     if (clsvm_option_parse(id, text, &num) == 0 && !free_text) {
         /* A parsed number must survive a round trip through its decimal text. */
         char back[32];

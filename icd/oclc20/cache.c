@@ -10,6 +10,9 @@
 
 #include "clang_run.h"
 
+#include "clsvm/internal/config.h"
+#include "clsvm/internal/log.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -70,13 +73,14 @@ static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 
 static void find_cache_dir(void)
 {
-    const char *env = getenv("CLSVM_OCLC20_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
-               *home = getenv("HOME");
+    const char *opt = clsvm_option_str(CLSVM_OPT_OCLC20_CACHE_DIR); /* "": unset */
+    /* The system's variables, not clsvm options: they only place the default. */
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     int n = -1;
-    if (env && !strcmp(env, "off"))
+    if (!strcmp(opt, "off"))
         n = -1;
-    else if (env && *env)
-        n = snprintf(cache_path, sizeof cache_path, "%s", env);
+    else if (*opt)
+        n = snprintf(cache_path, sizeof cache_path, "%s", opt);
     else if (xdg && *xdg)
         n = snprintf(cache_path, sizeof cache_path, "%s/clsvm/oclc20", xdg);
     else if (home && *home)
@@ -84,11 +88,11 @@ static void find_cache_dir(void)
     cache_ok = n > 0 && (size_t)n < sizeof cache_path && oclc20_mkdirs(cache_path) == 0;
     /* An explicit directory that does not work is worth one line; the default failing (no
      * writable $HOME) only means no cache. */
-    if (!cache_ok && env && *env && strcmp(env, "off"))
-        fprintf(stderr,
-                "clsvm: CLSVM_OCLC20_CACHE_DIR=%s cannot be used (%s); OpenCL C 2.x builds are not "
-                "cached: set it to a writable directory or to \"off\"\n",
-                env, n > 0 && (size_t)n < sizeof cache_path ? strerror(errno) : "path too long");
+    if (!cache_ok && *opt && strcmp(opt, "off"))
+        clsvm_log(CLSVM_LOG_WARN,
+                  "CLSVM_OCLC20_CACHE_DIR='%s' cannot be used (%s); OpenCL C 2.x builds are not "
+                  "cached: set it to a writable directory or to \"off\"",
+                  opt, n > 0 && (size_t)n < sizeof cache_path ? strerror(errno) : "path too long");
 }
 
 const char *oclc20_cache_dir(void)

@@ -1,6 +1,9 @@
 /* clang_run.c: run clang as a child process and capture what it prints (clang_run.h). */
 #include "clang_run.h"
 
+#include "clsvm/internal/config.h"
+#include "clsvm/internal/log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,22 +19,16 @@
 
 extern char **environ;
 
-static const char *clang_path;
-static pthread_once_t clang_once = PTHREAD_ONCE_INIT;
-
-static void find_clang(void)
-{
-    const char *c = getenv("CLSVM_OCLC20_CLANG");
-    /* Copied: the application may change its environment later (read once per process). */
-    clang_path = c && *c ? strdup(c) : NULL;
-    if (!clang_path)
-        clang_path = "clang-15";
-}
-
+/* CLSVM_OCLC20_CLANG, read with the other options (an immutable copy; default clang-15). */
 const char *oclc20_clang(void)
 {
-    pthread_once(&clang_once, find_clang);
-    return clang_path;
+    return clsvm_option_str(CLSVM_OPT_OCLC20_CLANG);
+}
+
+const char *oclc20_tmpdir(void)
+{
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
 }
 
 char *oclc20_read_file(const char *path, size_t *len)
@@ -109,9 +106,8 @@ int oclc20_write_file(const char *path, const void *data, size_t len)
 /* An unlinked temporary file under $TMPDIR (default /tmp); -1 on failure. */
 static int temp_fd(void)
 {
-    const char *tmpdir = getenv("TMPDIR");
     char path[4096];
-    snprintf(path, sizeof path, "%s/clsvm-clang-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    snprintf(path, sizeof path, "%s/clsvm-clang-XXXXXX", oclc20_tmpdir());
     int fd = mkostemp(path, O_CLOEXEC);
     if (fd >= 0)
         unlink(path);
@@ -266,8 +262,8 @@ void oclc20_clang_missing_notice(void)
 {
     static atomic_flag said = ATOMIC_FLAG_INIT;
     if (!atomic_flag_test_and_set(&said))
-        fprintf(stderr,
-                "clsvm: OpenCL C 2.x programs need clang-15, which cannot be run (%s); install "
-                "clang-15 (apt-get install clang-15) or set CLSVM_OCLC20_CLANG to its path\n",
-                oclc20_clang());
+        clsvm_log(CLSVM_LOG_WARN,
+                  "OpenCL C 2.x programs need clang-15, which cannot be run (%s); install "
+                  "clang-15 (apt-get install clang-15) or set CLSVM_OCLC20_CLANG to its path",
+                  oclc20_clang());
 }

@@ -13,6 +13,9 @@
 /* The clang to run: $CLSVM_OCLC20_CLANG, else "clang-15" (looked up in PATH). */
 const char *oclc20_clang(void);
 
+/* Where temporary files go: $TMPDIR (the system's variable, not a clsvm option), else /tmp. */
+const char *oclc20_tmpdir(void);
+
 /* clang's first --version line ("Debian clang version 15.0.6"), computed once; NULL when
  * clang cannot be run. Silent: device queries use it too. */
 const char *oclc20_clang_version(void);

@@ -16,6 +16,8 @@
 #include "cache.h"
 #include "clang_run.h"
 
+#include "clsvm/internal/config.h"
+
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,11 +60,11 @@ static const char *x86_variant(void)
 
 static int find_library(void)
 {
-    const char *env = getenv("CLSVM_OCLC20_KERNEL_LIB");
-    if (env && !strcmp(env, "off"))
+    const char *opt = clsvm_option_str(CLSVM_OPT_OCLC20_KERNEL_LIB); /* "": unset */
+    if (!strcmp(opt, "off"))
         return -1;
-    if (env && *env)
-        snprintf(lib_path, sizeof lib_path, "%s", env);
+    if (*opt)
+        snprintf(lib_path, sizeof lib_path, "%s", opt);
     else
         snprintf(lib_path, sizeof lib_path, "%s/kernel-%s-%s.bc", POCL_DATA_DIR, POCL_TRIPLE,
                  x86_variant());
@@ -286,9 +288,8 @@ static int by_name(const void *a, const void *b)
 /* The sorted list of resolved functions, as one text of lines, from the library itself. */
 static char *compute_list(void)
 {
-    const char *tmp = getenv("TMPDIR");
     char dir[1100], ll[1200];
-    snprintf(dir, sizeof dir, "%s/clsvm-kernel-lib-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(dir, sizeof dir, "%s/clsvm-kernel-lib-XXXXXX", oclc20_tmpdir());
     if (!mkdtemp(dir))
         return NULL;
     snprintf(ll, sizeof ll, "%s/lib.ll", dir);

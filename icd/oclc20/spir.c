@@ -705,9 +705,7 @@ cl_int oclc20_run_job(const oclc20_job *j, oclc20_result *r)
     if (!f)
         goto done;
     /* A private work directory: inputs, clang's output, the library when not cached. */
-    const char *tmp = getenv("TMPDIR");
-    int wn =
-        snprintf(f->work, sizeof f->work, "%s/clsvm-oclc20-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int wn = snprintf(f->work, sizeof f->work, "%s/clsvm-oclc20-XXXXXX", oclc20_tmpdir());
     if (wn <= 0 || (size_t)wn >= sizeof f->work || !mkdtemp(f->work)) {
         r->log = strdup("clsvm: cannot create a temporary directory for clang\n");
         err = CL_BUILD_PROGRAM_FAILURE;

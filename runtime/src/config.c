@@ -63,6 +63,11 @@ static const option options[CLSVM_OPT_COUNT] = {
                                  "The clang the ICD runs for OpenCL C 2.x programs "
                                  "(docs/opencl-c-2.0.md)."},
                                 KIND_TEXT, NULL, 0, 0, "a program name or path"},
+    [CLSVM_OPT_OCLC20_KERNEL_LIB] = {{"CLSVM_OCLC20_KERNEL_LIB", "",
+                                      "The backend kernel library the OpenCL C 2.x unresolved-"
+                                      "function check reads; off: no check (unset: pocl's for "
+                                      "this CPU)."},
+                                     KIND_TEXT, NULL, 0, 0, "a file or off"},
     [CLSVM_OPT_OCLC20_CACHE_DIR] = {{"CLSVM_OCLC20_CACHE_DIR", "",
                                      "Cache of compiled OpenCL C 2.x programs; off: none "
                                      "(unset: $XDG_CACHE_HOME or ~/.cache, clsvm/oclc20)."},

@@ -21,9 +21,18 @@ typedef struct expect {
 /* A clean slate: the cases set what they test. */
 static inline void run_child_clean_env(void)
 {
-    static const char *const vars[] = {"CLSVM_VA_BITS", "CLSVM_WINDOW_SIZE", "CLSVM_WINDOW",
-                                       "CLSVM_DEVICE",  "CLSVM_BACKEND",     "CLSVM_LOG",
-                                       "CLSVM_NUMA",    "CLSVM_FAULT",       "CLSVM_STATS"};
+    static const char *const vars[] = {"CLSVM_VA_BITS",
+                                       "CLSVM_WINDOW_SIZE",
+                                       "CLSVM_WINDOW",
+                                       "CLSVM_DEVICE",
+                                       "CLSVM_BACKEND",
+                                       "CLSVM_LOG",
+                                       "CLSVM_NUMA",
+                                       "CLSVM_FAULT",
+                                       "CLSVM_STATS",
+                                       "CLSVM_OCLC20_CLANG",
+                                       "CLSVM_OCLC20_KERNEL_LIB",
+                                       "CLSVM_OCLC20_CACHE_DIR"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         unsetenv(vars[i]);
 }

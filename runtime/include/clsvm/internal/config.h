@@ -26,6 +26,7 @@ typedef enum clsvm_option_id {
     CLSVM_OPT_NUMA,
     CLSVM_OPT_FAULT,
     CLSVM_OPT_OCLC20_CLANG,
+    CLSVM_OPT_OCLC20_KERNEL_LIB,
     CLSVM_OPT_OCLC20_CACHE_DIR,
     CLSVM_OPT_COUNT
 } clsvm_option_id;
