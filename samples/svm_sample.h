@@ -71,16 +71,21 @@ static inline size_t sample_size(const char *name, int argc, char **argv, size_t
     return (size_t)v;
 }
 
-/* CLSVM_VA_BITS as clsvm reads it (docs/configuration.md: 32..48, anything else means 40). */
+/* CLSVM_VA_BITS as clsvm reads it (docs/configuration.md: decimal digits only, 32..48;
+ * anything else, " 44" and "+44" included, means 40). A sample is a plain OpenCL application,
+ * so it cannot ask clsvm's option table. */
 static inline unsigned sample_va_bits(void)
 {
     const char *s = getenv("CLSVM_VA_BITS");
-    char *end = NULL;
+    unsigned v = 0;
     if (!s || !*s)
         return 40;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    return errno || *end || v < 32 || v > 48 ? 40 : (unsigned)v;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > 48)
+            return 40;
+        v = v * 10 + (unsigned)(*s - '0');
+    }
+    return v < 32 || v > 48 ? 40 : v;
 }
 
 static inline const char *sample_platform_prefix(void)
