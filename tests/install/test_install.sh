@@ -41,6 +41,12 @@ done
 extra=$(cd "$prefix" && find . -type f -o -type l | sed "s|^\.|$prefix|" | sort | comm -23 - "$(sort "$m" > "$work/m.sorted"; echo "$work/m.sorted")")
 [ -z "$extra" ] || fail "installed but not in the manifest: $extra"
 
+# Only the public headers: clsvm/internal/ (option getters, log) is for the tree's own targets
+# and declares functions libclsvm-runtime.so does not export.
+hdrs=$(cd "$prefix/include" && find . -type f | sort | tr '\n' ' ')
+[ "$hdrs" = "./clsvm/dev_svm.h ./clsvm/runtime.h " ] ||
+    fail "installed headers are '$hdrs'; want clsvm/dev_svm.h and clsvm/runtime.h only"
+
 # The vendor file names the installed library by absolute path.
 icd=$prefix/etc/OpenCL/vendors/clsvm.icd
 [ "$(cat "$icd")" = "$prefix/lib/libclsvm.so" ] || fail "clsvm.icd says '$(cat "$icd")', want $prefix/lib/libclsvm.so"
