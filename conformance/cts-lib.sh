@@ -12,10 +12,10 @@ cts_find_bin() {
     fi
 }
 
-# cts_list_subtests <binary>: subtest names; `--help` ends with "Test names:" and one
-# tab-indented name per line.
+# cts_list_subtests <binary>: subtest names; `--help` ends with "Test names:" (test_allocations:
+# "Test names (Allocation Types):") and one tab-indented name per line.
 cts_list_subtests() {
-    "$1" --help 2>&1 | sed -n '/^Test names:/,$p' | sed -n 's/^\t\([A-Za-z0-9_]*\)[[:space:]]*$/\1/p'
+    "$1" --help 2>&1 | sed -n '/^Test names.*:$/,$p' | sed -n 's/^\t\([A-Za-z0-9_]*\)[[:space:]]*$/\1/p'
 }
 
 cts_child=

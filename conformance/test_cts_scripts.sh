@@ -8,12 +8,12 @@ src=$1 work=$2
 rm -rf "$work" && mkdir -p "$work/cts" || exit 1
 : >"$work/clsvm.icd"
 : >"$work/pocl.icd"
-fake() { # fake <name> <subtest:backend-action:clsvm-action>...
+fake() { # fake <name> <subtest:backend-action:clsvm-action>... (help header: $hdr)
     bin=$work/cts/$1
     shift
     {
         echo '#!/bin/sh'
-        printf 'if [ "$1" = --help ]; then printf "usage\\nTest names:\\n'
+        printf 'if [ "$1" = --help ]; then printf "usage\\n%s\\n' "${hdr:-Test names:}"
         for s in "$@"; do printf '\\t%s\\n' "${s%%:*}"; done
         printf '"; exit 0; fi\n'
         echo 'case $OCL_ICD_VENDORS in *clsvm*) side=2 ;; *) side=1 ;; esac'
@@ -28,6 +28,7 @@ fake() { # fake <name> <subtest:backend-action:clsvm-action>...
     } >"$bin"
     chmod +x "$bin"
 }
+hdr='Test names (Allocation Types):' fake test_allocations buffer:pass:pass image2d_read:pass:fail
 fake test_svm same:pass:pass worse:pass:fail better:fail:pass hang:pass:hang crash:pass:crash \
     skip:skip:skip lost:pass:skip
 fail=0
@@ -56,6 +57,12 @@ expect "$out" '^SAME +test_svm same: backend PASS'
 expect "$out" '^SAME +test_svm skip: backend SKIP'
 expect "$out" '^test_svm: 2 subtests;.*worse 0, better 1$'
 expect "$out" '^test_svm: 1 subtests;.*worse 0, better 0$'
+
+# test_allocations heads its list of subtests differently.
+sh_ok "$src/cts-compare.sh" --icd "$work/clsvm.icd" --backend-icd "$work/pocl.icd" --timeout 2 \
+    "$work/cts" test_allocations
+expect "$out" '^WORSE +test_allocations image2d_read: backend PASS .*clsvm FAIL'
+expect "$out" '^test_allocations: 2 subtests;.*worse 1, better 0$'
 
 # run-khronos-svm.sh uses the same runner: clsvm's side only.
 sh_ok "$src/run-khronos-svm.sh" --icd "$work/clsvm.icd" --timeout 2 "$work/cts"
