@@ -177,6 +177,14 @@ cl_int clsvm_release_handle(const void *h, clsvm_kind kind, cl_int err);
  * (if any) gets err, or CL_OUT_OF_HOST_MEMORY when no wrapper could be made. */
 void *clsvm_wrap_result(clsvm_kind kind, void *be, cl_int err, clsvm_obj *owner, clsvm_obj *parent,
                         cl_int *errcode_ret);
+/* The same for a wrapper o the caller made for be (NULL when it could not): with no wrapper,
+ * be is released. */
+void *clsvm_wrap_made(clsvm_kind kind, void *be, clsvm_obj *o, cl_int err, cl_int *errcode_ret);
+/* Replace the n backend handles of that kind in h by wrappers make(h[i], from) made, for calls
+ * that return arrays of new objects; when one cannot be made, none is returned: all are released
+ * and the result is CL_OUT_OF_HOST_MEMORY. */
+cl_int clsvm_wrap_array(void **h, cl_uint n, clsvm_kind kind,
+                        clsvm_obj *(*make)(void *be, clsvm_obj *from), clsvm_obj *from);
 
 /* Backend->wrapper map, for handles the backend returns in queries (platforms, devices,
  * queues). Lookups return a wrapper without taking a reference, or NULL. */
@@ -202,6 +210,9 @@ typedef struct clsvm_evlist {
 } clsvm_evlist;
 /* Unwrap an event wait list into out (CL_INVALID_EVENT_WAIT_LIST on a bad event). */
 cl_int clsvm_evlist_unwrap(cl_uint n, const cl_event *in, clsvm_evlist *out);
+/* The same for a list of events that is the call's subject, not a wait list (clWaitForEvents,
+ * clEnqueueWaitForEvents): CL_INVALID_VALUE when empty, CL_INVALID_EVENT for a bad event. */
+cl_int clsvm_events_unwrap(cl_uint n, const cl_event *in, clsvm_evlist *out);
 void clsvm_evlist_done(clsvm_evlist *l);
 /* After an enqueue: wrap be_event into *event (if requested and err is CL_SUCCESS). */
 cl_int clsvm_event_out(cl_int err, cl_command_queue queue, cl_event be_event, cl_event *event);

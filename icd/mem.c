@@ -5,6 +5,7 @@
  * A memory object holds a reference on its context (owner) and on the object it was made from
  * (parent: the buffer of a sub-buffer or the buffer/image an image was created from). */
 #include "host_ptr.h"
+#include "info_answer.h"
 #include "svm.h"
 
 /* ---- buffers over SVM ---- */
@@ -205,33 +206,19 @@ cl_mem CL_API_CALL clsvm_clCreateImage3D(cl_context context, cl_mem_flags flags,
     return clsvm_wrap_result(CLSVM_MEM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
 }
 
-cl_int CL_API_CALL clsvm_clGetMemObjectInfo(cl_mem memobj, cl_mem_info param_name,
-                                            size_t param_value_size, void *param_value,
-                                            size_t *param_value_size_ret)
+static cl_int uses_svm_pointer_info(clsvm_obj *m, cl_uint param, size_t size, void *value,
+                                    size_t *size_ret)
 {
-    clsvm_obj *m = clsvm_obj_of(memobj, CLSVM_MEM);
-    if (!m)
-        return CL_INVALID_MEM_OBJECT;
-    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (out_err != CL_SUCCESS)
-        return out_err;
-    switch (param_name) {
-    case CL_MEM_CONTEXT:
-        return clsvm_info_handle(m->owner, param_value_size, param_value, param_value_size_ret);
-    case CL_MEM_ASSOCIATED_MEMOBJECT:
-        return clsvm_info_handle(m->parent, param_value_size, param_value, param_value_size_ret);
-    case CL_MEM_REFERENCE_COUNT:
-        return clsvm_info_uint(clsvm_obj_app_refs(m), param_value_size, param_value,
-                               param_value_size_ret);
-    case CL_MEM_USES_SVM_POINTER: {
-        cl_bool v = uses_svm_pointer(m);
-        return clsvm_info_return(&v, sizeof v, param_value_size, param_value, param_value_size_ret);
-    }
-    default:
-        return clsvm_be->clGetMemObjectInfo(m->be, param_name, param_value_size, param_value,
-                                            param_value_size_ret);
-    }
+    (void)param;
+    cl_bool v = uses_svm_pointer(m);
+    return clsvm_info_return(&v, sizeof v, size, value, size_ret);
 }
+
+static const clsvm_info_row mem_rows[] = {
+    CLSVM_INFO_FN_ROW(CL_MEM_USES_SVM_POINTER, uses_svm_pointer_info),
+    CLSVM_INFO_END,
+};
+CLSVM_DEFINE_INFO(clGetMemObjectInfo, cl_mem, cl_mem_info, CLSVM_MEM, mem_rows, NULL)
 
 cl_int CL_API_CALL clsvm_clGetImageInfo(cl_mem image, cl_image_info param_name,
                                         size_t param_value_size, void *param_value,

@@ -6,6 +6,7 @@
  * the source and build queries of the programs it built). */
 #include "host_ptr.h"
 #include "callbacks.h"
+#include "info_answer.h"
 #include "oclc20/program_state.h"
 #include "opencl_c.h"
 
@@ -473,42 +474,24 @@ cl_int CL_API_CALL clsvm_clSetProgramSpecializationConstant(cl_program program, 
     return err;
 }
 
-cl_int CL_API_CALL clsvm_clGetProgramInfo(cl_program program, cl_program_info param_name,
-                                          size_t param_value_size, void *param_value,
-                                          size_t *param_value_size_ret)
+/* The program's other answers: the SPIR path's (oclc20), else its current backend program's,
+ * held because a build on another thread may replace it. */
+static cl_int program_info(clsvm_obj *p, cl_uint param, size_t size, void *value, size_t *size_ret)
 {
-    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
-    if (!p)
+    void *be = oclc20_be_hold(p);
+    if (!be)
         return CL_INVALID_PROGRAM;
-    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (out_err != CL_SUCCESS)
-        return out_err;
-    switch (param_name) {
-    case CL_PROGRAM_CONTEXT:
-        return clsvm_info_handle(p->owner, param_value_size, param_value, param_value_size_ret);
-    case CL_PROGRAM_REFERENCE_COUNT:
-        return clsvm_info_uint(clsvm_obj_app_refs(p), param_value_size, param_value,
-                               param_value_size_ret);
-    default: {
-        void *be = oclc20_be_hold(p);
-        if (!be)
-            return CL_INVALID_PROGRAM;
-        int handled;
-        cl_int err = oclc20_program_info(p, be, param_name, param_value_size, param_value,
-                                         param_value_size_ret, &handled);
-        if (!handled) {
-            size_t got = 0;
-            err = clsvm_be->clGetProgramInfo(be, param_name, param_value_size, param_value, &got);
-            if (param_value_size_ret)
-                *param_value_size_ret = got;
-            if (err == CL_SUCCESS && param_name == CL_PROGRAM_DEVICES)
-                clsvm_info_map_handles(param_value, got, CLSVM_DEVICE);
-        }
-        clsvm_be->clReleaseProgram(be);
-        return err;
-    }
-    }
+    int handled;
+    cl_int err = oclc20_program_info(p, be, param, size, value, size_ret, &handled);
+    if (!handled)
+        err = clsvm_info_forward(CLSVM_PROGRAM, be, param,
+                                 param == CL_PROGRAM_DEVICES ? CLSVM_DEVICE : 0, size, value,
+                                 size_ret);
+    clsvm_be->clReleaseProgram(be);
+    return err;
 }
+
+CLSVM_DEFINE_INFO(clGetProgramInfo, cl_program, cl_program_info, CLSVM_PROGRAM, NULL, program_info)
 
 cl_int CL_API_CALL clsvm_clGetProgramBuildInfo(cl_program program, cl_device_id device,
                                                cl_program_build_info param_name,
