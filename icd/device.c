@@ -9,9 +9,7 @@
 #include "opencl_c.h"
 #include "svm.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 cl_int CL_API_CALL clsvm_clGetDeviceIDs(cl_platform_id platform, cl_device_type device_type,
                                         cl_uint num_entries, cl_device_id *devices,
@@ -47,45 +45,9 @@ static cl_int device_name(clsvm_obj *d, cl_uint param, size_t size, void *value,
     char *bn = clsvm_info_be_string(CLSVM_DEVICE, d->be, NULL, param);
     if (!bn)
         return CL_OUT_OF_HOST_MEMORY;
-    size_t n = strlen(bn) + strlen(clsvm_backend_name()) + 16;
-    char *s = malloc(n);
-    cl_int err = CL_OUT_OF_HOST_MEMORY;
-    if (s) {
-        snprintf(s, n, "clsvm (%s %s)", clsvm_backend_name(), bn);
-        err = clsvm_info_string(s, size, value, size_ret);
-    }
-    free(s);
+    cl_int err =
+        clsvm_info_format(size, value, size_ret, "clsvm (%s %s)", clsvm_backend_name(), bn);
     free(bn);
-    return err;
-}
-
-static cl_int device_extensions(clsvm_obj *d, cl_uint param, size_t size, void *value,
-                                size_t *size_ret)
-{
-    char *bl = clsvm_info_be_string(CLSVM_DEVICE, d->be, NULL, param);
-    char *f = clsvm_ext_filter(bl ? bl : "");
-    cl_int err = f ? clsvm_info_string(f, size, value, size_ret) : CL_OUT_OF_HOST_MEMORY;
-    free(f);
-    free(bl);
-    return err;
-}
-
-static cl_int device_extensions_versioned(clsvm_obj *d, cl_uint param, size_t size, void *value,
-                                          size_t *size_ret)
-{
-    size_t n = 0;
-    cl_int err = clsvm_be->clGetDeviceInfo(d->be, param, 0, NULL, &n);
-    if (err != CL_SUCCESS)
-        return err;
-    cl_name_version *v = malloc(n ? n : 1);
-    if (!v)
-        return CL_OUT_OF_HOST_MEMORY;
-    err = clsvm_be->clGetDeviceInfo(d->be, param, n, v, NULL);
-    if (err == CL_SUCCESS) {
-        size_t kept = clsvm_ext_filter_versioned(v, n / sizeof *v);
-        err = clsvm_info_return(v, kept * sizeof *v, size, value, size_ret);
-    }
-    free(v);
     return err;
 }
 
@@ -153,8 +115,8 @@ static cl_int device_enqueue_caps(clsvm_obj *d, cl_uint param, size_t size, void
  * and what clsvm's SVM and OpenCL C path change; the rest is the backend's. */
 static const clsvm_info_row device_rows[] = {
     CLSVM_INFO_FN_ROW(CL_DEVICE_NAME, device_name),
-    CLSVM_INFO_FN_ROW(CL_DEVICE_EXTENSIONS, device_extensions),
-    CLSVM_INFO_FN_ROW(CL_DEVICE_EXTENSIONS_WITH_VERSION, device_extensions_versioned),
+    CLSVM_INFO_FN_ROW(CL_DEVICE_EXTENSIONS, clsvm_ext_info),
+    CLSVM_INFO_FN_ROW(CL_DEVICE_EXTENSIONS_WITH_VERSION, clsvm_ext_info),
     CLSVM_INFO_FN_ROW(CL_DEVICE_SVM_CAPABILITIES, device_svm_caps),
     CLSVM_INFO_FN_ROW(CL_DEVICE_MAX_MEM_ALLOC_SIZE, device_max_alloc),
     CLSVM_INFO_FN_ROW(CL_DEVICE_OPENCL_C_FEATURES, device_c_features),

@@ -198,6 +198,9 @@ clsvm_obj *clsvm_obj_new_mapped(clsvm_kind kind, void *be, clsvm_obj *owner, cls
 cl_int clsvm_info_return(const void *src, size_t n, size_t size, void *value, size_t *size_ret);
 cl_int clsvm_info_handle(const void *h, size_t size, void *value, size_t *size_ret);
 cl_int clsvm_info_string(const char *s, size_t size, void *value, size_t *size_ret);
+/* A string answer made by printf (CL_OUT_OF_HOST_MEMORY when there is no memory for it). */
+__attribute__((format(printf, 4, 5))) cl_int
+clsvm_info_format(size_t size, void *value, size_t *size_ret, const char *fmt, ...);
 cl_int clsvm_info_uint(cl_uint v, size_t size, void *value, size_t *size_ret);
 /* Replace every backend handle of that kind in value[0..bytes) by its wrapper (NULL stays). */
 void clsvm_info_map_handles(void *value, size_t bytes, clsvm_kind kind);
@@ -237,11 +240,10 @@ const char *clsvm_backend_name(void);
 void clsvm_nu_reqd(clsvm_obj *k, size_t reqd[3]);
 
 /* ---- extensions.c ---- */
-/* Filter a backend extension string to what clsvm reports; returns a malloc'd string. */
-char *clsvm_ext_filter(const char *backend_list);
-int clsvm_ext_reported(const char *name);
-/* Keep in v[0..count) only reported extensions (in order); returns how many are kept. */
-size_t clsvm_ext_filter_versioned(cl_name_version *v, size_t count);
+/* The clGetPlatformInfo and clGetDeviceInfo answer (info_answer.h) for CL_*_EXTENSIONS and
+ * CL_*_EXTENSIONS_WITH_VERSION: the backend's extensions that clsvm implements, and for a platform
+ * cl_khr_icd, which is clsvm's own. */
+cl_int clsvm_ext_info(clsvm_obj *o, cl_uint param, size_t size, void *value, size_t *size_ret);
 /* clsvm's function for an extension function name, or NULL unless its extension is listed by
  * `platform` or one of its devices (platform NULL: by any of clsvm's platforms). */
 void *clsvm_ext_function(cl_platform_id platform, const char *name);

@@ -67,69 +67,9 @@ static cl_int platform_version(clsvm_obj *p, cl_uint param, size_t size, void *v
         return CL_OUT_OF_HOST_MEMORY;
     unsigned major = 1, minor = 2;
     sscanf(bv, "OpenCL %u.%u", &major, &minor);
-    size_t n = strlen(bv) + 64;
-    char *s = malloc(n);
-    cl_int err = CL_OUT_OF_HOST_MEMORY;
-    if (s) {
-        snprintf(s, n, "OpenCL %u.%u clsvm %s (backend: %s)", major, minor, CLSVM_VERSION, bv);
-        err = clsvm_info_string(s, size, value, size_ret);
-    }
-    free(s);
+    cl_int err = clsvm_info_format(size, value, size_ret, "OpenCL %u.%u clsvm %s (backend: %s)",
+                                   major, minor, CLSVM_VERSION, bv);
     free(bv);
-    return err;
-}
-
-static cl_int platform_extensions(clsvm_obj *p, cl_uint param, size_t size, void *value,
-                                  size_t *size_ret)
-{
-    char *bl = clsvm_info_be_string(CLSVM_PLATFORM, p->be, NULL, param);
-    char *f = clsvm_ext_filter(bl ? bl : "");
-    cl_int err = CL_OUT_OF_HOST_MEMORY;
-    if (f) {
-        char *s = malloc(strlen(f) + 16);
-        if (s) {
-            /* cl_khr_icd is clsvm's own, whatever the backend says. */
-            if (strstr(f, "cl_khr_icd"))
-                strcpy(s, f);
-            else
-                sprintf(s, "cl_khr_icd%s%s", *f ? " " : "", f);
-            err = clsvm_info_string(s, size, value, size_ret);
-            free(s);
-        }
-    }
-    free(f);
-    free(bl);
-    return err;
-}
-
-static cl_int platform_extensions_versioned(clsvm_obj *p, cl_uint param, size_t size, void *value,
-                                            size_t *size_ret)
-{
-    size_t n = 0;
-    cl_int err = clsvm_be->clGetPlatformInfo(p->be, param, 0, NULL, &n);
-    if (err != CL_SUCCESS)
-        n = 0;
-    size_t count = n / sizeof(cl_name_version);
-    cl_name_version *v = calloc(count + 1, sizeof *v);
-    if (!v)
-        return CL_OUT_OF_HOST_MEMORY;
-    if (count && clsvm_be->clGetPlatformInfo(p->be, param, n, v, NULL) != CL_SUCCESS)
-        count = 0;
-    size_t kept = 0;
-    int has_icd = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (!clsvm_ext_reported(v[i].name))
-            continue;
-        has_icd |= strcmp(v[i].name, "cl_khr_icd") == 0;
-        v[kept++] = v[i];
-    }
-    if (!has_icd) {
-        memset(&v[kept], 0, sizeof v[kept]);
-        strcpy(v[kept].name, "cl_khr_icd");
-        v[kept++].version = CL_MAKE_VERSION(1, 0, 0);
-    }
-    err = clsvm_info_return(v, kept * sizeof *v, size, value, size_ret);
-    free(v);
     return err;
 }
 
@@ -138,8 +78,8 @@ static const clsvm_info_row platform_rows[] = {
     CLSVM_INFO_TEXT_ROW(CL_PLATFORM_VENDOR, "clsvm"),
     CLSVM_INFO_TEXT_ROW(CL_PLATFORM_ICD_SUFFIX_KHR, CLSVM_ICD_SUFFIX),
     CLSVM_INFO_FN_ROW(CL_PLATFORM_VERSION, platform_version),
-    CLSVM_INFO_FN_ROW(CL_PLATFORM_EXTENSIONS, platform_extensions),
-    CLSVM_INFO_FN_ROW(CL_PLATFORM_EXTENSIONS_WITH_VERSION, platform_extensions_versioned),
+    CLSVM_INFO_FN_ROW(CL_PLATFORM_EXTENSIONS, clsvm_ext_info),
+    CLSVM_INFO_FN_ROW(CL_PLATFORM_EXTENSIONS_WITH_VERSION, clsvm_ext_info),
     CLSVM_INFO_END,
 };
 CLSVM_DEFINE_INFO(clGetPlatformInfo, cl_platform_id, cl_platform_info, CLSVM_PLATFORM,
