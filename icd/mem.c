@@ -157,7 +157,22 @@ cl_mem CL_API_CALL clsvm_clCreateImageWithProperties(cl_context context,
                         errcode_ret);
 }
 
-/* The OpenCL 1.1 image constructors: forwarded as they are, after the same host pointer check. */
+/* The OpenCL 1.1 image constructors: forwarded as they are, after the same host pointer check.
+ * Their checks: the context, the host pointer for the image d describes, the backend's function
+ * (has_fn: the backend has one). */
+static cl_int legacy_image_check(cl_context context, cl_mem_flags flags,
+                                 const cl_image_format *format, const cl_image_desc *d,
+                                 const void *host_ptr, int has_fn)
+{
+    cl_int err = CLSVM_CHECK(context);
+    if (err == CL_SUCCESS)
+        err = check_svm_host_ptr(flags, clsvm_image_host_size(format, d), host_ptr,
+                                 CL_INVALID_HOST_PTR);
+    if (err == CL_SUCCESS && !has_fn)
+        err = CL_INVALID_OPERATION;
+    return err;
+}
+
 cl_mem CL_API_CALL clsvm_clCreateImage2D(cl_context context, cl_mem_flags flags,
                                          const cl_image_format *image_format, size_t image_width,
                                          size_t image_height, size_t image_row_pitch,
@@ -167,13 +182,9 @@ cl_mem CL_API_CALL clsvm_clCreateImage2D(cl_context context, cl_mem_flags flags,
                        .image_width = image_width,
                        .image_height = image_height,
                        .image_row_pitch = image_row_pitch};
-    cl_int err = CLSVM_CHECK(context);
-    if (err == CL_SUCCESS)
-        err = check_svm_host_ptr(flags, clsvm_image_host_size(image_format, &d), host_ptr,
-                                 CL_INVALID_HOST_PTR);
-    if (err == CL_SUCCESS && !clsvm_be->clCreateImage2D)
-        err = CL_INVALID_OPERATION;
     cl_mem be = NULL;
+    cl_int err = legacy_image_check(context, flags, image_format, &d, host_ptr,
+                                    clsvm_be->clCreateImage2D != NULL);
     if (err == CL_SUCCESS)
         be = clsvm_be->clCreateImage2D(CLSVM_U(context), flags, image_format, image_width,
                                        image_height, image_row_pitch, host_ptr, &err);
@@ -192,13 +203,9 @@ cl_mem CL_API_CALL clsvm_clCreateImage3D(cl_context context, cl_mem_flags flags,
                        .image_depth = image_depth,
                        .image_row_pitch = image_row_pitch,
                        .image_slice_pitch = image_slice_pitch};
-    cl_int err = CLSVM_CHECK(context);
-    if (err == CL_SUCCESS)
-        err = check_svm_host_ptr(flags, clsvm_image_host_size(image_format, &d), host_ptr,
-                                 CL_INVALID_HOST_PTR);
-    if (err == CL_SUCCESS && !clsvm_be->clCreateImage3D)
-        err = CL_INVALID_OPERATION;
     cl_mem be = NULL;
+    cl_int err = legacy_image_check(context, flags, image_format, &d, host_ptr,
+                                    clsvm_be->clCreateImage3D != NULL);
     if (err == CL_SUCCESS)
         be = clsvm_be->clCreateImage3D(CLSVM_U(context), flags, image_format, image_width,
                                        image_height, image_depth, image_row_pitch,

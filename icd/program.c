@@ -75,6 +75,16 @@ static void programs_done(handle_array *a, cl_uint n)
     array_done(a);
 }
 
+/* The context and device list of a program made for devices: the devices unwrapped into devs
+ * (always, so that array_done applies), the context's error first. */
+static cl_int context_devices(handle_array *devs, cl_context context, cl_uint n,
+                              const cl_device_id *list)
+{
+    cl_int err = unwrap_array(devs, n, list, CLSVM_DEVICE, CL_INVALID_DEVICE);
+    cl_int err_ctx = CLSVM_CHECK(context);
+    return err_ctx != CL_SUCCESS ? err_ctx : err;
+}
+
 cl_program CL_API_CALL clsvm_clCreateProgramWithBinary(cl_context context, cl_uint num_devices,
                                                        const cl_device_id *device_list,
                                                        const size_t *lengths,
@@ -83,10 +93,7 @@ cl_program CL_API_CALL clsvm_clCreateProgramWithBinary(cl_context context, cl_ui
 {
     handle_array devs;
     cl_program be = NULL;
-    cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
-    cl_int err_ctx = CLSVM_CHECK(context);
-    if (err_ctx != CL_SUCCESS)
-        err = err_ctx;
+    cl_int err = context_devices(&devs, context, num_devices, device_list);
     /* An object compiled through the SPIR path comes back as such an object. */
     if (err == CL_SUCCESS && oclc20_binaries_are_objects(num_devices, lengths, binaries)) {
         clsvm_obj *w = clsvm_obj_new(CLSVM_PROGRAM, NULL, (clsvm_obj *)context, NULL);
@@ -118,10 +125,7 @@ cl_program CL_API_CALL clsvm_clCreateProgramWithBuiltInKernels(cl_context contex
 {
     handle_array devs;
     cl_program be = NULL;
-    cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
-    cl_int err_ctx = CLSVM_CHECK(context);
-    if (err_ctx != CL_SUCCESS)
-        err = err_ctx;
+    cl_int err = context_devices(&devs, context, num_devices, device_list);
     if (err == CL_SUCCESS && !clsvm_be->clCreateProgramWithBuiltInKernels)
         err = CL_INVALID_OPERATION;
     if (err == CL_SUCCESS)
