@@ -13,12 +13,20 @@ typedef struct mem_enqueue {
     clsvm_evlist wl;
 } mem_enqueue;
 
-/* The memory objects first (CL_INVALID_MEM_OBJECT), then the wait list; on success, end with
- * mem_enqueue_end. */
-static cl_int mem_enqueue_begin(mem_enqueue *m, cl_uint num_mem_objects, const cl_mem *mem_list,
-                                cl_uint num_events, const cl_event *wait_list)
+/* The checks in the spec's order: the queue, the backend's function (has_fn), host_err (clsvm's
+ * pointer rule for memory the call reads, CL_SUCCESS when none), the memory objects, the wait
+ * list. On success, end with mem_enqueue_end. */
+static cl_int mem_enqueue_begin(mem_enqueue *m, cl_command_queue queue, int has_fn, cl_int host_err,
+                                cl_uint num_mem_objects, const cl_mem *mem_list, cl_uint num_events,
+                                const cl_event *wait_list)
 {
     int bad;
+    if (CLSVM_CHECK(queue) != CL_SUCCESS)
+        return CL_INVALID_COMMAND_QUEUE;
+    if (!has_fn)
+        return CL_INVALID_OPERATION;
+    if (host_err != CL_SUCCESS)
+        return host_err;
     m->mems = clsvm_array_unwrap(num_mem_objects, (const void *const *)mem_list, CLSVM_MEM, m->buf,
                                  INLINE_N, &bad);
     cl_int err = bad < 0 ? CL_OUT_OF_HOST_MEMORY : bad ? CL_INVALID_MEM_OBJECT : CL_SUCCESS;
@@ -49,15 +57,11 @@ cl_int CL_API_CALL clsvm_clEnqueueNativeKernel(cl_command_queue command_queue,
      * its own handles in mem_list. */
     mem_enqueue m;
     cl_event ev = NULL;
-    if (CLSVM_CHECK(command_queue) != CL_SUCCESS)
-        return CL_INVALID_COMMAND_QUEUE;
-    if (!clsvm_be->clEnqueueNativeKernel)
-        return CL_INVALID_OPERATION;
     /* The backend copies args at once: clsvm's pointer rule for that memory. */
-    if (clsvm_svm_host_range(args, cb_args, CL_INVALID_VALUE) != CL_SUCCESS)
-        return CL_INVALID_VALUE;
     cl_int err =
-        mem_enqueue_begin(&m, num_mem_objects, mem_list, num_events_in_wait_list, event_wait_list);
+        mem_enqueue_begin(&m, command_queue, clsvm_be->clEnqueueNativeKernel != NULL,
+                          clsvm_svm_host_range(args, cb_args, CL_INVALID_VALUE), num_mem_objects,
+                          mem_list, num_events_in_wait_list, event_wait_list);
     if (err != CL_SUCCESS)
         return err;
     err = clsvm_be->clEnqueueNativeKernel(CLSVM_U(command_queue), user_func, args, cb_args,
@@ -73,12 +77,9 @@ cl_int CL_API_CALL clsvm_clEnqueueMigrateMemObjects(
 {
     mem_enqueue m;
     cl_event ev = NULL;
-    if (CLSVM_CHECK(command_queue) != CL_SUCCESS)
-        return CL_INVALID_COMMAND_QUEUE;
-    if (!clsvm_be->clEnqueueMigrateMemObjects)
-        return CL_INVALID_OPERATION;
-    cl_int err = mem_enqueue_begin(&m, num_mem_objects, mem_objects, num_events_in_wait_list,
-                                   event_wait_list);
+    cl_int err = mem_enqueue_begin(&m, command_queue, clsvm_be->clEnqueueMigrateMemObjects != NULL,
+                                   CL_SUCCESS, num_mem_objects, mem_objects,
+                                   num_events_in_wait_list, event_wait_list);
     if (err != CL_SUCCESS)
         return err;
     err = clsvm_be->clEnqueueMigrateMemObjects(CLSVM_U(command_queue), num_mem_objects,
