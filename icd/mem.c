@@ -157,20 +157,28 @@ cl_mem CL_API_CALL clsvm_clCreateImageWithProperties(cl_context context,
                         errcode_ret);
 }
 
-/* The OpenCL 1.1 image constructors: forwarded as they are, after the same host pointer check.
- * Their checks: the context, the host pointer for the image d describes, the backend's function
- * (has_fn: the backend has one). */
-static cl_int legacy_image_check(cl_context context, cl_mem_flags flags,
-                                 const cl_image_format *format, const cl_image_desc *d,
-                                 const void *host_ptr, int has_fn)
+/* The OpenCL 1.1 image constructors: forwarded as they are (to the backend's clCreateImage2D or
+ * clCreateImage3D, by d's type), after the context check and the same host pointer check. */
+static cl_mem legacy_image(cl_context context, cl_mem_flags flags, const cl_image_format *format,
+                           const cl_image_desc *d, void *host_ptr, cl_int *errcode_ret)
 {
+    int is3d = d->image_type == CL_MEM_OBJECT_IMAGE3D;
+    int has_fn = is3d ? clsvm_be->clCreateImage3D != NULL : clsvm_be->clCreateImage2D != NULL;
     cl_int err = CLSVM_CHECK(context);
     if (err == CL_SUCCESS)
         err = check_svm_host_ptr(flags, clsvm_image_host_size(format, d), host_ptr,
                                  CL_INVALID_HOST_PTR);
     if (err == CL_SUCCESS && !has_fn)
         err = CL_INVALID_OPERATION;
-    return err;
+    cl_mem be = NULL;
+    if (err == CL_SUCCESS && is3d)
+        be = clsvm_be->clCreateImage3D(CLSVM_U(context), flags, format, d->image_width,
+                                       d->image_height, d->image_depth, d->image_row_pitch,
+                                       d->image_slice_pitch, host_ptr, &err);
+    else if (err == CL_SUCCESS)
+        be = clsvm_be->clCreateImage2D(CLSVM_U(context), flags, format, d->image_width,
+                                       d->image_height, d->image_row_pitch, host_ptr, &err);
+    return clsvm_wrap_result(CLSVM_MEM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
 }
 
 cl_mem CL_API_CALL clsvm_clCreateImage2D(cl_context context, cl_mem_flags flags,
@@ -182,13 +190,7 @@ cl_mem CL_API_CALL clsvm_clCreateImage2D(cl_context context, cl_mem_flags flags,
                        .image_width = image_width,
                        .image_height = image_height,
                        .image_row_pitch = image_row_pitch};
-    cl_mem be = NULL;
-    cl_int err = legacy_image_check(context, flags, image_format, &d, host_ptr,
-                                    clsvm_be->clCreateImage2D != NULL);
-    if (err == CL_SUCCESS)
-        be = clsvm_be->clCreateImage2D(CLSVM_U(context), flags, image_format, image_width,
-                                       image_height, image_row_pitch, host_ptr, &err);
-    return clsvm_wrap_result(CLSVM_MEM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
+    return legacy_image(context, flags, image_format, &d, host_ptr, errcode_ret);
 }
 
 cl_mem CL_API_CALL clsvm_clCreateImage3D(cl_context context, cl_mem_flags flags,
@@ -203,14 +205,7 @@ cl_mem CL_API_CALL clsvm_clCreateImage3D(cl_context context, cl_mem_flags flags,
                        .image_depth = image_depth,
                        .image_row_pitch = image_row_pitch,
                        .image_slice_pitch = image_slice_pitch};
-    cl_mem be = NULL;
-    cl_int err = legacy_image_check(context, flags, image_format, &d, host_ptr,
-                                    clsvm_be->clCreateImage3D != NULL);
-    if (err == CL_SUCCESS)
-        be = clsvm_be->clCreateImage3D(CLSVM_U(context), flags, image_format, image_width,
-                                       image_height, image_depth, image_row_pitch,
-                                       image_slice_pitch, host_ptr, &err);
-    return clsvm_wrap_result(CLSVM_MEM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
+    return legacy_image(context, flags, image_format, &d, host_ptr, errcode_ret);
 }
 
 static cl_int uses_svm_pointer_info(clsvm_obj *m, cl_uint param, size_t size, void *value,
