@@ -120,88 +120,78 @@ static dtor_cb *dtor_new(void *fn, void *user_data, void *handle)
     return cb;
 }
 
-static void CL_CALLBACK mem_dtor_tramp(cl_mem be, void *record)
+/* The backend calls back with its handle; the application's function gets clsvm's. One
+ * trampoline per handle type, so each function is called through its own type. */
+#define DTOR_TRAMP(name, handle_type)                                                              \
+    static void CL_CALLBACK name(handle_type be, void *record)                                     \
+    {                                                                                              \
+        dtor_cb *cb = record;                                                                      \
+        (void)be;                                                                                  \
+        ((void(CL_CALLBACK *)(handle_type, void *))cb->fn)((handle_type)cb->handle,                \
+                                                           cb->user_data);                         \
+        free(cb);                                                                                  \
+    }
+DTOR_TRAMP(mem_dtor_tramp, cl_mem)
+DTOR_TRAMP(ctx_dtor_tramp, cl_context)
+DTOR_TRAMP(program_release_tramp, cl_program)
+
+/* Register cb with the backend for be, an object of that kind. */
+static cl_int dtor_register(clsvm_kind kind, void *be, dtor_cb *cb)
 {
-    dtor_cb *cb = record;
-    (void)be;
-    ((void(CL_CALLBACK *)(cl_mem, void *))cb->fn)((cl_mem)cb->handle, cb->user_data);
-    free(cb);
+    switch (kind) {
+    case CLSVM_MEM:
+        return clsvm_be->clSetMemObjectDestructorCallback(be, mem_dtor_tramp, cb);
+    case CLSVM_CONTEXT:
+        return clsvm_be->clSetContextDestructorCallback(be, ctx_dtor_tramp, cb);
+    default:
+        return clsvm_be->clSetProgramReleaseCallback(be, program_release_tramp, cb);
+    }
 }
 
-static void CL_CALLBACK ctx_dtor_tramp(cl_context be, void *record)
+/* clSet{MemObjectDestructor,ContextDestructor,ProgramRelease}Callback: has_fn says whether the
+ * backend has the call. A program's backend program is held: a build on another thread may
+ * replace it. */
+static cl_int dtor_set(clsvm_kind kind, const void *handle, cl_int invalid, int has_fn, void *fn,
+                       void *user_data)
 {
-    dtor_cb *cb = record;
-    (void)be;
-    ((void(CL_CALLBACK *)(cl_context, void *))cb->fn)((cl_context)cb->handle, cb->user_data);
-    free(cb);
-}
-
-static void CL_CALLBACK program_release_tramp(cl_program be, void *record)
-{
-    dtor_cb *cb = record;
-    (void)be;
-    ((clsvm_program_fn)cb->fn)((cl_program)cb->handle, cb->user_data);
-    free(cb);
+    clsvm_obj *o = clsvm_obj_of(handle, kind);
+    if (!o)
+        return invalid;
+    if (!fn)
+        return CL_INVALID_VALUE;
+    if (!has_fn)
+        return CL_INVALID_OPERATION;
+    void *be = kind == CLSVM_PROGRAM ? oclc20_be_hold(o) : o->be;
+    if (!be)
+        return invalid;
+    dtor_cb *cb = dtor_new(fn, user_data, o);
+    cl_int err = cb ? dtor_register(kind, be, cb) : CL_OUT_OF_HOST_MEMORY;
+    if (err != CL_SUCCESS)
+        free(cb);
+    if (kind == CLSVM_PROGRAM)
+        clsvm_be->clReleaseProgram(be);
+    return err;
 }
 
 cl_int CL_API_CALL clsvm_clSetMemObjectDestructorCallback(cl_mem memobj,
                                                           void(CL_CALLBACK *fn)(cl_mem, void *),
                                                           void *user_data)
 {
-    clsvm_obj *m = clsvm_obj_of(memobj, CLSVM_MEM);
-    if (!m)
-        return CL_INVALID_MEM_OBJECT;
-    if (!fn)
-        return CL_INVALID_VALUE;
-    dtor_cb *cb = dtor_new((void *)fn, user_data, m);
-    if (!cb)
-        return CL_OUT_OF_HOST_MEMORY;
-    cl_int err = clsvm_be->clSetMemObjectDestructorCallback(m->be, mem_dtor_tramp, cb);
-    if (err != CL_SUCCESS)
-        free(cb);
-    return err;
+    return dtor_set(CLSVM_MEM, memobj, CL_INVALID_MEM_OBJECT,
+                    clsvm_be->clSetMemObjectDestructorCallback != NULL, (void *)fn, user_data);
 }
 
 cl_int CL_API_CALL clsvm_clSetContextDestructorCallback(cl_context context,
                                                         void(CL_CALLBACK *fn)(cl_context, void *),
                                                         void *user_data)
 {
-    clsvm_obj *c = clsvm_obj_of(context, CLSVM_CONTEXT);
-    if (!c)
-        return CL_INVALID_CONTEXT;
-    if (!fn)
-        return CL_INVALID_VALUE;
-    if (!clsvm_be->clSetContextDestructorCallback)
-        return CL_INVALID_OPERATION;
-    dtor_cb *cb = dtor_new((void *)fn, user_data, c);
-    if (!cb)
-        return CL_OUT_OF_HOST_MEMORY;
-    cl_int err = clsvm_be->clSetContextDestructorCallback(c->be, ctx_dtor_tramp, cb);
-    if (err != CL_SUCCESS)
-        free(cb);
-    return err;
+    return dtor_set(CLSVM_CONTEXT, context, CL_INVALID_CONTEXT,
+                    clsvm_be->clSetContextDestructorCallback != NULL, (void *)fn, user_data);
 }
 
 cl_int CL_API_CALL clsvm_clSetProgramReleaseCallback(cl_program program, clsvm_program_fn fn,
                                                      void *user_data)
 {
-    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
-    if (!p)
-        return CL_INVALID_PROGRAM;
-    if (!fn)
-        return CL_INVALID_VALUE;
-    if (!clsvm_be->clSetProgramReleaseCallback)
-        return CL_INVALID_OPERATION;
-    /* Held: a build on another thread may replace the program's backend program. */
-    void *be = oclc20_be_hold(p);
-    if (!be)
-        return CL_INVALID_PROGRAM;
-    dtor_cb *cb = dtor_new((void *)fn, user_data, p);
-    cl_int err = CL_OUT_OF_HOST_MEMORY;
-    if (cb)
-        err = clsvm_be->clSetProgramReleaseCallback(be, program_release_tramp, cb);
-    if (err != CL_SUCCESS)
-        free(cb);
-    clsvm_be->clReleaseProgram(be);
-    return err;
+    return dtor_set(CLSVM_PROGRAM, program, CL_INVALID_PROGRAM,
+                    clsvm_be->clSetProgramReleaseCallback != NULL, (void *)fn, user_data);
 }

@@ -1,8 +1,7 @@
 /* context.c: contexts. Properties going down get the backend platform in place of clsvm's
  * (CL_CONTEXT_PLATFORM); queries coming back map devices and that platform to clsvm's handles.
  * The context notification callback has no handle arguments, so it is passed down unchanged. */
-#include "host_ptr.h"
-#include "icd.h"
+#include "info_answer.h"
 
 #include <stdlib.h>
 
@@ -138,38 +137,40 @@ cl_context CL_API_CALL clsvm_clCreateContextFromType(const cl_context_properties
     return finish(be, err, plat, 0, NULL, errcode_ret);
 }
 
-cl_int CL_API_CALL clsvm_clGetContextInfo(cl_context context, cl_context_info param_name,
-                                          size_t param_value_size, void *param_value,
-                                          size_t *param_value_size_ret)
+/* The devices as the application named them (record_devices); the backend's, mapped, only when
+ * they could not be recorded. */
+static cl_int context_devices(clsvm_obj *c, cl_uint param, size_t size, void *value,
+                              size_t *size_ret)
 {
-    clsvm_obj *c = clsvm_obj_of(context, CLSVM_CONTEXT);
-    if (!c)
-        return CL_INVALID_CONTEXT;
-    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (out_err != CL_SUCCESS)
-        return out_err;
-    if (param_name == CL_CONTEXT_REFERENCE_COUNT)
-        return clsvm_info_uint(clsvm_obj_app_refs(c), param_value_size, param_value,
-                               param_value_size_ret);
     const clsvm_devlist *l = c->ext;
-    if (l && param_name == CL_CONTEXT_DEVICES)
-        return clsvm_info_return(l->dev, l->n * sizeof l->dev[0], param_value_size, param_value,
-                                 param_value_size_ret);
-    if (l && param_name == CL_CONTEXT_NUM_DEVICES)
-        return clsvm_info_uint(l->n, param_value_size, param_value, param_value_size_ret);
+    if (!l)
+        return clsvm_info_forward(CLSVM_CONTEXT, c->be, param,
+                                  param == CL_CONTEXT_DEVICES ? CLSVM_DEVICE : 0, size, value,
+                                  size_ret);
+    if (param == CL_CONTEXT_NUM_DEVICES)
+        return clsvm_info_uint(l->n, size, value, size_ret);
+    return clsvm_info_return(l->dev, l->n * sizeof l->dev[0], size, value, size_ret);
+}
+
+/* The backend's properties with its platform replaced by clsvm's. */
+static cl_int context_properties(clsvm_obj *c, cl_uint param, size_t size, void *value,
+                                 size_t *size_ret)
+{
     size_t got = 0;
-    cl_int err = clsvm_be->clGetContextInfo(c->be, param_name, param_value_size, param_value, &got);
-    if (param_value_size_ret)
-        *param_value_size_ret = got;
-    if (err != CL_SUCCESS || !param_value)
-        return err;
-    if (param_name == CL_CONTEXT_DEVICES) {
-        clsvm_info_map_handles(param_value, got, CLSVM_DEVICE);
-    } else if (param_name == CL_CONTEXT_PROPERTIES) {
-        cl_context_properties *p = param_value;
-        for (size_t i = 0; i + 1 < got / sizeof *p && p[i]; i += 2)
-            if (p[i] == CL_CONTEXT_PLATFORM)
-                p[i + 1] = (cl_context_properties)clsvm_map_find((void *)p[i + 1], CLSVM_PLATFORM);
-    }
+    cl_int err = clsvm_be->clGetContextInfo(c->be, param, size, value, &got);
+    if (size_ret)
+        *size_ret = got;
+    cl_context_properties *p = value;
+    for (size_t i = 0; err == CL_SUCCESS && p && i + 1 < got / sizeof *p && p[i]; i += 2)
+        if (p[i] == CL_CONTEXT_PLATFORM)
+            p[i + 1] = (cl_context_properties)clsvm_map_find((void *)p[i + 1], CLSVM_PLATFORM);
     return err;
 }
+
+static const clsvm_info_row context_rows[] = {
+    CLSVM_INFO_FN_ROW(CL_CONTEXT_DEVICES, context_devices),
+    CLSVM_INFO_FN_ROW(CL_CONTEXT_NUM_DEVICES, context_devices),
+    CLSVM_INFO_FN_ROW(CL_CONTEXT_PROPERTIES, context_properties),
+    CLSVM_INFO_END,
+};
+CLSVM_DEFINE_INFO(clGetContextInfo, cl_context, cl_context_info, CLSVM_CONTEXT, context_rows, NULL)

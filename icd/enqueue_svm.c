@@ -87,6 +87,14 @@ static cl_int check_queue(cl_command_queue queue, cl_uint n, const cl_event *lis
     return clsvm_host_waitlist_check(*qo, n, list);
 }
 
+/* A command refused before it is enqueued: the application gets no event. */
+static cl_int refused(cl_int err, cl_event *event)
+{
+    if (event)
+        *event = NULL;
+    return err;
+}
+
 /* ---- clEnqueueSVMFree ---- */
 typedef struct free_cmd {
     clsvm_obj *queue; /* held by the host command (hold_queue) until this has run */
@@ -120,18 +128,12 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMFree(cl_command_queue command_queue, cl_uin
         err = CL_INVALID_EVENT_WAIT_LIST;
     if (err == CL_SUCCESS && (num_svm_pointers == 0) != (svm_pointers == NULL))
         err = CL_INVALID_VALUE;
-    if (err != CL_SUCCESS) {
-        if (event)
-            *event = NULL;
-        return err;
-    }
+    if (err != CL_SUCCESS)
+        return refused(err, event);
     size_t fsize = sizeof(free_cmd) + (size_t)num_svm_pointers * sizeof(void *);
     free_cmd *f = malloc(fsize);
-    if (!f) {
-        if (event)
-            *event = NULL;
-        return CL_OUT_OF_HOST_MEMORY;
-    }
+    if (!f)
+        return refused(CL_OUT_OF_HOST_MEMORY, event);
     f->queue = q;
     f->fn = pfn_free_func;
     f->user_data = user_data;
@@ -173,11 +175,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMemcpy(cl_command_queue command_queue, cl_b
     uintptr_t d = (uintptr_t)dst_ptr, s = (uintptr_t)src_ptr;
     if (err == CL_SUCCESS && size && d < s + size && s < d + size)
         err = CL_MEM_COPY_OVERLAP;
-    if (err != CL_SUCCESS) {
-        if (event)
-            *event = NULL;
-        return err;
-    }
+    if (err != CL_SUCCESS)
+        return refused(err, event);
     copy_cmd c = {dst_ptr, src_ptr, size};
     return clsvm_host_command(q, CL_COMMAND_SVM_MEMCPY, blocking_copy, num_events_in_wait_list,
                               event_wait_list, copy_work, &c, sizeof c, 0, event);
@@ -211,11 +210,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMemFill(cl_command_queue command_queue, voi
         err = CL_INVALID_VALUE;
     if (err == CL_SUCCESS)
         err = check_range(q->owner, svm_ptr, size, 1, NULL);
-    if (err != CL_SUCCESS) {
-        if (event)
-            *event = NULL;
-        return err;
-    }
+    if (err != CL_SUCCESS)
+        return refused(err, event);
     fill_cmd f = {svm_ptr, size, pattern_size, {0}};
     memcpy(f.pattern, pattern, pattern_size);
     /* Only the pattern bytes in use are copied along. */
@@ -240,11 +236,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMap(cl_command_queue command_queue, cl_bool
         err = CL_INVALID_VALUE;
     if (err == CL_SUCCESS)
         err = check_range(q->owner, svm_ptr, size, 0, NULL);
-    if (err != CL_SUCCESS) {
-        if (event)
-            *event = NULL;
-        return err;
-    }
+    if (err != CL_SUCCESS)
+        return refused(err, event);
     return clsvm_host_order(q, CL_COMMAND_SVM_MAP, blocking_map, num_events_in_wait_list,
                             event_wait_list, event);
 }
@@ -257,11 +250,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMUnmap(cl_command_queue command_queue, void 
     cl_int err = check_queue(command_queue, num_events_in_wait_list, event_wait_list, &q);
     if (err == CL_SUCCESS)
         err = check_range(q->owner, svm_ptr, 0, 0, NULL);
-    if (err != CL_SUCCESS) {
-        if (event)
-            *event = NULL;
-        return err;
-    }
+    if (err != CL_SUCCESS)
+        return refused(err, event);
     return clsvm_host_order(q, CL_COMMAND_SVM_UNMAP, CL_FALSE, num_events_in_wait_list,
                             event_wait_list, event);
 }
@@ -283,11 +273,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMigrateMem(cl_command_queue command_queue,
     /* sizes NULL or sizes[i] 0: the whole allocation containing svm_pointers[i]. */
     for (cl_uint i = 0; err == CL_SUCCESS && i < num_svm_pointers; i++)
         err = check_range(q->owner, svm_pointers[i], sizes ? sizes[i] : 0, 0, NULL);
-    if (err != CL_SUCCESS) {
-        if (event)
-            *event = NULL;
-        return err;
-    }
+    if (err != CL_SUCCESS)
+        return refused(err, event);
     return clsvm_host_order(q, CL_COMMAND_SVM_MIGRATE_MEM, CL_FALSE, num_events_in_wait_list,
                             event_wait_list, event);
 }

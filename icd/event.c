@@ -3,8 +3,8 @@
  * user event, on its queue (parent), so CL_EVENT_COMMAND_QUEUE/CONTEXT are answered from it.
  * Events of clsvm's host commands (host_command.c) stand on a backend native kernel and
  * carry the SVM command type they report in the upper half of the wrapper's flags. */
-#include "host_ptr.h"
 #include "host_command.h"
+#include "info_answer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +54,14 @@ cl_int clsvm_evlist_unwrap(cl_uint n, const cl_event *in, clsvm_evlist *out)
     return CL_SUCCESS;
 }
 
+cl_int clsvm_events_unwrap(cl_uint n, const cl_event *in, clsvm_evlist *out)
+{
+    if (n == 0 || !in)
+        return CL_INVALID_VALUE;
+    cl_int err = clsvm_evlist_unwrap(n, in, out);
+    return err == CL_INVALID_EVENT_WAIT_LIST ? CL_INVALID_EVENT : err;
+}
+
 void clsvm_evlist_done(clsvm_evlist *l)
 {
     clsvm_array_done((void **)l->list, (void **)l->inline_);
@@ -87,11 +95,7 @@ cl_int clsvm_event_out_typed(cl_int err, cl_command_queue queue, cl_event be_eve
 cl_int CL_API_CALL clsvm_clWaitForEvents(cl_uint num_events, const cl_event *event_list)
 {
     clsvm_evlist wl;
-    if (num_events == 0 || !event_list)
-        return CL_INVALID_VALUE;
-    cl_int err = clsvm_evlist_unwrap(num_events, event_list, &wl);
-    if (err == CL_INVALID_EVENT_WAIT_LIST)
-        return CL_INVALID_EVENT;
+    cl_int err = clsvm_events_unwrap(num_events, event_list, &wl);
     if (err != CL_SUCCESS)
         return err;
     err = clsvm_be->clWaitForEvents(num_events, wl.list);
@@ -101,45 +105,31 @@ cl_int CL_API_CALL clsvm_clWaitForEvents(cl_uint num_events, const cl_event *eve
     return err;
 }
 
-cl_int CL_API_CALL clsvm_clGetEventInfo(cl_event event, cl_event_info param_name,
-                                        size_t param_value_size, void *param_value,
-                                        size_t *param_value_size_ret)
+/* clsvm's host commands report the SVM command type they stand for, not the native kernel. */
+static cl_int event_command_type(clsvm_obj *e, cl_uint param, size_t size, void *value,
+                                 size_t *size_ret)
 {
-    clsvm_obj *e = clsvm_obj_of(event, CLSVM_EVENT);
-    if (!e)
-        return CL_INVALID_EVENT;
-    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (out_err != CL_SUCCESS)
-        return out_err;
-    switch (param_name) {
-    case CL_EVENT_COMMAND_QUEUE:
-        return clsvm_info_handle(e->parent, param_value_size, param_value, param_value_size_ret);
-    case CL_EVENT_CONTEXT:
-        return clsvm_info_handle(e->owner, param_value_size, param_value, param_value_size_ret);
-    case CL_EVENT_REFERENCE_COUNT:
-        return clsvm_info_uint(clsvm_obj_app_refs(e), param_value_size, param_value,
-                               param_value_size_ret);
-    case CL_EVENT_COMMAND_TYPE:
-        if (e->flags >> EVENT_TYPE_SHIFT) {
-            cl_command_type t = e->flags >> EVENT_TYPE_SHIFT;
-            return clsvm_info_return(&t, sizeof t, param_value_size, param_value,
-                                     param_value_size_ret);
-        }
-        return clsvm_be->clGetEventInfo(e->be, param_name, param_value_size, param_value,
-                                        param_value_size_ret);
-    case CL_EVENT_COMMAND_EXECUTION_STATUS: {
-        cl_int err = clsvm_be->clGetEventInfo(e->be, param_name, param_value_size, param_value,
-                                              param_value_size_ret);
-        /* A failed host command: reclaim what the backend's missing callback stranded. */
-        cl_int st = CL_COMPLETE;
-        if (err == CL_SUCCESS && param_value && param_value_size >= sizeof st)
-            memcpy(&st, param_value, sizeof st); /* param_value need not be aligned */
-        if (st < 0 && (e->flags >> EVENT_TYPE_SHIFT))
-            clsvm_host_sweep();
-        return err;
-    }
-    default:
-        return clsvm_be->clGetEventInfo(e->be, param_name, param_value_size, param_value,
-                                        param_value_size_ret);
-    }
+    cl_command_type t = e->flags >> EVENT_TYPE_SHIFT;
+    if (!t)
+        return clsvm_info_forward(CLSVM_EVENT, e->be, param, 0, size, value, size_ret);
+    return clsvm_info_return(&t, sizeof t, size, value, size_ret);
 }
+
+static cl_int event_status(clsvm_obj *e, cl_uint param, size_t size, void *value, size_t *size_ret)
+{
+    cl_int err = clsvm_info_forward(CLSVM_EVENT, e->be, param, 0, size, value, size_ret);
+    /* A failed host command: reclaim what the backend's missing callback stranded. */
+    cl_int st = CL_COMPLETE;
+    if (err == CL_SUCCESS && value && size >= sizeof st)
+        memcpy(&st, value, sizeof st); /* value need not be aligned */
+    if (st < 0 && (e->flags >> EVENT_TYPE_SHIFT))
+        clsvm_host_sweep();
+    return err;
+}
+
+static const clsvm_info_row event_rows[] = {
+    CLSVM_INFO_FN_ROW(CL_EVENT_COMMAND_TYPE, event_command_type),
+    CLSVM_INFO_FN_ROW(CL_EVENT_COMMAND_EXECUTION_STATUS, event_status),
+    CLSVM_INFO_END,
+};
+CLSVM_DEFINE_INFO(clGetEventInfo, cl_event, cl_event_info, CLSVM_EVENT, event_rows, NULL)

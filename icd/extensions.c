@@ -6,8 +6,9 @@
  * are clsvm's (second list). An extension function is handed out only for an extension that the
  * platform or one of its devices lists.
  */
-#include "icd.h"
+#include "info_answer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,7 @@ static const struct {
      (void *)clsvm_clCreateCommandQueueWithProperties},
 };
 
-int clsvm_ext_reported(const char *name)
+static int reported(const char *name)
 {
     for (size_t i = 0; i < sizeof functionless / sizeof *functionless; i++)
         if (strcmp(name, functionless[i]) == 0)
@@ -66,7 +67,8 @@ int clsvm_ext_reported(const char *name)
     return 0;
 }
 
-char *clsvm_ext_filter(const char *list)
+/* The words of list that are reported extensions, malloc'd (NULL: no memory). */
+static char *filter(const char *list)
 {
     size_t len = strlen(list);
     char *out = malloc(len + 1);
@@ -80,7 +82,7 @@ char *clsvm_ext_filter(const char *list)
         if (n && n < sizeof name) {
             memcpy(name, p, n);
             name[n] = '\0';
-            if (clsvm_ext_reported(name)) {
+            if (reported(name)) {
                 if (o != out)
                     *o++ = ' ';
                 memcpy(o, name, n);
@@ -103,38 +105,92 @@ static int list_has(const char *list, const char *name)
     return 0;
 }
 
-/* One extension-string query (platform or device) through clsvm's own filtered answer. */
-static int info_lists(cl_int (*get)(void *, cl_uint, size_t, void *, size_t *), void *h,
-                      cl_uint what, const char *ext)
+/* The platform's own extension: the loader's, which clsvm implements whatever the backend says. */
+#define OWN_PLATFORM_EXT "cl_khr_icd"
+
+/* The extensions clsvm reports for a backend platform or device (kind), space-separated and
+ * malloc'd (NULL: no memory): the backend's that clsvm implements, and for a platform its own. */
+static char *ext_list(clsvm_kind kind, void *be)
 {
+    cl_uint param = kind == CLSVM_PLATFORM ? CL_PLATFORM_EXTENSIONS : CL_DEVICE_EXTENSIONS;
+    char *bl = clsvm_info_be_string(kind, be, NULL, param);
+    char *f = filter(bl ? bl : "");
+    free(bl);
+    if (!f || kind != CLSVM_PLATFORM || list_has(f, OWN_PLATFORM_EXT))
+        return f;
+    char *l = malloc(strlen(OWN_PLATFORM_EXT) + 1 + strlen(f) + 1);
+    if (l)
+        sprintf(l, "%s%s%s", OWN_PLATFORM_EXT, *f ? " " : "", f);
+    free(f);
+    return l;
+}
+
+static cl_int ext_versioned(clsvm_kind kind, void *be, size_t size, void *value, size_t *size_ret)
+{
+    int platform = kind == CLSVM_PLATFORM;
+    cl_uint param =
+        platform ? CL_PLATFORM_EXTENSIONS_WITH_VERSION : CL_DEVICE_EXTENSIONS_WITH_VERSION;
     size_t n = 0;
-    if (get(h, what, 0, NULL, &n) != CL_SUCCESS || n == 0)
-        return 0;
-    char *s = malloc(n + 1);
-    int found = 0;
-    if (s && get(h, what, n, s, NULL) == CL_SUCCESS) {
-        s[n] = '\0';
-        found = list_has(s, ext);
+    cl_int err = clsvm_info_forward(kind, be, param, 0, 0, NULL, &n);
+    /* A platform always has an answer (its own extension); a device has the backend's. */
+    if (err != CL_SUCCESS && !platform)
+        return err;
+    size_t count = err == CL_SUCCESS ? n / sizeof(cl_name_version) : 0;
+    cl_name_version *v = calloc(count + 1, sizeof *v);
+    if (!v)
+        return CL_OUT_OF_HOST_MEMORY;
+    if (count)
+        err = clsvm_info_forward(kind, be, param, 0, n, v, NULL);
+    if (err != CL_SUCCESS && !platform) {
+        free(v);
+        return err;
     }
-    free(s);
+    size_t kept = 0, own = !platform;
+    for (size_t i = 0; err == CL_SUCCESS && i < count; i++) {
+        if (!reported(v[i].name))
+            continue;
+        own |= strcmp(v[i].name, OWN_PLATFORM_EXT) == 0;
+        v[kept++] = v[i];
+    }
+    if (!own) {
+        memset(&v[kept], 0, sizeof v[kept]);
+        strcpy(v[kept].name, OWN_PLATFORM_EXT);
+        v[kept++].version = CL_MAKE_VERSION(1, 0, 0);
+    }
+    err = clsvm_info_return(v, kept * sizeof *v, size, value, size_ret);
+    free(v);
+    return err;
+}
+
+cl_int clsvm_ext_info(clsvm_obj *o, cl_uint param, size_t size, void *value, size_t *size_ret)
+{
+    clsvm_kind kind =
+        param == CL_PLATFORM_EXTENSIONS || param == CL_PLATFORM_EXTENSIONS_WITH_VERSION
+            ? CLSVM_PLATFORM
+            : CLSVM_DEVICE;
+    if (param == CL_PLATFORM_EXTENSIONS_WITH_VERSION || param == CL_DEVICE_EXTENSIONS_WITH_VERSION)
+        return ext_versioned(kind, o->be, size, value, size_ret);
+    char *l = ext_list(kind, o->be);
+    cl_int err = l ? clsvm_info_string(l, size, value, size_ret) : CL_OUT_OF_HOST_MEMORY;
+    free(l);
+    return err;
+}
+
+/* Is ext listed by a platform or device (a clsvm handle of that kind)? */
+static int lists(clsvm_kind kind, const void *h, const char *ext)
+{
+    void *be = clsvm_unwrap(h, kind);
+    char *l = be ? ext_list(kind, be) : NULL;
+    int found = l && list_has(l, ext);
+    free(l);
     return found;
-}
-
-static cl_int get_platform(void *h, cl_uint what, size_t size, void *value, size_t *ret)
-{
-    return clsvm_clGetPlatformInfo(h, what, size, value, ret);
-}
-
-static cl_int get_device(void *h, cl_uint what, size_t size, void *value, size_t *ret)
-{
-    return clsvm_clGetDeviceInfo(h, what, size, value, ret);
 }
 
 /* Is `ext` in the platform's extension string or in one of its devices'? An extension function
  * is only handed out for an extension the application can see listed. */
 static int platform_lists(cl_platform_id platform, const char *ext)
 {
-    if (info_lists(get_platform, platform, CL_PLATFORM_EXTENSIONS, ext))
+    if (lists(CLSVM_PLATFORM, platform, ext))
         return 1;
     cl_uint n = 0;
     if (clsvm_clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 0, NULL, &n) != CL_SUCCESS || n == 0)
@@ -143,7 +199,7 @@ static int platform_lists(cl_platform_id platform, const char *ext)
     int found = 0;
     if (d && clsvm_clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, n, d, NULL) == CL_SUCCESS)
         for (cl_uint i = 0; i < n && !found; i++)
-            found = info_lists(get_device, d[i], CL_DEVICE_EXTENSIONS, ext);
+            found = lists(CLSVM_DEVICE, d[i], ext);
     free(d);
     return found;
 }
@@ -165,13 +221,4 @@ void *clsvm_ext_function(cl_platform_id platform, const char *name)
         return NULL;
     }
     return NULL;
-}
-
-size_t clsvm_ext_filter_versioned(cl_name_version *v, size_t count)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < count; i++)
-        if (clsvm_ext_reported(v[i].name))
-            v[kept++] = v[i];
-    return kept;
 }

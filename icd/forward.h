@@ -96,6 +96,17 @@
 /* The first parameter's name. */
 #define CLSVM_FIRST(t, n, ...) n
 
+/* The checks every generated entry point makes before calling the backend, declaring err_:
+ * each handle parameter in order, then check(params...) (clsvm's rule for the host memory the
+ * call reads or writes, host_ptr.c), then CL_INVALID_OPERATION for a NULL backend slot. */
+#define CLSVM_PRECHECK_(name, check, ...)                                                          \
+    cl_int err_ = CL_SUCCESS;                                                                      \
+    CLSVM_CHECKS(__VA_ARGS__)                                                                      \
+    if (err_ == CL_SUCCESS)                                                                        \
+        err_ = check(CLSVM_NAMES(__VA_ARGS__));                                                    \
+    if (err_ == CL_SUCCESS && !clsvm_be->name)                                                     \
+        err_ = CL_INVALID_OPERATION;
+
 /* cl_int name(params): unwrap every handle, forward. */
 #define CLSVM_DEFINE_FWD(name, ...) CLSVM_DEFINE_FWD_HOST(name, CLSVM_NO_HOST_CHECK, __VA_ARGS__)
 #define CLSVM_NO_HOST_CHECK(...) CL_SUCCESS
@@ -105,14 +116,9 @@
 #define CLSVM_DEFINE_FWD_HOST(name, check, ...)                                                    \
     cl_int CL_API_CALL clsvm_##name(CLSVM_PARAMS(__VA_ARGS__))                                     \
     {                                                                                              \
-        cl_int err_ = CL_SUCCESS;                                                                  \
-        CLSVM_CHECKS(__VA_ARGS__)                                                                  \
-        if (err_ == CL_SUCCESS)                                                                    \
-            err_ = check(CLSVM_NAMES(__VA_ARGS__));                                                \
+        CLSVM_PRECHECK_(name, check, __VA_ARGS__)                                                  \
         if (err_ != CL_SUCCESS)                                                                    \
             return err_;                                                                           \
-        if (!clsvm_be->name)                                                                       \
-            return CL_INVALID_OPERATION;                                                           \
         return clsvm_be->name(CLSVM_ARGS(__VA_ARGS__));                                            \
     }
 
@@ -128,14 +134,9 @@
     {                                                                                              \
         clsvm_evlist wl_;                                                                          \
         cl_event ev_ = NULL;                                                                       \
-        cl_int err_ = CL_SUCCESS;                                                                  \
-        CLSVM_CHECKS(__VA_ARGS__)                                                                  \
-        if (err_ == CL_SUCCESS)                                                                    \
-            err_ = check(CLSVM_NAMES(__VA_ARGS__));                                                \
+        CLSVM_PRECHECK_(name, check, __VA_ARGS__)                                                  \
         if (err_ != CL_SUCCESS)                                                                    \
             return err_;                                                                           \
-        if (!clsvm_be->name)                                                                       \
-            return CL_INVALID_OPERATION;                                                           \
         err_ = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl_);                \
         if (err_ != CL_SUCCESS)                                                                    \
             return err_;                                                                           \
@@ -153,11 +154,8 @@
     {                                                                                              \
         clsvm_evlist wl_;                                                                          \
         cl_event ev_ = NULL;                                                                       \
-        cl_int err_ = CL_SUCCESS;                                                                  \
         void *ret_ = NULL;                                                                         \
-        CLSVM_CHECKS(__VA_ARGS__)                                                                  \
-        if (err_ == CL_SUCCESS && !clsvm_be->name)                                                 \
-            err_ = CL_INVALID_OPERATION;                                                           \
+        CLSVM_PRECHECK_(name, CLSVM_NO_HOST_CHECK, __VA_ARGS__)                                    \
         if (err_ == CL_SUCCESS)                                                                    \
             err_ = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl_);            \
         if (err_ == CL_SUCCESS) {                                                                  \
@@ -173,34 +171,25 @@
 
 /* rettype name(context, params..., errcode_ret): a new object owned by the context. */
 #define CLSVM_DEFINE_CREATE_IN(name, rettype, kind, ...)                                           \
-    rettype CL_API_CALL clsvm_##name(CLSVM_PARAMS(__VA_ARGS__), cl_int *errcode_ret)               \
-    {                                                                                              \
-        cl_int err_ = CL_SUCCESS;                                                                  \
-        void *be_ = NULL;                                                                          \
-        CLSVM_CHECKS(__VA_ARGS__)                                                                  \
-        if (err_ == CL_SUCCESS && !clsvm_be->name)                                                 \
-            err_ = CL_INVALID_OPERATION;                                                           \
-        if (err_ == CL_SUCCESS)                                                                    \
-            be_ = clsvm_be->name(CLSVM_ARGS(__VA_ARGS__), &err_);                                  \
-        return (rettype)clsvm_wrap_result(kind, be_, err_, (clsvm_obj *)CLSVM_FIRST(__VA_ARGS__),  \
-                                          NULL, errcode_ret);                                      \
-    }
+    CLSVM_DEFINE_CREATE_(name, rettype, kind, CLSVM_IN_CONTEXT_, __VA_ARGS__)
+#define CLSVM_IN_CONTEXT_(p_) p_, NULL
 
 /* rettype name(parent, params..., errcode_ret): a new object made from a parent object (kernel
  * from program, sub-buffer from buffer); it shares the parent's context. */
 #define CLSVM_DEFINE_CREATE_CHILD(name, rettype, kind, ...)                                        \
+    CLSVM_DEFINE_CREATE_(name, rettype, kind, CLSVM_CHILD_OF_, __VA_ARGS__)
+#define CLSVM_CHILD_OF_(p_) be_ ? p_->owner : NULL, p_
+
+/* Both: relation(p_) is the new wrapper's owner and parent, from the first parameter p_. */
+#define CLSVM_DEFINE_CREATE_(name, rettype, kind, relation, ...)                                   \
     rettype CL_API_CALL clsvm_##name(CLSVM_PARAMS(__VA_ARGS__), cl_int *errcode_ret)               \
     {                                                                                              \
-        cl_int err_ = CL_SUCCESS;                                                                  \
         void *be_ = NULL;                                                                          \
-        CLSVM_CHECKS(__VA_ARGS__)                                                                  \
-        if (err_ == CL_SUCCESS && !clsvm_be->name)                                                 \
-            err_ = CL_INVALID_OPERATION;                                                           \
+        CLSVM_PRECHECK_(name, CLSVM_NO_HOST_CHECK, __VA_ARGS__)                                    \
         if (err_ == CL_SUCCESS)                                                                    \
             be_ = clsvm_be->name(CLSVM_ARGS(__VA_ARGS__), &err_);                                  \
         clsvm_obj *p_ = (clsvm_obj *)CLSVM_FIRST(__VA_ARGS__);                                     \
-        return (rettype)clsvm_wrap_result(kind, be_, err_, be_ ? p_->owner : NULL, p_,             \
-                                          errcode_ret);                                            \
+        return (rettype)clsvm_wrap_result(kind, be_, err_, relation(p_), errcode_ret);             \
     }
 
 #endif

@@ -177,6 +177,14 @@ cl_int clsvm_release_handle(const void *h, clsvm_kind kind, cl_int err);
  * (if any) gets err, or CL_OUT_OF_HOST_MEMORY when no wrapper could be made. */
 void *clsvm_wrap_result(clsvm_kind kind, void *be, cl_int err, clsvm_obj *owner, clsvm_obj *parent,
                         cl_int *errcode_ret);
+/* The same for a wrapper o the caller made for be (NULL when it could not): with no wrapper,
+ * be is released. */
+void *clsvm_wrap_made(clsvm_kind kind, void *be, clsvm_obj *o, cl_int err, cl_int *errcode_ret);
+/* Replace the n backend handles of that kind in h by wrappers make(h[i], from) made, for calls
+ * that return arrays of new objects; when one cannot be made, none is returned: all are released
+ * and the result is CL_OUT_OF_HOST_MEMORY. */
+cl_int clsvm_wrap_array(void **h, cl_uint n, clsvm_kind kind,
+                        clsvm_obj *(*make)(void *be, clsvm_obj *from), clsvm_obj *from);
 
 /* Backend->wrapper map, for handles the backend returns in queries (platforms, devices,
  * queues). Lookups return a wrapper without taking a reference, or NULL. */
@@ -190,6 +198,9 @@ clsvm_obj *clsvm_obj_new_mapped(clsvm_kind kind, void *be, clsvm_obj *owner, cls
 cl_int clsvm_info_return(const void *src, size_t n, size_t size, void *value, size_t *size_ret);
 cl_int clsvm_info_handle(const void *h, size_t size, void *value, size_t *size_ret);
 cl_int clsvm_info_string(const char *s, size_t size, void *value, size_t *size_ret);
+/* A string answer made by printf (CL_OUT_OF_HOST_MEMORY when there is no memory for it). */
+__attribute__((format(printf, 4, 5))) cl_int
+clsvm_info_format(size_t size, void *value, size_t *size_ret, const char *fmt, ...);
 cl_int clsvm_info_uint(cl_uint v, size_t size, void *value, size_t *size_ret);
 /* Replace every backend handle of that kind in value[0..bytes) by its wrapper (NULL stays). */
 void clsvm_info_map_handles(void *value, size_t bytes, clsvm_kind kind);
@@ -202,6 +213,9 @@ typedef struct clsvm_evlist {
 } clsvm_evlist;
 /* Unwrap an event wait list into out (CL_INVALID_EVENT_WAIT_LIST on a bad event). */
 cl_int clsvm_evlist_unwrap(cl_uint n, const cl_event *in, clsvm_evlist *out);
+/* The same for a list of events that is the call's subject, not a wait list (clWaitForEvents,
+ * clEnqueueWaitForEvents): CL_INVALID_VALUE when empty, CL_INVALID_EVENT for a bad event. */
+cl_int clsvm_events_unwrap(cl_uint n, const cl_event *in, clsvm_evlist *out);
 void clsvm_evlist_done(clsvm_evlist *l);
 /* After an enqueue: wrap be_event into *event (if requested and err is CL_SUCCESS). */
 cl_int clsvm_event_out(cl_int err, cl_command_queue queue, cl_event be_event, cl_event *event);
@@ -226,11 +240,10 @@ const char *clsvm_backend_name(void);
 void clsvm_nu_reqd(clsvm_obj *k, size_t reqd[3]);
 
 /* ---- extensions.c ---- */
-/* Filter a backend extension string to what clsvm reports; returns a malloc'd string. */
-char *clsvm_ext_filter(const char *backend_list);
-int clsvm_ext_reported(const char *name);
-/* Keep in v[0..count) only reported extensions (in order); returns how many are kept. */
-size_t clsvm_ext_filter_versioned(cl_name_version *v, size_t count);
+/* The clGetPlatformInfo and clGetDeviceInfo answer (info_answer.h) for CL_*_EXTENSIONS and
+ * CL_*_EXTENSIONS_WITH_VERSION: the backend's extensions that clsvm implements, and for a platform
+ * cl_khr_icd, which is clsvm's own. */
+cl_int clsvm_ext_info(clsvm_obj *o, cl_uint param, size_t size, void *value, size_t *size_ret);
 /* clsvm's function for an extension function name, or NULL unless its extension is listed by
  * `platform` or one of its devices (platform NULL: by any of clsvm's platforms). */
 void *clsvm_ext_function(cl_platform_id platform, const char *name);

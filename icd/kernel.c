@@ -9,7 +9,7 @@
  * a dereference) and rejected if it points into the slab at anything else.
  */
 #include "host_ptr.h"
-#include "icd.h"
+#include "info_answer.h"
 #include "oclc20/program_state.h"
 #include "svm.h"
 
@@ -54,7 +54,7 @@ static arg_kinds *query_arg_kinds(cl_kernel be)
     return a;
 }
 
-static clsvm_obj *wrap_kernel(cl_kernel be, clsvm_obj *program)
+static clsvm_obj *wrap_kernel(void *be, clsvm_obj *program)
 {
     clsvm_obj *k = clsvm_obj_new(CLSVM_KERNEL, be, program->owner, program);
     if (k) {
@@ -75,17 +75,7 @@ cl_kernel CL_API_CALL clsvm_clCreateKernel(cl_program program, const char *kerne
     cl_kernel be = be_prog ? clsvm_be->clCreateKernel(be_prog, kernel_name, &err) : NULL;
     if (be_prog)
         clsvm_be->clReleaseProgram(be_prog);
-    clsvm_obj *k = NULL;
-    if (be) {
-        k = wrap_kernel(be, p);
-        if (!k) {
-            clsvm_be_release(CLSVM_KERNEL, be);
-            err = CL_OUT_OF_HOST_MEMORY;
-        }
-    }
-    if (errcode_ret)
-        *errcode_ret = err;
-    return (cl_kernel)k;
+    return clsvm_wrap_made(CLSVM_KERNEL, be, be ? wrap_kernel(be, p) : NULL, err, errcode_ret);
 }
 
 cl_int CL_API_CALL clsvm_clCreateKernelsInProgram(cl_program program, cl_uint num_kernels,
@@ -107,18 +97,8 @@ cl_int CL_API_CALL clsvm_clCreateKernelsInProgram(cl_program program, cl_uint nu
         *num_kernels_ret = made;
     if (err != CL_SUCCESS || !kernels)
         return err;
-    for (cl_uint i = 0; i < made && i < num_kernels; i++) {
-        clsvm_obj *k = wrap_kernel(kernels[i], p);
-        if (!k) {
-            for (cl_uint j = i; j < made && j < num_kernels; j++)
-                clsvm_be_release(CLSVM_KERNEL, kernels[j]);
-            for (cl_uint j = 0; j < i; j++)
-                clsvm_obj_release((clsvm_obj *)kernels[j]);
-            return CL_OUT_OF_HOST_MEMORY;
-        }
-        kernels[i] = (cl_kernel)k;
-    }
-    return CL_SUCCESS;
+    return clsvm_wrap_array((void **)kernels, made < num_kernels ? made : num_kernels, CLSVM_KERNEL,
+                            wrap_kernel, p);
 }
 
 cl_kernel CL_API_CALL clsvm_clCloneKernel(cl_kernel source_kernel, cl_int *errcode_ret)
@@ -130,17 +110,8 @@ cl_kernel CL_API_CALL clsvm_clCloneKernel(cl_kernel source_kernel, cl_int *errco
         err = CL_INVALID_OPERATION;
     else if (src)
         be = clsvm_be->clCloneKernel(src->be, &err);
-    clsvm_obj *k = NULL;
-    if (be) {
-        k = wrap_kernel(be, src->parent);
-        if (!k) {
-            clsvm_be_release(CLSVM_KERNEL, be);
-            err = CL_OUT_OF_HOST_MEMORY;
-        }
-    }
-    if (errcode_ret)
-        *errcode_ret = err;
-    return (cl_kernel)k;
+    return clsvm_wrap_made(CLSVM_KERNEL, be, be ? wrap_kernel(be, src->parent) : NULL, err,
+                           errcode_ret);
 }
 
 cl_int CL_API_CALL clsvm_clSetKernelArg(cl_kernel kernel, cl_uint arg_index, size_t arg_size,
@@ -179,53 +150,41 @@ cl_int CL_API_CALL clsvm_clSetKernelArg(cl_kernel kernel, cl_uint arg_index, siz
     return clsvm_be->clSetKernelArg(k->be, arg_index, arg_size, arg_value);
 }
 
-cl_int CL_API_CALL clsvm_clGetKernelInfo(cl_kernel kernel, cl_kernel_info param_name,
-                                         size_t param_value_size, void *param_value,
-                                         size_t *param_value_size_ret)
+/* pocl 3.1 gives no CL_KERNEL_ATTRIBUTES for SPIR programs: the SPIR path kept them from
+ * clang's module. */
+static cl_int kernel_attributes(clsvm_obj *k, cl_uint param, size_t size, void *value,
+                                size_t *size_ret)
 {
-    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
-    if (!k)
-        return CL_INVALID_KERNEL;
-    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (out_err != CL_SUCCESS)
-        return out_err;
-    switch (param_name) {
-    case CL_KERNEL_CONTEXT:
-        return clsvm_info_handle(k->owner, param_value_size, param_value, param_value_size_ret);
-    case CL_KERNEL_PROGRAM:
-        return clsvm_info_handle(k->parent, param_value_size, param_value, param_value_size_ret);
-    case CL_KERNEL_REFERENCE_COUNT:
-        return clsvm_info_uint(clsvm_obj_app_refs(k), param_value_size, param_value,
-                               param_value_size_ret);
-    case CL_KERNEL_ATTRIBUTES: {
-        /* pocl 3.1 gives none for SPIR programs: the SPIR path kept them from clang's module. */
-        char name[1024];
-        char *attrs = NULL;
-        if (clsvm_be->clGetKernelInfo(k->be, CL_KERNEL_FUNCTION_NAME, sizeof name, name, NULL) ==
-            CL_SUCCESS)
-            attrs = oclc20_kernel_attributes(k->parent, name);
-        if (attrs) {
-            cl_int err =
-                clsvm_info_string(attrs, param_value_size, param_value, param_value_size_ret);
-            free(attrs);
-            return err;
-        }
-    }
-        /* fall through */
-    default:
-        return clsvm_be->clGetKernelInfo(k->be, param_name, param_value_size, param_value,
-                                         param_value_size_ret);
-    }
+    char name[1024];
+    char *attrs = NULL;
+    if (clsvm_be->clGetKernelInfo(k->be, CL_KERNEL_FUNCTION_NAME, sizeof name, name, NULL) ==
+        CL_SUCCESS)
+        attrs = oclc20_kernel_attributes(k->parent, name);
+    if (!attrs)
+        return clsvm_info_forward(CLSVM_KERNEL, k->be, param, 0, size, value, size_ret);
+    cl_int err = clsvm_info_string(attrs, size, value, size_ret);
+    free(attrs);
+    return err;
 }
 
-/* The device is optional in these queries (NULL: the program's only device). */
-static cl_int kernel_and_device(cl_kernel kernel, cl_device_id device, void **be_k, void **be_d)
+static const clsvm_info_row kernel_rows[] = {
+    CLSVM_INFO_FN_ROW(CL_KERNEL_ATTRIBUTES, kernel_attributes),
+    CLSVM_INFO_END,
+};
+CLSVM_DEFINE_INFO(clGetKernelInfo, cl_kernel, cl_kernel_info, CLSVM_KERNEL, kernel_rows, NULL)
+
+/* The checks of the kernel-and-device queries, in the spec's order: the kernel, the device
+ * (optional: NULL means the program's only device), then the output buffers. */
+static cl_int kernel_query(cl_kernel kernel, cl_device_id device, size_t size, const void *value,
+                           const size_t *size_ret, void **be_k, void **be_d)
 {
     *be_k = clsvm_unwrap(kernel, CLSVM_KERNEL);
     if (!*be_k)
         return CL_INVALID_KERNEL;
     *be_d = device ? clsvm_unwrap(device, CLSVM_DEVICE) : NULL;
-    return device && !*be_d ? CL_INVALID_DEVICE : CL_SUCCESS;
+    if (device && !*be_d)
+        return CL_INVALID_DEVICE;
+    return clsvm_info_out_check(size, value, size_ret);
 }
 
 cl_int CL_API_CALL clsvm_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id device,
@@ -234,9 +193,8 @@ cl_int CL_API_CALL clsvm_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id
                                                   size_t *param_value_size_ret)
 {
     void *k, *d;
-    cl_int err = kernel_and_device(kernel, device, &k, &d);
-    if (err == CL_SUCCESS)
-        err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
+    cl_int err =
+        kernel_query(kernel, device, param_value_size, param_value, param_value_size_ret, &k, &d);
     if (err != CL_SUCCESS)
         return err;
     err = clsvm_be->clGetKernelWorkGroupInfo(k, d, param_name, param_value_size, param_value,
@@ -251,24 +209,35 @@ cl_int CL_API_CALL clsvm_clGetKernelWorkGroupInfo(cl_kernel kernel, cl_device_id
     return err;
 }
 
+/* clGetKernelSubGroupInfo and its KHR form (be_fn: the backend's function for the one called). */
+static cl_int sub_group_info(cl_api_clGetKernelSubGroupInfo be_fn, cl_kernel kernel,
+                             cl_device_id device, cl_kernel_sub_group_info param_name,
+                             size_t input_value_size, const void *input_value,
+                             size_t param_value_size, void *param_value,
+                             size_t *param_value_size_ret)
+{
+    void *k, *d;
+    cl_int err =
+        kernel_query(kernel, device, param_value_size, param_value, param_value_size_ret, &k, &d);
+    if (err == CL_SUCCESS)
+        err = clsvm_svm_host_range(input_value, input_value_size, CL_INVALID_VALUE);
+    if (err != CL_SUCCESS)
+        return err;
+    if (!be_fn)
+        return CL_INVALID_OPERATION;
+    return be_fn(k, d, param_name, input_value_size, input_value, param_value_size, param_value,
+                 param_value_size_ret);
+}
+
 cl_int CL_API_CALL clsvm_clGetKernelSubGroupInfo(cl_kernel kernel, cl_device_id device,
                                                  cl_kernel_sub_group_info param_name,
                                                  size_t input_value_size, const void *input_value,
                                                  size_t param_value_size, void *param_value,
                                                  size_t *param_value_size_ret)
 {
-    void *k, *d;
-    cl_int err = kernel_and_device(kernel, device, &k, &d);
-    if (err == CL_SUCCESS)
-        err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (err == CL_SUCCESS)
-        err = clsvm_svm_host_range(input_value, input_value_size, CL_INVALID_VALUE);
-    if (err != CL_SUCCESS)
-        return err;
-    if (!clsvm_be->clGetKernelSubGroupInfo)
-        return CL_INVALID_OPERATION;
-    return clsvm_be->clGetKernelSubGroupInfo(k, d, param_name, input_value_size, input_value,
-                                             param_value_size, param_value, param_value_size_ret);
+    return sub_group_info(clsvm_be->clGetKernelSubGroupInfo, kernel, device, param_name,
+                          input_value_size, input_value, param_value_size, param_value,
+                          param_value_size_ret);
 }
 
 cl_int CL_API_CALL clsvm_clGetKernelSubGroupInfoKHR(cl_kernel kernel, cl_device_id device,
@@ -278,17 +247,7 @@ cl_int CL_API_CALL clsvm_clGetKernelSubGroupInfoKHR(cl_kernel kernel, cl_device_
                                                     size_t param_value_size, void *param_value,
                                                     size_t *param_value_size_ret)
 {
-    void *k, *d;
-    cl_int err = kernel_and_device(kernel, device, &k, &d);
-    if (err == CL_SUCCESS)
-        err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (err == CL_SUCCESS)
-        err = clsvm_svm_host_range(input_value, input_value_size, CL_INVALID_VALUE);
-    if (err != CL_SUCCESS)
-        return err;
-    if (!clsvm_be->clGetKernelSubGroupInfoKHR)
-        return CL_INVALID_OPERATION;
-    return clsvm_be->clGetKernelSubGroupInfoKHR(k, d, param_name, input_value_size, input_value,
-                                                param_value_size, param_value,
-                                                param_value_size_ret);
+    return sub_group_info(clsvm_be->clGetKernelSubGroupInfoKHR, kernel, device, param_name,
+                          input_value_size, input_value, param_value_size, param_value,
+                          param_value_size_ret);
 }

@@ -5,6 +5,7 @@
  * A memory object holds a reference on its context (owner) and on the object it was made from
  * (parent: the buffer of a sub-buffer or the buffer/image an image was created from). */
 #include "host_ptr.h"
+#include "info_answer.h"
 #include "svm.h"
 
 /* ---- buffers over SVM ---- */
@@ -156,7 +157,30 @@ cl_mem CL_API_CALL clsvm_clCreateImageWithProperties(cl_context context,
                         errcode_ret);
 }
 
-/* The OpenCL 1.1 image constructors: forwarded as they are, after the same host pointer check. */
+/* The OpenCL 1.1 image constructors: forwarded as they are (to the backend's clCreateImage2D or
+ * clCreateImage3D, by d's type), after the context check and the same host pointer check. */
+static cl_mem legacy_image(cl_context context, cl_mem_flags flags, const cl_image_format *format,
+                           const cl_image_desc *d, void *host_ptr, cl_int *errcode_ret)
+{
+    int is3d = d->image_type == CL_MEM_OBJECT_IMAGE3D;
+    int has_fn = is3d ? clsvm_be->clCreateImage3D != NULL : clsvm_be->clCreateImage2D != NULL;
+    cl_int err = CLSVM_CHECK(context);
+    if (err == CL_SUCCESS)
+        err = check_svm_host_ptr(flags, clsvm_image_host_size(format, d), host_ptr,
+                                 CL_INVALID_HOST_PTR);
+    if (err == CL_SUCCESS && !has_fn)
+        err = CL_INVALID_OPERATION;
+    cl_mem be = NULL;
+    if (err == CL_SUCCESS && is3d)
+        be = clsvm_be->clCreateImage3D(CLSVM_U(context), flags, format, d->image_width,
+                                       d->image_height, d->image_depth, d->image_row_pitch,
+                                       d->image_slice_pitch, host_ptr, &err);
+    else if (err == CL_SUCCESS)
+        be = clsvm_be->clCreateImage2D(CLSVM_U(context), flags, format, d->image_width,
+                                       d->image_height, d->image_row_pitch, host_ptr, &err);
+    return clsvm_wrap_result(CLSVM_MEM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
+}
+
 cl_mem CL_API_CALL clsvm_clCreateImage2D(cl_context context, cl_mem_flags flags,
                                          const cl_image_format *image_format, size_t image_width,
                                          size_t image_height, size_t image_row_pitch,
@@ -166,17 +190,7 @@ cl_mem CL_API_CALL clsvm_clCreateImage2D(cl_context context, cl_mem_flags flags,
                        .image_width = image_width,
                        .image_height = image_height,
                        .image_row_pitch = image_row_pitch};
-    cl_int err = CLSVM_CHECK(context);
-    if (err == CL_SUCCESS)
-        err = check_svm_host_ptr(flags, clsvm_image_host_size(image_format, &d), host_ptr,
-                                 CL_INVALID_HOST_PTR);
-    if (err == CL_SUCCESS && !clsvm_be->clCreateImage2D)
-        err = CL_INVALID_OPERATION;
-    cl_mem be = NULL;
-    if (err == CL_SUCCESS)
-        be = clsvm_be->clCreateImage2D(CLSVM_U(context), flags, image_format, image_width,
-                                       image_height, image_row_pitch, host_ptr, &err);
-    return clsvm_wrap_result(CLSVM_MEM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
+    return legacy_image(context, flags, image_format, &d, host_ptr, errcode_ret);
 }
 
 cl_mem CL_API_CALL clsvm_clCreateImage3D(cl_context context, cl_mem_flags flags,
@@ -191,47 +205,22 @@ cl_mem CL_API_CALL clsvm_clCreateImage3D(cl_context context, cl_mem_flags flags,
                        .image_depth = image_depth,
                        .image_row_pitch = image_row_pitch,
                        .image_slice_pitch = image_slice_pitch};
-    cl_int err = CLSVM_CHECK(context);
-    if (err == CL_SUCCESS)
-        err = check_svm_host_ptr(flags, clsvm_image_host_size(image_format, &d), host_ptr,
-                                 CL_INVALID_HOST_PTR);
-    if (err == CL_SUCCESS && !clsvm_be->clCreateImage3D)
-        err = CL_INVALID_OPERATION;
-    cl_mem be = NULL;
-    if (err == CL_SUCCESS)
-        be = clsvm_be->clCreateImage3D(CLSVM_U(context), flags, image_format, image_width,
-                                       image_height, image_depth, image_row_pitch,
-                                       image_slice_pitch, host_ptr, &err);
-    return clsvm_wrap_result(CLSVM_MEM, be, err, (clsvm_obj *)context, NULL, errcode_ret);
+    return legacy_image(context, flags, image_format, &d, host_ptr, errcode_ret);
 }
 
-cl_int CL_API_CALL clsvm_clGetMemObjectInfo(cl_mem memobj, cl_mem_info param_name,
-                                            size_t param_value_size, void *param_value,
-                                            size_t *param_value_size_ret)
+static cl_int uses_svm_pointer_info(clsvm_obj *m, cl_uint param, size_t size, void *value,
+                                    size_t *size_ret)
 {
-    clsvm_obj *m = clsvm_obj_of(memobj, CLSVM_MEM);
-    if (!m)
-        return CL_INVALID_MEM_OBJECT;
-    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (out_err != CL_SUCCESS)
-        return out_err;
-    switch (param_name) {
-    case CL_MEM_CONTEXT:
-        return clsvm_info_handle(m->owner, param_value_size, param_value, param_value_size_ret);
-    case CL_MEM_ASSOCIATED_MEMOBJECT:
-        return clsvm_info_handle(m->parent, param_value_size, param_value, param_value_size_ret);
-    case CL_MEM_REFERENCE_COUNT:
-        return clsvm_info_uint(clsvm_obj_app_refs(m), param_value_size, param_value,
-                               param_value_size_ret);
-    case CL_MEM_USES_SVM_POINTER: {
-        cl_bool v = uses_svm_pointer(m);
-        return clsvm_info_return(&v, sizeof v, param_value_size, param_value, param_value_size_ret);
-    }
-    default:
-        return clsvm_be->clGetMemObjectInfo(m->be, param_name, param_value_size, param_value,
-                                            param_value_size_ret);
-    }
+    (void)param;
+    cl_bool v = uses_svm_pointer(m);
+    return clsvm_info_return(&v, sizeof v, size, value, size_ret);
 }
+
+static const clsvm_info_row mem_rows[] = {
+    CLSVM_INFO_FN_ROW(CL_MEM_USES_SVM_POINTER, uses_svm_pointer_info),
+    CLSVM_INFO_END,
+};
+CLSVM_DEFINE_INFO(clGetMemObjectInfo, cl_mem, cl_mem_info, CLSVM_MEM, mem_rows, NULL)
 
 cl_int CL_API_CALL clsvm_clGetImageInfo(cl_mem image, cl_image_info param_name,
                                         size_t param_value_size, void *param_value,

@@ -367,22 +367,41 @@ cl_int clsvm_release_handle(const void *h, clsvm_kind kind, cl_int err)
     return CL_SUCCESS;
 }
 
-void *clsvm_wrap_result(clsvm_kind kind, void *be, cl_int err, clsvm_obj *owner, clsvm_obj *parent,
-                        cl_int *errcode_ret)
+void *clsvm_wrap_made(clsvm_kind kind, void *be, clsvm_obj *o, cl_int err, cl_int *errcode_ret)
 {
-    clsvm_obj *o = NULL;
-    if (be) {
-        o = clsvm_obj_new(kind, be, owner, parent);
-        if (!o) {
-            clsvm_be_release(kind, be);
-            err = CL_OUT_OF_HOST_MEMORY;
-        }
-    } else if (err == CL_SUCCESS) {
+    if (be && !o) {
+        clsvm_be_release(kind, be);
+        err = CL_OUT_OF_HOST_MEMORY;
+    } else if (!be && err == CL_SUCCESS) {
         err = CL_OUT_OF_RESOURCES; /* a backend that returns NULL without an error */
     }
     if (errcode_ret)
         *errcode_ret = err;
     return o;
+}
+
+void *clsvm_wrap_result(clsvm_kind kind, void *be, cl_int err, clsvm_obj *owner, clsvm_obj *parent,
+                        cl_int *errcode_ret)
+{
+    clsvm_obj *o = be ? clsvm_obj_new(kind, be, owner, parent) : NULL;
+    return clsvm_wrap_made(kind, be, o, err, errcode_ret);
+}
+
+cl_int clsvm_wrap_array(void **h, cl_uint n, clsvm_kind kind,
+                        clsvm_obj *(*make)(void *be, clsvm_obj *from), clsvm_obj *from)
+{
+    for (cl_uint i = 0; i < n; i++) {
+        clsvm_obj *o = make(h[i], from);
+        if (!o) {
+            for (cl_uint j = i; j < n; j++)
+                clsvm_be_release(kind, h[j]);
+            for (cl_uint j = 0; j < i; j++)
+                clsvm_obj_release(h[j]);
+            return CL_OUT_OF_HOST_MEMORY;
+        }
+        h[i] = o;
+    }
+    return CL_SUCCESS;
 }
 
 /* ---- fork() (fork.h): the map lock is held across fork() so the child finds it free ---- */

@@ -2,7 +2,7 @@
  * and the platform queries. clsvm presents one platform per backend platform, named "clsvm",
  * with cl_khr_icd and suffix "SVM"; versions say honestly which backend runs underneath. */
 #include "host_ptr.h"
-#include "icd.h"
+#include "info_answer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,124 +58,32 @@ void *CL_API_CALL clsvm_clGetExtensionFunctionAddressForPlatform(cl_platform_id 
     return clsvm_ext_function(platform, func_name);
 }
 
-/* A backend string query into a malloc'd buffer (NULL on failure). */
-static char *be_platform_string(void *be, cl_platform_info what)
-{
-    size_t n = 0;
-    if (clsvm_be->clGetPlatformInfo(be, what, 0, NULL, &n) != CL_SUCCESS || n == 0)
-        return NULL;
-    char *s = malloc(n + 1);
-    if (s && clsvm_be->clGetPlatformInfo(be, what, n, s, NULL) != CL_SUCCESS) {
-        free(s);
-        return NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    return s;
-}
-
 /* "OpenCL <backend's X.Y> clsvm <version> (backend: <backend version>)" */
-static cl_int platform_version(void *be, size_t size, void *value, size_t *size_ret)
+static cl_int platform_version(clsvm_obj *p, cl_uint param, size_t size, void *value,
+                               size_t *size_ret)
 {
-    char *bv = be_platform_string(be, CL_PLATFORM_VERSION);
+    char *bv = clsvm_info_be_string(CLSVM_PLATFORM, p->be, NULL, param);
     if (!bv)
         return CL_OUT_OF_HOST_MEMORY;
     unsigned major = 1, minor = 2;
     sscanf(bv, "OpenCL %u.%u", &major, &minor);
-    size_t n = strlen(bv) + 64;
-    char *s = malloc(n);
-    cl_int err = CL_OUT_OF_HOST_MEMORY;
-    if (s) {
-        snprintf(s, n, "OpenCL %u.%u clsvm %s (backend: %s)", major, minor, CLSVM_VERSION, bv);
-        err = clsvm_info_string(s, size, value, size_ret);
-    }
-    free(s);
+    cl_int err = clsvm_info_format(size, value, size_ret, "OpenCL %u.%u clsvm %s (backend: %s)",
+                                   major, minor, CLSVM_VERSION, bv);
     free(bv);
     return err;
 }
 
-static cl_int platform_extensions(void *be, size_t size, void *value, size_t *size_ret)
-{
-    char *bl = be_platform_string(be, CL_PLATFORM_EXTENSIONS);
-    char *f = clsvm_ext_filter(bl ? bl : "");
-    cl_int err = CL_OUT_OF_HOST_MEMORY;
-    if (f) {
-        char *s = malloc(strlen(f) + 16);
-        if (s) {
-            /* cl_khr_icd is clsvm's own, whatever the backend says. */
-            if (strstr(f, "cl_khr_icd"))
-                strcpy(s, f);
-            else
-                sprintf(s, "cl_khr_icd%s%s", *f ? " " : "", f);
-            err = clsvm_info_string(s, size, value, size_ret);
-            free(s);
-        }
-    }
-    free(f);
-    free(bl);
-    return err;
-}
-
-static cl_int platform_extensions_versioned(void *be, size_t size, void *value, size_t *size_ret)
-{
-    size_t n = 0;
-    cl_int err = clsvm_be->clGetPlatformInfo(be, CL_PLATFORM_EXTENSIONS_WITH_VERSION, 0, NULL, &n);
-    if (err != CL_SUCCESS)
-        n = 0;
-    size_t count = n / sizeof(cl_name_version);
-    cl_name_version *v = calloc(count + 1, sizeof *v);
-    if (!v)
-        return CL_OUT_OF_HOST_MEMORY;
-    if (count && clsvm_be->clGetPlatformInfo(be, CL_PLATFORM_EXTENSIONS_WITH_VERSION, n, v, NULL) !=
-                     CL_SUCCESS)
-        count = 0;
-    size_t kept = 0;
-    int has_icd = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (!clsvm_ext_reported(v[i].name))
-            continue;
-        has_icd |= strcmp(v[i].name, "cl_khr_icd") == 0;
-        v[kept++] = v[i];
-    }
-    if (!has_icd) {
-        memset(&v[kept], 0, sizeof v[kept]);
-        strcpy(v[kept].name, "cl_khr_icd");
-        v[kept++].version = CL_MAKE_VERSION(1, 0, 0);
-    }
-    err = clsvm_info_return(v, kept * sizeof *v, size, value, size_ret);
-    free(v);
-    return err;
-}
-
-cl_int CL_API_CALL clsvm_clGetPlatformInfo(cl_platform_id platform, cl_platform_info param_name,
-                                           size_t param_value_size, void *param_value,
-                                           size_t *param_value_size_ret)
-{
-    clsvm_obj *p = clsvm_obj_of(platform, CLSVM_PLATFORM);
-    if (!p)
-        return CL_INVALID_PLATFORM;
-    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (out_err != CL_SUCCESS)
-        return out_err;
-    switch (param_name) {
-    case CL_PLATFORM_NAME:
-    case CL_PLATFORM_VENDOR:
-        return clsvm_info_string("clsvm", param_value_size, param_value, param_value_size_ret);
-    case CL_PLATFORM_ICD_SUFFIX_KHR:
-        return clsvm_info_string(CLSVM_ICD_SUFFIX, param_value_size, param_value,
-                                 param_value_size_ret);
-    case CL_PLATFORM_VERSION:
-        return platform_version(p->be, param_value_size, param_value, param_value_size_ret);
-    case CL_PLATFORM_EXTENSIONS:
-        return platform_extensions(p->be, param_value_size, param_value, param_value_size_ret);
-    case CL_PLATFORM_EXTENSIONS_WITH_VERSION:
-        return platform_extensions_versioned(p->be, param_value_size, param_value,
-                                             param_value_size_ret);
-    default:
-        return clsvm_be->clGetPlatformInfo(p->be, param_name, param_value_size, param_value,
-                                           param_value_size_ret);
-    }
-}
+static const clsvm_info_row platform_rows[] = {
+    CLSVM_INFO_TEXT_ROW(CL_PLATFORM_NAME, "clsvm"),
+    CLSVM_INFO_TEXT_ROW(CL_PLATFORM_VENDOR, "clsvm"),
+    CLSVM_INFO_TEXT_ROW(CL_PLATFORM_ICD_SUFFIX_KHR, CLSVM_ICD_SUFFIX),
+    CLSVM_INFO_FN_ROW(CL_PLATFORM_VERSION, platform_version),
+    CLSVM_INFO_FN_ROW(CL_PLATFORM_EXTENSIONS, clsvm_ext_info),
+    CLSVM_INFO_FN_ROW(CL_PLATFORM_EXTENSIONS_WITH_VERSION, clsvm_ext_info),
+    CLSVM_INFO_END,
+};
+CLSVM_DEFINE_INFO(clGetPlatformInfo, cl_platform_id, cl_platform_info, CLSVM_PLATFORM,
+                  platform_rows, NULL)
 
 cl_int CL_API_CALL clsvm_clUnloadCompiler(void)
 {

@@ -6,6 +6,7 @@
  * the source and build queries of the programs it built). */
 #include "host_ptr.h"
 #include "callbacks.h"
+#include "info_answer.h"
 #include "oclc20/program_state.h"
 #include "opencl_c.h"
 
@@ -74,6 +75,16 @@ static void programs_done(handle_array *a, cl_uint n)
     array_done(a);
 }
 
+/* The context and device list of a program made for devices: the devices unwrapped into devs
+ * (always, so that array_done applies), the context's error first. */
+static cl_int context_devices(handle_array *devs, cl_context context, cl_uint n,
+                              const cl_device_id *list)
+{
+    cl_int err = unwrap_array(devs, n, list, CLSVM_DEVICE, CL_INVALID_DEVICE);
+    cl_int err_ctx = CLSVM_CHECK(context);
+    return err_ctx != CL_SUCCESS ? err_ctx : err;
+}
+
 cl_program CL_API_CALL clsvm_clCreateProgramWithBinary(cl_context context, cl_uint num_devices,
                                                        const cl_device_id *device_list,
                                                        const size_t *lengths,
@@ -82,10 +93,7 @@ cl_program CL_API_CALL clsvm_clCreateProgramWithBinary(cl_context context, cl_ui
 {
     handle_array devs;
     cl_program be = NULL;
-    cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
-    cl_int err_ctx = CLSVM_CHECK(context);
-    if (err_ctx != CL_SUCCESS)
-        err = err_ctx;
+    cl_int err = context_devices(&devs, context, num_devices, device_list);
     /* An object compiled through the SPIR path comes back as such an object. */
     if (err == CL_SUCCESS && oclc20_binaries_are_objects(num_devices, lengths, binaries)) {
         clsvm_obj *w = clsvm_obj_new(CLSVM_PROGRAM, NULL, (clsvm_obj *)context, NULL);
@@ -117,10 +125,7 @@ cl_program CL_API_CALL clsvm_clCreateProgramWithBuiltInKernels(cl_context contex
 {
     handle_array devs;
     cl_program be = NULL;
-    cl_int err = unwrap_array(&devs, num_devices, device_list, CLSVM_DEVICE, CL_INVALID_DEVICE);
-    cl_int err_ctx = CLSVM_CHECK(context);
-    if (err_ctx != CL_SUCCESS)
-        err = err_ctx;
+    cl_int err = context_devices(&devs, context, num_devices, device_list);
     if (err == CL_SUCCESS && !clsvm_be->clCreateProgramWithBuiltInKernels)
         err = CL_INVALID_OPERATION;
     if (err == CL_SUCCESS)
@@ -473,42 +478,24 @@ cl_int CL_API_CALL clsvm_clSetProgramSpecializationConstant(cl_program program, 
     return err;
 }
 
-cl_int CL_API_CALL clsvm_clGetProgramInfo(cl_program program, cl_program_info param_name,
-                                          size_t param_value_size, void *param_value,
-                                          size_t *param_value_size_ret)
+/* The program's other answers: the SPIR path's (oclc20), else its current backend program's,
+ * held because a build on another thread may replace it. */
+static cl_int program_info(clsvm_obj *p, cl_uint param, size_t size, void *value, size_t *size_ret)
 {
-    clsvm_obj *p = clsvm_obj_of(program, CLSVM_PROGRAM);
-    if (!p)
+    void *be = oclc20_be_hold(p);
+    if (!be)
         return CL_INVALID_PROGRAM;
-    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (out_err != CL_SUCCESS)
-        return out_err;
-    switch (param_name) {
-    case CL_PROGRAM_CONTEXT:
-        return clsvm_info_handle(p->owner, param_value_size, param_value, param_value_size_ret);
-    case CL_PROGRAM_REFERENCE_COUNT:
-        return clsvm_info_uint(clsvm_obj_app_refs(p), param_value_size, param_value,
-                               param_value_size_ret);
-    default: {
-        void *be = oclc20_be_hold(p);
-        if (!be)
-            return CL_INVALID_PROGRAM;
-        int handled;
-        cl_int err = oclc20_program_info(p, be, param_name, param_value_size, param_value,
-                                         param_value_size_ret, &handled);
-        if (!handled) {
-            size_t got = 0;
-            err = clsvm_be->clGetProgramInfo(be, param_name, param_value_size, param_value, &got);
-            if (param_value_size_ret)
-                *param_value_size_ret = got;
-            if (err == CL_SUCCESS && param_name == CL_PROGRAM_DEVICES)
-                clsvm_info_map_handles(param_value, got, CLSVM_DEVICE);
-        }
-        clsvm_be->clReleaseProgram(be);
-        return err;
-    }
-    }
+    int handled;
+    cl_int err = oclc20_program_info(p, be, param, size, value, size_ret, &handled);
+    if (!handled)
+        err = clsvm_info_forward(CLSVM_PROGRAM, be, param,
+                                 param == CL_PROGRAM_DEVICES ? CLSVM_DEVICE : 0, size, value,
+                                 size_ret);
+    clsvm_be->clReleaseProgram(be);
+    return err;
 }
+
+CLSVM_DEFINE_INFO(clGetProgramInfo, cl_program, cl_program_info, CLSVM_PROGRAM, NULL, program_info)
 
 cl_int CL_API_CALL clsvm_clGetProgramBuildInfo(cl_program program, cl_device_id device,
                                                cl_program_build_info param_name,

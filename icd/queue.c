@@ -1,7 +1,6 @@
 /* queue.c: command queues. A queue wrapper holds references on its context (owner) and device
  * (parent) and is in the backend->wrapper map so CL_QUEUE_DEVICE_DEFAULT can be answered. */
-#include "host_ptr.h"
-#include "icd.h"
+#include "info_answer.h"
 
 /* CL_SUCCESS or the spec's error for a bad context or device (the backend may not check). */
 static cl_int check_args(cl_context context, cl_device_id device, cl_int *errcode_ret)
@@ -17,17 +16,10 @@ static cl_int check_args(cl_context context, cl_device_id device, cl_int *errcod
 static cl_command_queue wrap_queue(cl_command_queue be, cl_int err, cl_context context,
                                    cl_device_id device, cl_int *errcode_ret)
 {
-    clsvm_obj *q = NULL;
-    if (be) {
-        q = clsvm_obj_new_mapped(CLSVM_QUEUE, be, (clsvm_obj *)context, (clsvm_obj *)device);
-        if (!q) {
-            clsvm_be_release(CLSVM_QUEUE, be);
-            err = CL_OUT_OF_HOST_MEMORY;
-        }
-    }
-    if (errcode_ret)
-        *errcode_ret = err;
-    return (cl_command_queue)q;
+    clsvm_obj *q =
+        be ? clsvm_obj_new_mapped(CLSVM_QUEUE, be, (clsvm_obj *)context, (clsvm_obj *)device)
+           : NULL;
+    return clsvm_wrap_made(CLSVM_QUEUE, be, q, err, errcode_ret);
 }
 
 cl_command_queue CL_API_CALL clsvm_clCreateCommandQueue(cl_context context, cl_device_id device,
@@ -102,37 +94,12 @@ clsvm_clCreateCommandQueueWithProperties(cl_context context, cl_device_id device
     return wrap_queue(be, err, context, device, errcode_ret);
 }
 
-cl_int CL_API_CALL clsvm_clGetCommandQueueInfo(cl_command_queue command_queue,
-                                               cl_command_queue_info param_name,
-                                               size_t param_value_size, void *param_value,
-                                               size_t *param_value_size_ret)
-{
-    clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
-    if (!q)
-        return CL_INVALID_COMMAND_QUEUE;
-    cl_int out_err = clsvm_info_out_check(param_value_size, param_value, param_value_size_ret);
-    if (out_err != CL_SUCCESS)
-        return out_err;
-    switch (param_name) {
-    case CL_QUEUE_CONTEXT:
-        return clsvm_info_handle(q->owner, param_value_size, param_value, param_value_size_ret);
-    case CL_QUEUE_DEVICE:
-        return clsvm_info_handle(q->parent, param_value_size, param_value, param_value_size_ret);
-    case CL_QUEUE_REFERENCE_COUNT:
-        return clsvm_info_uint(clsvm_obj_app_refs(q), param_value_size, param_value,
-                               param_value_size_ret);
-    default: {
-        size_t got = 0;
-        cl_int err =
-            clsvm_be->clGetCommandQueueInfo(q->be, param_name, param_value_size, param_value, &got);
-        if (param_value_size_ret)
-            *param_value_size_ret = got;
-        if (err == CL_SUCCESS && param_name == CL_QUEUE_DEVICE_DEFAULT)
-            clsvm_info_map_handles(param_value, got, CLSVM_QUEUE);
-        return err;
-    }
-    }
-}
+static const clsvm_info_row queue_rows[] = {
+    CLSVM_INFO_MAPPED_ROW(CL_QUEUE_DEVICE_DEFAULT, CLSVM_QUEUE),
+    CLSVM_INFO_END,
+};
+CLSVM_DEFINE_INFO(clGetCommandQueueInfo, cl_command_queue, cl_command_queue_info, CLSVM_QUEUE,
+                  queue_rows, NULL)
 
 /* API spec: CL_INVALID_OPERATION when the device cannot replace its default on-device queue,
  * which is checked before the queue (applications probe with a NULL queue; the generic forwarder

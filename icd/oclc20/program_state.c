@@ -6,6 +6,7 @@
 #include "program_state.h"
 
 #include "../fork.h"
+#include "../info_answer.h"
 #include "../opencl_c.h"
 #include "module_check.h"
 #include "state.h"
@@ -229,19 +230,8 @@ void oclc20_record_options(clsvm_obj *p, const char *options)
 
 char *oclc20_be_string(void *be, cl_device_id dev, cl_uint what)
 {
-    size_t n = 0;
-    cl_int err = dev ? clsvm_be->clGetProgramBuildInfo(be, dev, what, 0, NULL, &n)
-                     : clsvm_be->clGetProgramInfo(be, what, 0, NULL, &n);
-    char *s = malloc(err == CL_SUCCESS && n ? n + 1 : 1);
-    if (!s)
-        return NULL;
-    s[0] = '\0';
-    if (err == CL_SUCCESS && n) {
-        err = dev ? clsvm_be->clGetProgramBuildInfo(be, dev, what, n, s, NULL)
-                  : clsvm_be->clGetProgramInfo(be, what, n, s, NULL);
-        s[err == CL_SUCCESS ? n : 0] = '\0';
-    }
-    return s;
+    char *s = clsvm_info_be_string(CLSVM_PROGRAM, be, dev, what);
+    return s ? s : strdup("");
 }
 
 char *oclc20_source(clsvm_obj *p)

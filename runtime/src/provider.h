@@ -69,4 +69,22 @@ extern const provider provider_devsvm;
  */
 void provider_reserve_bounds(unsigned va_bits, uintptr_t *floor, uintptr_t *limit);
 
+/* The smallest size a provider may map for req: req->min_size, at least one chunk. */
+static inline uint64_t provider_min_size(const provider_request *req)
+{
+    return req->min_size < CLSVM_COMMIT_CHUNK ? CLSVM_COMMIT_CHUNK : req->min_size;
+}
+
+/* One size tried by a provider: > 0 when it mapped [*base, + size), 0 when that size does not
+ * fit (a smaller one may), < 0 an error that ends the search. */
+typedef int provider_try_fn(void *ctx, uint64_t size, uintptr_t *base);
+
+/*
+ * The search both providers make (window_reserve.c): req->size, then halved (whole chunks) down
+ * to provider_min_size(req), skipping sizes above max, until try_size maps one. 1 with
+ * out->base and out->size set, 0 when no size fits, or try_size's error.
+ */
+int provider_halving(const provider_request *req, uint64_t max, provider_try_fn *try_size,
+                     void *ctx, provider_region *out);
+
 #endif

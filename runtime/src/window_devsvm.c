@@ -214,6 +214,18 @@ static int try_size(const provider_request *req, devsvm_state *st, uint64_t lo, 
     return 0;
 }
 
+typedef struct devsvm_try {
+    const provider_request *req;
+    devsvm_state *st;
+    uint64_t lo, hi;
+} devsvm_try;
+
+static int devsvm_try_size(void *ctx, uint64_t size, uintptr_t *base)
+{
+    const devsvm_try *t = ctx;
+    return try_size(t->req, t->st, t->lo, t->hi, size, base);
+}
+
 static int devsvm_map(const provider_request *req, provider_region *out)
 {
     devsvm_state *st = calloc(1, sizeof *st);
@@ -241,7 +253,7 @@ static int devsvm_map(const provider_request *req, provider_region *out)
         lim = st->info.window_max;
     uint64_t lo = align_up(st->info.window_min, SVM_LARGE_ALIGN);
     uint64_t hi = align_down(lim, SVM_LARGE_ALIGN);
-    uint64_t min = req->min_size < CLSVM_COMMIT_CHUNK ? CLSVM_COMMIT_CHUNK : req->min_size;
+    uint64_t min = provider_min_size(req);
     if (hi <= lo || hi - lo < min) {
         rc = fail(req, CLSVM_LOG_WARN,
                   "the range of %s, [%#llx, %#llx), has no %llu MiB below 2^%u; raise "
@@ -251,23 +263,14 @@ static int devsvm_map(const provider_request *req, provider_region *out)
                   req->va_bits < st->info.va_bits ? req->va_bits : st->info.va_bits);
         goto fail;
     }
-    for (uint64_t size = align_down(req->size, CLSVM_COMMIT_CHUNK); size >= min;
-         size = align_down(size / 2, CLSVM_COMMIT_CHUNK)) {
-        if (size > hi - lo)
-            continue;
-        uintptr_t base = 0;
-        int got = try_size(req, st, lo, hi, size, &base);
-        if (got < 0) {
-            rc = got;
-            goto fail;
-        }
-        if (got > 0) {
-            out->base = base;
-            out->size = size;
-            out->state = st;
-            return CLSVM_OK;
-        }
+    devsvm_try t = {req, st, lo, hi};
+    rc = provider_halving(req, hi - lo, devsvm_try_size, &t, out);
+    if (rc > 0) {
+        out->state = st;
+        return CLSVM_OK;
     }
+    if (rc < 0)
+        goto fail;
     rc = fail(req, CLSVM_LOG_WARN,
               "no mapping of at least %llu MiB fits in [%#llx, %#llx) of %s; lower "
               "CLSVM_WINDOW_SIZE or unmap what occupies the range",

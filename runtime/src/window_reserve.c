@@ -257,25 +257,44 @@ static int try_size(uintptr_t floor, uintptr_t limit, uint64_t size, uintptr_t *
     return 0;
 }
 
-static int reserve_map(const provider_request *req, provider_region *out)
+int provider_halving(const provider_request *req, uint64_t max, provider_try_fn *try_size,
+                     void *ctx, provider_region *out)
 {
-    uintptr_t floor, limit;
-    provider_reserve_bounds(req->va_bits, &floor, &limit);
-    uint64_t min = req->min_size < CLSVM_COMMIT_CHUNK ? CLSVM_COMMIT_CHUNK : req->min_size;
-    for (uint64_t size = align_down(req->size, CLSVM_COMMIT_CHUNK); size >= min;
+    for (uint64_t size = align_down(req->size, CLSVM_COMMIT_CHUNK); size >= provider_min_size(req);
          size = align_down(size / 2, CLSVM_COMMIT_CHUNK)) {
-        uintptr_t base;
-        int rc = try_size(floor, limit, size, &base);
-        if (rc < 0)
-            return CLSVM_ERR_RESERVE;
-        if (rc > 0) {
+        if (size > max)
+            continue;
+        uintptr_t base = 0;
+        int got = try_size(ctx, size, &base);
+        if (got < 0)
+            return got;
+        if (got > 0) {
             out->base = base;
             out->size = size;
-            out->state = NULL;
-            return CLSVM_OK;
+            return 1;
         }
     }
-    return CLSVM_ERR_RESERVE;
+    return 0;
+}
+
+typedef struct reserve_bounds {
+    uintptr_t floor, limit;
+} reserve_bounds;
+
+static int reserve_try(void *ctx, uint64_t size, uintptr_t *base)
+{
+    const reserve_bounds *b = ctx;
+    return try_size(b->floor, b->limit, size, base);
+}
+
+static int reserve_map(const provider_request *req, provider_region *out)
+{
+    reserve_bounds b;
+    provider_reserve_bounds(req->va_bits, &b.floor, &b.limit);
+    if (provider_halving(req, UINT64_MAX, reserve_try, &b, out) <= 0)
+        return CLSVM_ERR_RESERVE;
+    out->state = NULL;
+    return CLSVM_OK;
 }
 
 static int reserve_commit(provider_region *r, uintptr_t addr, size_t len)
