@@ -2,6 +2,7 @@
  * tail, so they cannot be generated: native kernels, migration, the OpenCL 1.0 marker and
  * wait-for-events. */
 #include "icd.h"
+#include "queue_tail.h"
 #include "svm.h"
 
 #define INLINE_N 16
@@ -34,9 +35,11 @@ cl_int CL_API_CALL clsvm_clEnqueueNativeKernel(cl_command_queue command_queue,
     }
     cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);
     if (err == CL_SUCCESS) {
+        clsvm_qtail_begin((clsvm_obj *)command_queue);
         err = clsvm_be->clEnqueueNativeKernel(CLSVM_U(command_queue), user_func, args, cb_args,
                                               num_mem_objects, (cl_mem *)mems, args_mem_loc,
-                                              num_events_in_wait_list, wl.list, event ? &ev : NULL);
+                                              num_events_in_wait_list, wl.list, &ev);
+        clsvm_qtail_end((clsvm_obj *)command_queue, err == CL_SUCCESS, ev);
         clsvm_evlist_done(&wl);
         err = clsvm_event_out(err, command_queue, ev, event);
     }
@@ -65,9 +68,11 @@ cl_int CL_API_CALL clsvm_clEnqueueMigrateMemObjects(
     }
     cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);
     if (err == CL_SUCCESS) {
+        clsvm_qtail_begin((clsvm_obj *)command_queue);
         err = clsvm_be->clEnqueueMigrateMemObjects(CLSVM_U(command_queue), num_mem_objects,
                                                    (cl_mem *)mems, flags, num_events_in_wait_list,
-                                                   wl.list, event ? &ev : NULL);
+                                                   wl.list, &ev);
+        clsvm_qtail_end((clsvm_obj *)command_queue, err == CL_SUCCESS, ev);
         clsvm_evlist_done(&wl);
         err = clsvm_event_out(err, command_queue, ev, event);
     }
@@ -82,7 +87,11 @@ cl_int CL_API_CALL clsvm_clEnqueueMarker(cl_command_queue command_queue, cl_even
         return CL_INVALID_COMMAND_QUEUE;
     if (!clsvm_be->clEnqueueMarker)
         return CL_INVALID_OPERATION;
-    cl_int err = clsvm_be->clEnqueueMarker(CLSVM_U(command_queue), event ? &ev : NULL);
+    if (!event) /* the 1.1 spec's error; the backend is asked for an event in any case */
+        return CL_INVALID_VALUE;
+    clsvm_qtail_begin((clsvm_obj *)command_queue);
+    cl_int err = clsvm_be->clEnqueueMarker(CLSVM_U(command_queue), &ev);
+    clsvm_qtail_end((clsvm_obj *)command_queue, err == CL_SUCCESS, ev);
     return clsvm_event_out(err, command_queue, ev, event);
 }
 
@@ -104,7 +113,12 @@ cl_int CL_API_CALL clsvm_clEnqueueWaitForEvents(cl_command_queue command_queue, 
         return CL_INVALID_EVENT;
     if (err != CL_SUCCESS)
         return err;
-    err = clsvm_be->clEnqueueBarrierWithWaitList(CLSVM_U(command_queue), num_events, wl.list, NULL);
+    cl_event ev = NULL;
+    clsvm_qtail_begin((clsvm_obj *)command_queue);
+    err = clsvm_be->clEnqueueBarrierWithWaitList(CLSVM_U(command_queue), num_events, wl.list, &ev);
+    clsvm_qtail_end((clsvm_obj *)command_queue, err == CL_SUCCESS, ev);
+    if (ev)
+        clsvm_be->clReleaseEvent(ev);
     clsvm_evlist_done(&wl);
     return err == CL_INVALID_EVENT_WAIT_LIST ? CL_INVALID_EVENT : err;
 }
