@@ -31,7 +31,7 @@ ASAN_EXCLUDE='^(bench|fuzz|vm|install)$'
 # threads and a running kernel share (oclc20_list/flag/tree/fences), and two threads building
 # one program (oclc20_objects). Labels are per area, not
 # per threading, hence a name pattern.
-TSAN_TESTS='threads|callbacks|events|enqueue_order|inline_device|svm_devices|atomics|stress|coexist|refcount|oclc20_(list|flag|tree|fences|objects)'
+TSAN_TESTS='threads|callbacks|events|enqueue_order|fast_path|inline_device|svm_devices|atomics|stress|coexist|refcount|oclc20_(list|flag|tree|fences|objects)'
 
 # UBSan: stop at the first report (the build already uses -fno-sanitize-recover=undefined);
 # ASan: leaks on (the default on x86-64, made explicit). Tests add their own LSAN_OPTIONS and

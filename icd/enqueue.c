@@ -2,6 +2,7 @@
  * tail, so they cannot be generated: native kernels, migration, the OpenCL 1.0 marker and
  * wait-for-events. */
 #include "icd.h"
+#include "queue_tail.h"
 #include "svm.h"
 
 #define INLINE_N 16
@@ -34,6 +35,8 @@ static cl_int mem_enqueue_begin(mem_enqueue *m, cl_command_queue queue, int has_
         err = clsvm_evlist_unwrap(num_events, wait_list, &m->wl);
     if (err != CL_SUCCESS)
         clsvm_array_done(m->mems, m->buf);
+    else
+        clsvm_qtail_begin((clsvm_obj *)queue);
     return err;
 }
 
@@ -41,6 +44,7 @@ static cl_int mem_enqueue_begin(mem_enqueue *m, cl_command_queue queue, int has_
 static cl_int mem_enqueue_end(mem_enqueue *m, cl_int err, cl_command_queue queue, cl_event ev,
                               cl_event *event)
 {
+    clsvm_qtail_end((clsvm_obj *)queue, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&m->wl);
     clsvm_array_done(m->mems, m->buf);
     return clsvm_event_out(err, queue, ev, event);
@@ -66,7 +70,7 @@ cl_int CL_API_CALL clsvm_clEnqueueNativeKernel(cl_command_queue command_queue,
         return err;
     err = clsvm_be->clEnqueueNativeKernel(CLSVM_U(command_queue), user_func, args, cb_args,
                                           num_mem_objects, (cl_mem *)m.mems, args_mem_loc,
-                                          num_events_in_wait_list, m.wl.list, event ? &ev : NULL);
+                                          num_events_in_wait_list, m.wl.list, &ev);
     return mem_enqueue_end(&m, err, command_queue, ev, event);
 }
 
@@ -84,7 +88,7 @@ cl_int CL_API_CALL clsvm_clEnqueueMigrateMemObjects(
         return err;
     err = clsvm_be->clEnqueueMigrateMemObjects(CLSVM_U(command_queue), num_mem_objects,
                                                (cl_mem *)m.mems, flags, num_events_in_wait_list,
-                                               m.wl.list, event ? &ev : NULL);
+                                               m.wl.list, &ev);
     return mem_enqueue_end(&m, err, command_queue, ev, event);
 }
 
@@ -95,7 +99,11 @@ cl_int CL_API_CALL clsvm_clEnqueueMarker(cl_command_queue command_queue, cl_even
         return CL_INVALID_COMMAND_QUEUE;
     if (!clsvm_be->clEnqueueMarker)
         return CL_INVALID_OPERATION;
-    cl_int err = clsvm_be->clEnqueueMarker(CLSVM_U(command_queue), event ? &ev : NULL);
+    if (!event) /* the 1.1 spec's error; the backend is asked for an event in any case */
+        return CL_INVALID_VALUE;
+    clsvm_qtail_begin((clsvm_obj *)command_queue);
+    cl_int err = clsvm_be->clEnqueueMarker(CLSVM_U(command_queue), &ev);
+    clsvm_qtail_end((clsvm_obj *)command_queue, err == CL_SUCCESS, ev);
     return clsvm_event_out(err, command_queue, ev, event);
 }
 
@@ -113,7 +121,12 @@ cl_int CL_API_CALL clsvm_clEnqueueWaitForEvents(cl_command_queue command_queue, 
     cl_int err = clsvm_events_unwrap(num_events, event_list, &wl);
     if (err != CL_SUCCESS)
         return err;
-    err = clsvm_be->clEnqueueBarrierWithWaitList(CLSVM_U(command_queue), num_events, wl.list, NULL);
+    cl_event ev = NULL;
+    clsvm_qtail_begin((clsvm_obj *)command_queue);
+    err = clsvm_be->clEnqueueBarrierWithWaitList(CLSVM_U(command_queue), num_events, wl.list, &ev);
+    clsvm_qtail_end((clsvm_obj *)command_queue, err == CL_SUCCESS, ev);
+    if (ev)
+        clsvm_be->clReleaseEvent(ev);
     clsvm_evlist_done(&wl);
     return err == CL_INVALID_EVENT_WAIT_LIST ? CL_INVALID_EVENT : err;
 }

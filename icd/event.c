@@ -72,6 +72,8 @@ cl_int clsvm_event_out(cl_int err, cl_command_queue queue, cl_event be_event, cl
     if (!event || err != CL_SUCCESS) {
         if (event)
             *event = NULL;
+        else if (be_event && err == CL_SUCCESS) /* asked for the queue's tail only */
+            clsvm_be->clReleaseEvent(be_event);
         return err;
     }
     clsvm_obj *q = (clsvm_obj *)queue; /* the enqueue succeeded, so queue is valid */

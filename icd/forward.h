@@ -8,6 +8,7 @@
 #define CLSVM_FORWARD_H
 
 #include "icd.h"
+#include "queue_tail.h"
 
 /* Count the (type, name) arguments (2..24) and expand pairwise. */
 #define CLSVM_NARG(...)                                                                            \
@@ -140,8 +141,9 @@
         err_ = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl_);                \
         if (err_ != CL_SUCCESS)                                                                    \
             return err_;                                                                           \
-        err_ = clsvm_be->name(CLSVM_ARGS(__VA_ARGS__), num_events_in_wait_list, wl_.list,          \
-                              event ? &ev_ : NULL);                                                \
+        clsvm_qtail_begin((clsvm_obj *)CLSVM_FIRST(__VA_ARGS__));                                  \
+        err_ = clsvm_be->name(CLSVM_ARGS(__VA_ARGS__), num_events_in_wait_list, wl_.list, &ev_);   \
+        clsvm_qtail_end((clsvm_obj *)CLSVM_FIRST(__VA_ARGS__), err_ == CL_SUCCESS, ev_);           \
         clsvm_evlist_done(&wl_);                                                                   \
         return clsvm_event_out(err_, CLSVM_FIRST(__VA_ARGS__), ev_, event);                        \
     }
@@ -159,8 +161,10 @@
         if (err_ == CL_SUCCESS)                                                                    \
             err_ = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl_);            \
         if (err_ == CL_SUCCESS) {                                                                  \
+            clsvm_qtail_begin((clsvm_obj *)CLSVM_FIRST(__VA_ARGS__));                              \
             ret_ = clsvm_be->name(CLSVM_ARGS(__VA_ARGS__), num_events_in_wait_list, wl_.list,      \
-                                  event ? &ev_ : NULL, &err_);                                     \
+                                  &ev_, &err_);                                                    \
+            clsvm_qtail_end((clsvm_obj *)CLSVM_FIRST(__VA_ARGS__), err_ == CL_SUCCESS, ev_);       \
             clsvm_evlist_done(&wl_);                                                               \
             err_ = clsvm_event_out(err_, CLSVM_FIRST(__VA_ARGS__), ev_, event);                    \
         }                                                                                          \

@@ -15,6 +15,7 @@
  * both claim it: the sweep claims only commands whose event is negative, which the backend
  * never runs. Tickets sit in lists striped by queue (no global lock). */
 #include "host_command.h"
+#include "queue_tail.h"
 
 #include "fork.h"
 #include "clsvm/internal/log.h"
@@ -239,9 +240,10 @@ cl_int clsvm_host_command(clsvm_obj *q, cl_command_type type, cl_bool blocking, 
     b->queue = q;
     memcpy(b->data, data, size);
     cl_event ev = NULL;
-    int want_ev = blocking || event || t;
+    clsvm_qtail_begin(q);
     err = clsvm_be->clEnqueueNativeKernel(q->be, host_native, b, bsize, 0, NULL, NULL, nwait,
-                                          wl.list, want_ev ? &ev : NULL);
+                                          wl.list, &ev);
+    clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
     if (b != (block *)local)
         free(b);
@@ -268,12 +270,26 @@ cl_int clsvm_host_order(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl
      * the earlier commands too. */
     if (!blocking && !nwait && !event)
         return CL_SUCCESS;
+    /* Blocking, with nothing but the queue's earlier commands to wait for: when the last of them
+     * has ended, or is the one to wait for, no marker is needed. An earlier command that failed
+     * does not fail this one: its wait list is empty (a marker behind it completes, too). */
+    cl_event tail = NULL;
+    if (!nwait && !event && (clsvm_qtail_done(q, &tail) || tail)) {
+        if (tail) {
+            if (clsvm_be->clWaitForEvents(1, &tail) != CL_SUCCESS)
+                clsvm_host_sweep(); /* host commands behind the failure never run */
+            clsvm_be->clReleaseEvent(tail);
+        }
+        return CL_SUCCESS;
+    }
     clsvm_evlist wl;
     cl_int err = clsvm_evlist_unwrap(nwait, wait, &wl);
     if (err != CL_SUCCESS)
         return err;
     cl_event ev = NULL;
+    clsvm_qtail_begin(q);
     err = clsvm_be->clEnqueueMarkerWithWaitList(q->be, nwait, wl.list, &ev);
+    clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
     if (err != CL_SUCCESS)
         return err;

@@ -15,6 +15,7 @@
  * the backend unchanged.
  */
 #include "icd.h"
+#include "queue_tail.h"
 #include "oclc20/program_state.h"
 
 #include <stdint.h>
@@ -232,6 +233,7 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
         return err;
     const size_t *ls = local_work_size;
     size_t reqd[3];
+    clsvm_qtail_begin(q);
     if ((k->flags & CLSVM_F_NONUNIFORM) && valid_geometry(work_dim, global_work_size, ls)) {
         /* The backend does not know the kernel's required work-group size (spir.c removes it),
          * so clsvm checks it and uses it when no local size is given. */
@@ -244,15 +246,15 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
                 err = CL_INVALID_WORK_GROUP_SIZE;
         if (err == CL_SUCCESS && wants_parts(work_dim, global_work_offset, global_work_size, ls))
             err = enqueue_parts(q->be, k->be, work_dim, global_work_offset, global_work_size, ls,
-                                num_events_in_wait_list, wl.list, event ? &ev : NULL);
+                                num_events_in_wait_list, wl.list, &ev);
         else if (err == CL_SUCCESS)
             err = clsvm_be->clEnqueueNDRangeKernel(q->be, k->be, work_dim, NULL, global_work_size,
-                                                   ls, num_events_in_wait_list, wl.list,
-                                                   event ? &ev : NULL);
+                                                   ls, num_events_in_wait_list, wl.list, &ev);
     } else
-        err = clsvm_be->clEnqueueNDRangeKernel(
-            q->be, k->be, work_dim, global_work_offset, global_work_size, local_work_size,
-            num_events_in_wait_list, wl.list, event ? &ev : NULL);
+        err = clsvm_be->clEnqueueNDRangeKernel(q->be, k->be, work_dim, global_work_offset,
+                                               global_work_size, local_work_size,
+                                               num_events_in_wait_list, wl.list, &ev);
+    clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
     return clsvm_event_out(err, command_queue, ev, event);
 }

@@ -27,6 +27,7 @@
 
 #include "fork.h"
 #include "clsvm/internal/log.h"
+#include "queue_tail.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -312,6 +313,8 @@ void clsvm_obj_release(clsvm_obj *o)
         map_remove(o);
     /* Backend object first (its destructor callbacks still see a live wrapper), then the
      * references this object held on its context and parent. */
+    if (kind == CLSVM_QUEUE)
+        clsvm_qtail_clear(o->ext);
     if (o->be)
         clsvm_be_release(kind, o->be);
     clsvm_obj *owner = o->owner, *parent = o->parent;

@@ -1,6 +1,7 @@
 /* queue.c: command queues. A queue wrapper holds references on its context (owner) and device
  * (parent) and is in the backend->wrapper map so CL_QUEUE_DEVICE_DEFAULT can be answered. */
 #include "info_answer.h"
+#include "queue_tail.h"
 
 /* CL_SUCCESS or the spec's error for a bad context or device (the backend may not check). */
 static cl_int check_args(cl_context context, cl_device_id device, cl_int *errcode_ret)
@@ -14,11 +15,14 @@ static cl_int check_args(cl_context context, cl_device_id device, cl_int *errcod
 }
 
 static cl_command_queue wrap_queue(cl_command_queue be, cl_int err, cl_context context,
-                                   cl_device_id device, cl_int *errcode_ret)
+                                   cl_device_id device, cl_command_queue_properties props,
+                                   cl_int *errcode_ret)
 {
     clsvm_obj *q =
         be ? clsvm_obj_new_mapped(CLSVM_QUEUE, be, (clsvm_obj *)context, (clsvm_obj *)device)
            : NULL;
+    if (q)
+        q->ext = clsvm_qtail_new(props); /* before the handle is handed out */
     return clsvm_wrap_made(CLSVM_QUEUE, be, q, err, errcode_ret);
 }
 
@@ -39,13 +43,21 @@ cl_command_queue CL_API_CALL clsvm_clCreateCommandQueue(cl_context context, cl_d
     cl_command_queue be = NULL;
     if (clsvm_be->clCreateCommandQueue)
         be = clsvm_be->clCreateCommandQueue(CLSVM_U(context), CLSVM_U(device), properties, &err);
-    return wrap_queue(be, err, context, device, errcode_ret);
+    return wrap_queue(be, err, context, device, properties, errcode_ret);
 }
 
 /* The spec's checks of the queue properties that pocl 3.1 does not make: it aborts the process
  * on CL_QUEUE_ON_DEVICE ("device side queue is unimplemented") instead of failing. Invalid
  * combinations are CL_INVALID_VALUE; a device queue on a device without device-side enqueue is
  * CL_INVALID_QUEUE_PROPERTIES. Other keys are left to the backend. */
+static cl_command_queue_properties queue_bits(const cl_queue_properties *props)
+{
+    for (; props && props[0]; props += 2)
+        if (props[0] == CL_QUEUE_PROPERTIES)
+            return (cl_command_queue_properties)props[1];
+    return 0;
+}
+
 static cl_int check_queue_props(cl_device_id device, const cl_queue_properties *props)
 {
     const cl_command_queue_properties known = CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE |
@@ -91,7 +103,7 @@ clsvm_clCreateCommandQueueWithProperties(cl_context context, cl_device_id device
     if (clsvm_be->clCreateCommandQueueWithProperties)
         be = clsvm_be->clCreateCommandQueueWithProperties(CLSVM_U(context), CLSVM_U(device),
                                                           properties, &err);
-    return wrap_queue(be, err, context, device, errcode_ret);
+    return wrap_queue(be, err, context, device, queue_bits(properties), errcode_ret);
 }
 
 static const clsvm_info_row queue_rows[] = {
@@ -120,4 +132,20 @@ cl_int CL_API_CALL clsvm_clSetDefaultDeviceCommandQueue(cl_context context, cl_d
         return err;
     return clsvm_be->clSetDefaultDeviceCommandQueue(CLSVM_U(context), CLSVM_U(device),
                                                     CLSVM_U(command_queue));
+}
+
+/* OpenCL 1.0's way to switch a queue to out-of-order execution: the queue loses its tail. */
+cl_int CL_API_CALL clsvm_clSetCommandQueueProperty(cl_command_queue command_queue,
+                                                   cl_command_queue_properties properties,
+                                                   cl_bool enable,
+                                                   cl_command_queue_properties *old_properties)
+{
+    clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
+    if (!q)
+        return CL_INVALID_COMMAND_QUEUE;
+    if (!clsvm_be->clSetCommandQueueProperty)
+        return CL_INVALID_OPERATION;
+    if (enable && (properties & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE))
+        clsvm_qtail_disable(q); /* before: a command enqueued right after may run out of order */
+    return clsvm_be->clSetCommandQueueProperty(q->be, properties, enable, old_properties);
 }

@@ -1,0 +1,130 @@
+/* queue_tail.c: see queue_tail.h. One small mutex per in-order queue; nothing here calls the
+ * backend while holding it (events are retained before and released after). */
+#include "queue_tail.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+typedef struct qtail {
+    pthread_mutex_t mu;
+    cl_event tail;     /* retained backend event of the last command; NULL: none or forgotten */
+    unsigned inflight; /* enqueues between begin and end */
+    int known;         /* tail (NULL: an empty queue) stands for every enqueued command */
+    int overlap;       /* two enqueues overlapped since inflight was last 0 */
+    int disabled;      /* out of order: no tail ever */
+} qtail;
+
+void *clsvm_qtail_new(cl_command_queue_properties props)
+{
+    if (props & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE)
+        return NULL;
+    qtail *t = calloc(1, sizeof *t);
+    if (!t || pthread_mutex_init(&t->mu, NULL) != 0) {
+        free(t);
+        return NULL;
+    }
+    t->known = 1; /* a new queue is empty */
+    return t;
+}
+
+void clsvm_qtail_clear(void *state)
+{
+    qtail *t = state;
+    if (t && t->tail) {
+        clsvm_be->clReleaseEvent(t->tail);
+        t->tail = NULL;
+    }
+}
+
+static qtail *state_of(clsvm_obj *q)
+{
+    return q ? (qtail *)q->ext : NULL;
+}
+
+/* Under t->mu: forget the tail; the old event is returned for release outside the lock. */
+static cl_event forget(qtail *t)
+{
+    cl_event old = t->tail;
+    t->tail = NULL;
+    t->known = 0;
+    return old;
+}
+
+void clsvm_qtail_disable(clsvm_obj *q)
+{
+    qtail *t = state_of(q);
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->mu);
+    t->disabled = 1;
+    cl_event old = forget(t);
+    pthread_mutex_unlock(&t->mu);
+    if (old)
+        clsvm_be->clReleaseEvent(old);
+}
+
+void clsvm_qtail_begin(clsvm_obj *q)
+{
+    qtail *t = state_of(q);
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->mu);
+    if (t->inflight++)
+        t->overlap = 1;
+    pthread_mutex_unlock(&t->mu);
+}
+
+void clsvm_qtail_end(clsvm_obj *q, int enqueued, cl_event ev)
+{
+    qtail *t = state_of(q);
+    if (!t)
+        return;
+    /* Retained before the lock: the tail must own a reference of its own. */
+    int keep = enqueued && ev && clsvm_be->clRetainEvent(ev) == CL_SUCCESS;
+    cl_event old = NULL, drop = NULL;
+    pthread_mutex_lock(&t->mu);
+    if (t->overlap || t->disabled || (enqueued && !keep)) {
+        /* Another enqueue ran at the same time (its place in the backend's order is unknown),
+         * or this command's event is not known. */
+        old = forget(t);
+        drop = keep ? ev : NULL;
+    } else if (enqueued) {
+        old = t->tail;
+        t->tail = ev;
+        t->known = 1;
+    }
+    if (--t->inflight == 0)
+        t->overlap = 0;
+    pthread_mutex_unlock(&t->mu);
+    if (old)
+        clsvm_be->clReleaseEvent(old);
+    if (drop)
+        clsvm_be->clReleaseEvent(drop);
+}
+
+int clsvm_qtail_done(clsvm_obj *q, cl_event *wait)
+{
+    *wait = NULL;
+    qtail *t = state_of(q);
+    if (!t)
+        return 0;
+    pthread_mutex_lock(&t->mu);
+    int known = t->known && !t->disabled;
+    cl_event ev = known ? t->tail : NULL;
+    if (ev)
+        clsvm_be->clRetainEvent(ev);
+    pthread_mutex_unlock(&t->mu);
+    if (!known)
+        return 0;
+    if (!ev)
+        return 1;
+    cl_int st = CL_QUEUED;
+    if (clsvm_be->clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof st, &st, NULL) ==
+            CL_SUCCESS &&
+        (st == CL_COMPLETE || st < 0)) { /* a failed command is over too */
+        clsvm_be->clReleaseEvent(ev);
+        return 1;
+    }
+    *wait = ev;
+    return 0;
+}

@@ -1,0 +1,35 @@
+/* queue_tail.h: the last command of an in-order queue, so that a command which only orders (a
+ * blocking clEnqueueSVMMap with no wait list and no event) can tell that everything before it
+ * has completed without enqueuing a marker and waking a backend thread for it.
+ *
+ * Every path that enqueues on a backend queue brackets the backend call with
+ * clsvm_qtail_begin/clsvm_qtail_end and asks the backend for the command's event. In an in-order
+ * queue the completion of the last command implies the completion of every earlier one, so that
+ * event stands for the whole queue. When two threads enqueue on one queue at the same time their
+ * backend order is unknown, and the tail is forgotten until a later enqueue runs alone; an
+ * out-of-order queue has no tail. A forgotten tail only sends the caller the slow (marker) way. */
+#ifndef CLSVM_QUEUE_TAIL_H
+#define CLSVM_QUEUE_TAIL_H
+
+#include "icd.h"
+
+/* The tail state of a new queue (kept in its ext); NULL when out of order or out of memory,
+ * which makes every call below a no-op or "unknown". */
+void *clsvm_qtail_new(cl_command_queue_properties props);
+/* Drop the event held (the queue is being destroyed); does not free the state. */
+void clsvm_qtail_clear(void *state);
+/* The queue became out of order (clSetCommandQueueProperty): no tail from now on. */
+void clsvm_qtail_disable(clsvm_obj *q);
+
+/* Around a backend enqueue on q: begin before it, end after it with enqueued != 0 when it
+ * succeeded; ev is the command's backend event (not consumed; may be NULL only when the command
+ * was not enqueued, or the tail is forgotten). */
+void clsvm_qtail_begin(clsvm_obj *q);
+void clsvm_qtail_end(clsvm_obj *q, int enqueued, cl_event ev);
+
+/* 1: every command enqueued on q before this call has ended (completed or failed); 0: not known
+ * (*wait NULL), or not ended and *wait set to a retained backend event that stands for all of
+ * them (the caller waits on it and releases it). */
+int clsvm_qtail_done(clsvm_obj *q, cl_event *wait);
+
+#endif
