@@ -319,7 +319,7 @@ void *CL_API_CALL clsvm_clSVMAlloc(cl_context context, cl_svm_mem_flags flags, s
         return refuse(R_CAPS);
     if (size == 0 || size > context_max_alloc(c))
         return refuse(R_SIZE);
-    /* Lead's decision (docs/svm.md): any power of two up to the window's max_align; 0 means
+    /* Chosen in docs/svm.md: any power of two up to the window's max_align; 0 means
      * the window default (128 = sizeof(long16)). */
     if ((alignment & (alignment - 1)) || alignment > svm_max_align)
         return refuse(R_ALIGN);
