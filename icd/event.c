@@ -4,6 +4,7 @@
  * Events of clsvm's host commands (host_command.c) stand on a backend native kernel and
  * carry the SVM command type they report in the upper half of the wrapper's flags. */
 #include "host_command.h"
+#include "host_ptr.h"
 #include "info_answer.h"
 
 #include <stdlib.h>
@@ -135,3 +136,53 @@ static const clsvm_info_row event_rows[] = {
     CLSVM_INFO_END,
 };
 CLSVM_DEFINE_INFO(clGetEventInfo, cl_event, cl_event_info, CLSVM_EVENT, event_rows, NULL)
+
+/* An event wrapper's ext: the first backend command of a command clsvm split in parts. */
+typedef struct event_ext {
+    cl_event first;
+} event_ext;
+
+int clsvm_event_set_first(cl_event event, cl_event first)
+{
+    event_ext *x = malloc(sizeof *x);
+    if (!x)
+        return 0;
+    x->first = first;
+    /* Set before the handle is returned, so no other thread can read ext yet. */
+    ((clsvm_obj *)event)->ext = x;
+    return 1;
+}
+
+void clsvm_event_ext_free(void *ext)
+{
+    clsvm_be->clReleaseEvent(((event_ext *)ext)->first);
+}
+
+cl_int CL_API_CALL clsvm_clGetEventProfilingInfo(cl_event event, cl_profiling_info param_name,
+                                                 size_t param_value_size, void *param_value,
+                                                 size_t *param_value_size_ret)
+{
+    clsvm_obj *e = clsvm_obj_of(event, CLSVM_EVENT);
+    if (!e)
+        return CL_INVALID_EVENT;
+    cl_int err =
+        clsvm_host_info_out(event, param_name, param_value_size, param_value, param_value_size_ret);
+    if (err != CL_SUCCESS)
+        return err;
+    if (!clsvm_be->clGetEventProfilingInfo)
+        return CL_INVALID_OPERATION;
+    /* A command in parts started when its first part did; it ends with its last (e->be). */
+    event_ext *x = e->ext;
+    int from_first = x && (param_name == CL_PROFILING_COMMAND_QUEUED ||
+                           param_name == CL_PROFILING_COMMAND_SUBMIT ||
+                           param_name == CL_PROFILING_COMMAND_START);
+    if (from_first) {
+        /* Answered only once the whole command has: until then the backend's error for it. */
+        cl_ulong t;
+        err = clsvm_be->clGetEventProfilingInfo(e->be, param_name, sizeof t, &t, NULL);
+        if (err != CL_SUCCESS)
+            return err;
+    }
+    return clsvm_be->clGetEventProfilingInfo(from_first ? x->first : e->be, param_name,
+                                             param_value_size, param_value, param_value_size_ret);
+}

@@ -219,6 +219,12 @@ cl_int clsvm_events_unwrap(cl_uint n, const cl_event *in, clsvm_evlist *out);
 void clsvm_evlist_done(clsvm_evlist *l);
 /* After an enqueue: wrap be_event into *event (if requested and err is CL_SUCCESS). */
 cl_int clsvm_event_out(cl_int err, cl_command_queue queue, cl_event be_event, cl_event *event);
+/* event.c: a command made of several backend commands (a non-uniform NDRange's parts): `first`
+ * (a backend event, owned on success) answers the queued, submit and start times of event, a
+ * wrapper clsvm_event_out just made. 0 (first not taken) when out of memory. */
+int clsvm_event_set_first(cl_event event, cl_event first);
+/* object.c's release of an event wrapper's ext. */
+void clsvm_event_ext_free(void *ext);
 /* Unwrap an array of handles of one kind; buf is used when n <= inline_n, else malloc'd.
  * Returns the array (NULL for in == NULL), sets *bad when an element is not a live object
  * of that kind. Free with clsvm_array_done(result, buf). */

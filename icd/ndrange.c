@@ -128,7 +128,7 @@ static void split_dim(dim_parts *p, size_t g, const size_t *ls, cl_uint d)
 
 static cl_int enqueue_parts(void *be_q, void *be_k, cl_uint dim, const size_t *off,
                             const size_t *gs, const size_t *ls, cl_uint nwait, const cl_event *wait,
-                            cl_event *ev_out)
+                            cl_event *ev_out, cl_event *first_out)
 {
     for (cl_uint d = 0; d < dim; d++)
         if (off && off[d] > SIZE_MAX - gs[d])
@@ -201,8 +201,12 @@ static cl_int enqueue_parts(void *be_q, void *be_k, cl_uint dim, const size_t *o
         clsvm_be->clWaitForEvents(1, &last);
         free(descs);
     }
-    for (size_t j = 0; j + 1 < n; j++)
+    /* The first part's event keeps the NDRange's queued/submit/start times (the last part's
+     * are later). */
+    for (size_t j = first_out && n > 1 ? 1 : 0; j + 1 < n; j++)
         clsvm_be->clReleaseEvent(evs[j]);
+    if (first_out)
+        *first_out = n > 1 ? evs[0] : NULL;
     free(wl);
     if (ev_out)
         *ev_out = last;
@@ -227,7 +231,7 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
     if (!clsvm_be->clEnqueueNDRangeKernel)
         return CL_INVALID_OPERATION;
     clsvm_evlist wl;
-    cl_event ev = NULL;
+    cl_event ev = NULL, first = NULL;
     cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);
     if (err != CL_SUCCESS)
         return err;
@@ -246,7 +250,7 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
                 err = CL_INVALID_WORK_GROUP_SIZE;
         if (err == CL_SUCCESS && wants_parts(work_dim, global_work_offset, global_work_size, ls))
             err = enqueue_parts(q->be, k->be, work_dim, global_work_offset, global_work_size, ls,
-                                num_events_in_wait_list, wl.list, &ev);
+                                num_events_in_wait_list, wl.list, &ev, event ? &first : NULL);
         else if (err == CL_SUCCESS)
             err = clsvm_be->clEnqueueNDRangeKernel(q->be, k->be, work_dim, NULL, global_work_size,
                                                    ls, num_events_in_wait_list, wl.list, &ev);
@@ -256,5 +260,8 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
                                                num_events_in_wait_list, wl.list, &ev);
     clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
-    return clsvm_event_out(err, command_queue, ev, event);
+    err = clsvm_event_out(err, command_queue, ev, event);
+    if (first && (err != CL_SUCCESS || !clsvm_event_set_first(*event, first)))
+        clsvm_be->clReleaseEvent(first);
+    return err;
 }

@@ -315,6 +315,8 @@ void clsvm_obj_release(clsvm_obj *o)
      * references this object held on its context and parent. */
     if (kind == CLSVM_QUEUE)
         clsvm_qtail_clear(o->ext);
+    if (kind == CLSVM_EVENT && o->ext)
+        clsvm_event_ext_free(o->ext);
     if (o->be)
         clsvm_be_release(kind, o->be);
     clsvm_obj *owner = o->owner, *parent = o->parent;

@@ -53,3 +53,12 @@ kernel void group_sum(global const int *in, global int *out, local int *scratch)
         out[get_group_id(0)] = sum;
     }
 }
+
+/* Busy work per work-item, for the profiling times of an NDRange in parts. */
+kernel void spin(global uint *out, uint n)
+{
+    uint s = (uint)get_global_id(0);
+    for (uint i = 0; i < n; i++)
+        s = s * 1103515245u + 12345u;
+    out[get_global_id(0) - get_global_offset(0)] = s;
+}

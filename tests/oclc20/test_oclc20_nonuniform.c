@@ -4,7 +4,8 @@
  * get_work_dim and linear ids are compared with the values the API specification gives, for 1D,
  * 2D and 3D NDRanges with remainder groups, global offsets, a local size larger than the global
  * size and no local size; a local-memory reduction with a barrier in remainder groups; one
- * event for the whole NDRange that waits for its wait list (in-order and out-of-order queues);
+ * event for the whole NDRange that waits for its wait list (in-order and out-of-order queues)
+ * and whose profiling times span all of its parts;
  * the local size checks; reqd_work_group_size (with a work_group_size_hint, and from an -I
  * header) reported and enforced; compile + link and objects through binaries; programs built as
  * OpenCL C 1.2 or with -cl-uniform-work-group-size still refused, and objects of both kinds not
@@ -321,6 +322,53 @@ static void check_events(const svm_env *e, cl_program prog, cl_command_queue q)
 }
 
 /* Local sizes the device cannot run are refused before anything runs. */
+/* One event stands for the whole NDRange in its profiling times too: a launch in two parts (960
+ * work-items in full groups, then a remainder group of 40) must report START before the first
+ * part ran, not when the last part began. With the last part's times, START..END would cover
+ * about 1/16 of QUEUED..END; with the whole NDRange's nearly all of it. */
+static void check_profiling(const svm_env *e, cl_program prog)
+{
+    cl_queue_properties prof[] = {CL_QUEUE_PROPERTIES, CL_QUEUE_PROFILING_ENABLE, 0};
+    cl_command_queue q = icd_test_queue(e->context, e->device, prof);
+    cl_kernel k = icd_test_kernel(prog, "spin");
+    cl_mem out = icd_test_buffer(e->context, CL_MEM_READ_WRITE, 1000 * sizeof(cl_uint), NULL);
+    cl_uint n = 1;
+    size_t global = 1000, local = 64;
+    CHECK_CL(clSetKernelArg(k, 0, sizeof out, &out));
+    CHECK_CL(clSetKernelArg(k, 1, sizeof n, &n));
+    /* Once first: the backend compiles the kernel for each local size at its first launch. */
+    CHECK_CL(clEnqueueNDRangeKernel(q, k, 1, NULL, &global, &local, 0, NULL, NULL));
+    CHECK_CL(clFinish(q));
+    n = 1u << 22;
+    CHECK_CL(clSetKernelArg(k, 1, sizeof n, &n));
+    cl_event ev;
+    CHECK_CL(clEnqueueNDRangeKernel(q, k, 1, NULL, &global, &local, 0, NULL, &ev));
+    CHECK_CL(clWaitForEvents(1, &ev));
+    static const cl_profiling_info what[4] = {CL_PROFILING_COMMAND_QUEUED,
+                                              CL_PROFILING_COMMAND_SUBMIT,
+                                              CL_PROFILING_COMMAND_START, CL_PROFILING_COMMAND_END};
+    cl_ulong t[4];
+    for (int i = 0; i < 4; i++)
+        CHECK_CL(clGetEventProfilingInfo(ev, what[i], sizeof t[i], &t[i], NULL));
+    if (!(t[0] <= t[1] && t[1] <= t[2] && t[2] <= t[3]))
+        SVM_FAIL("profiling times out of order: %llu %llu %llu %llu", (unsigned long long)t[0],
+                 (unsigned long long)t[1], (unsigned long long)t[2], (unsigned long long)t[3]);
+    else if ((t[3] - t[2]) * 2 < t[3] - t[0])
+        SVM_FAIL("an NDRange in parts: START..END %.1f ms of QUEUED..END %.1f ms (the last part's "
+                 "times, not the whole NDRange's)",
+                 (t[3] - t[2]) / 1e6, (t[3] - t[0]) / 1e6);
+    cl_uint last = 0, want = 999;
+    for (cl_uint i = 0; i < n; i++)
+        want = want * 1103515245u + 12345u;
+    CHECK_CL(
+        clEnqueueReadBuffer(q, out, CL_TRUE, 999 * sizeof last, sizeof last, &last, 0, NULL, NULL));
+    CHECK_EQ(last, want);
+    CHECK_CL(clReleaseEvent(ev));
+    CHECK_CL(clReleaseMemObject(out));
+    CHECK_CL(clReleaseKernel(k));
+    CHECK_CL(clReleaseCommandQueue(q));
+}
+
 static void check_limits(const svm_env *e, cl_program prog)
 {
     cl_kernel k = icd_test_kernel(prog, "record");
@@ -482,6 +530,7 @@ int main(void)
             check_events(&e, prog, q);
             CHECK_CL(clReleaseCommandQueue(q));
             check_limits(&e, prog);
+            check_profiling(&e, prog);
         }
         CHECK_CL(clReleaseProgram(prog));
     }
