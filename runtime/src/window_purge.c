@@ -115,17 +115,27 @@ static void set_queued(purge_map *pm, uint64_t c, int on)
     *q = on ? *q | bit : *q & ~bit;
 }
 
-/* Set (on) or clear bits [from, to) of a chunk's words; returns how many changed. */
+/* Without -mpopcnt __builtin_popcountll is a libgcc call; this is on every alloc and free. */
+static unsigned popcount64(uint64_t x)
+{
+    x -= (x >> 1) & UINT64_C(0x5555555555555555);
+    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+/* Set (on) or clear bits [from, to) (from < to) of a chunk's words; returns how many changed.
+ * Branch-light: this runs twice per alloc/free pair of a buffer spanning whole pages. */
 static uint64_t bits_apply(uint64_t *w, unsigned from, unsigned to, int on)
 {
-    uint64_t changed = 0;
-    while (from < to) {
-        unsigned i = from >> 6, lo = from & 63, hi = to - (from & ~63u) < 64 ? to & 63 : 64;
-        uint64_t mask = (hi == 64 ? ~(uint64_t)0 : ((uint64_t)1 << hi) - 1) & (~(uint64_t)0 << lo);
-        uint64_t old = w[i];
-        w[i] = on ? old | mask : old & ~mask;
-        changed += (uint64_t)__builtin_popcountll((old ^ w[i]) & mask);
-        from = (from & ~63u) + 64;
+    unsigned first = from >> 6, last = (to - 1) >> 6;
+    uint64_t head = ~(uint64_t)0 << (from & 63), tail = ~(uint64_t)0 >> (63 - ((to - 1) & 63));
+    uint64_t invert = on ? ~(uint64_t)0 : 0, changed = 0;
+    for (unsigned i = first; i <= last; i++) {
+        uint64_t mask = (i == first ? head : ~(uint64_t)0) & (i == last ? tail : ~(uint64_t)0);
+        uint64_t flip = (w[i] ^ invert) & mask; /* the bits that change */
+        w[i] ^= flip;
+        changed += popcount64(flip);
     }
     return changed;
 }
@@ -241,8 +251,8 @@ void purge_mark_freed(purge_map *pm, uintptr_t addr, uint64_t len, uintptr_t lo,
 
 void purge_forget(purge_map *pm, uintptr_t addr, uint64_t len)
 {
-    if (!pm || !len)
-        return;
+    if (!pm || !len || !pm->pages)
+        return; /* nothing marked anywhere: the common case of allocation */
     uintptr_t mask = ((uintptr_t)1 << pm->page_shift) - 1;
     pages_apply(pm, addr & ~mask, (addr + len + mask) & ~mask, 0);
 }
@@ -312,7 +322,7 @@ int purge_validate(clsvm_window *w, uint64_t granule)
         for (uint64_t j = 0; l && j < LEAF_CHUNKS; j++) {
             uint64_t c = ((uint64_t)i << LEAF_BITS) + j, n = 0;
             for (unsigned k = 0; k < WORDS; k++)
-                n += (uint64_t)__builtin_popcountll(l->bits[j][k]);
+                n += popcount64(l->bits[j][k]);
             queued += is_queued(pm, c);
             pages += n;
             uintptr_t a = pm->region->base + (uintptr_t)(c << CHUNK_SHIFT);
