@@ -361,7 +361,7 @@ int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
             heap_free(w->heap, addr, NULL); /* heap back to where it was */
         } else {
             heap_show(w->heap, addr);
-            purge_forget(w->purge, addr, block_bytes(size)); /* its pages are live again */
+            purge_allocated(w->purge, addr, block_bytes(size)); /* its pages are live again */
         }
     }
     if (rc) {

@@ -88,7 +88,9 @@ void purge_map_destroy(purge_map *pm);
 /* The block [addr, addr + len) (len rounded to the heap granule) was freed into the free block
  * [lo, hi): mark the whole pages of [lo, hi) it touches. */
 void purge_mark_freed(purge_map *pm, uintptr_t addr, uint64_t len, uintptr_t lo, uintptr_t hi);
-/* The pages overlapping [addr, addr + len) are allocated again, or decommitted: unmark them. */
+/* [addr, addr + len) (rounded to the granule) was allocated: unmark the pages it overlaps. */
+void purge_allocated(purge_map *pm, uintptr_t addr, uint64_t len);
+/* The chunks [addr, addr + len) were decommitted: unmark their pages. */
 void purge_forget(purge_map *pm, uintptr_t addr, uint64_t len);
 /* Beyond the limit, purge the chunks marked longest ago until half the limit is left. */
 void purge_maybe(purge_map *pm);

@@ -57,6 +57,10 @@ struct purge_map {
     uint64_t purges, purged;
     uintptr_t run_addr; /* pending purge run (adjacent runs go in one call) */
     size_t run_len;
+    /* The whole free pages of the last freed block, not marked yet, and the free block
+     * [pend_block_lo, pend_block_hi) they lie in: marked at the next free, decommit or purge,
+     * or dropped when an allocation reuses them. */
+    uintptr_t pend_lo, pend_hi, pend_block_lo, pend_block_hi;
 };
 
 _Static_assert(((uint64_t)1 << CHUNK_SHIFT) == CLSVM_COMMIT_CHUNK, "chunk shift");
@@ -236,31 +240,71 @@ static void pages_apply(purge_map *pm, uintptr_t lo, uintptr_t hi, int on)
     }
 }
 
+/* Mark the pending pages (the last freed block's) for real. */
+static void pending_flush(purge_map *pm)
+{
+    if (pm->pend_lo < pm->pend_hi)
+        pages_apply(pm, pm->pend_lo, pm->pend_hi, 1);
+    pm->pend_lo = pm->pend_hi = 0;
+}
+
+static uint64_t pending_pages(const purge_map *pm)
+{
+    return (pm->pend_hi - pm->pend_lo) >> pm->page_shift;
+}
+
 void purge_mark_freed(purge_map *pm, uintptr_t addr, uint64_t len, uintptr_t lo, uintptr_t hi)
 {
     if (!pm)
         return;
+    pending_flush(pm);
     uintptr_t mask = ((uintptr_t)1 << pm->page_shift) - 1;
     /* Whole pages of the free block [lo, hi) that the freed block [addr, addr + len) touches. */
     uintptr_t first = (addr & ~mask) > ((lo + mask) & ~mask) ? addr & ~mask : (lo + mask) & ~mask;
     uintptr_t last =
         ((addr + len + mask) & ~mask) < (hi & ~mask) ? (addr + len + mask) & ~mask : hi & ~mask;
-    if (first < last)
-        pages_apply(pm, first, last, 1);
+    if (first < last) {
+        pm->pend_lo = first;
+        pm->pend_hi = last;
+        pm->pend_block_lo = lo;
+        pm->pend_block_hi = hi;
+    }
+}
+
+void purge_allocated(purge_map *pm, uintptr_t addr, uint64_t len)
+{
+    if (!pm)
+        return;
+    uintptr_t mask = ((uintptr_t)1 << pm->page_shift) - 1;
+    if (pm->pend_lo < pm->pend_hi && addr >= pm->pend_block_lo && addr < pm->pend_block_hi) {
+        /* Carved from the free block the last free went to (nothing else changed it since).
+         * Reusing all the freed pages (an alloc/free loop) marks nothing; otherwise mark them
+         * and let the unmarking below take back those the new block covers. */
+        if ((addr & ~mask) <= pm->pend_lo && pm->pend_hi <= ((addr + len + mask) & ~mask))
+            pm->pend_lo = pm->pend_hi = 0;
+        else
+            pending_flush(pm);
+    }
+    if (len && pm->pages) /* nothing marked anywhere: the common case */
+        pages_apply(pm, addr & ~mask, (addr + len + mask) & ~mask, 0);
 }
 
 void purge_forget(purge_map *pm, uintptr_t addr, uint64_t len)
 {
-    if (!pm || !len || !pm->pages)
-        return; /* nothing marked anywhere: the common case of allocation */
+    if (!pm || !len)
+        return;
+    pending_flush(pm); /* so the pages of a decommitted chunk are unmarked like the rest */
+    if (!pm->pages)
+        return;
     uintptr_t mask = ((uintptr_t)1 << pm->page_shift) - 1;
     pages_apply(pm, addr & ~mask, (addr + len + mask) & ~mask, 0);
 }
 
 void purge_maybe(purge_map *pm)
 {
-    if (!pm || (pm->pages << pm->page_shift) <= pm->limit)
+    if (!pm || ((pm->pages + pending_pages(pm)) << pm->page_shift) <= pm->limit)
         return;
+    pending_flush(pm);
     while (pm->len && (pm->pages << pm->page_shift) > pm->limit / 2) {
         uint64_t c = pm->fifo[pm->head];
         pm->head = (pm->head + 1) % pm->cap;
@@ -276,7 +320,7 @@ void purge_get_stats(const purge_map *pm, purge_stats *st)
     *st = (purge_stats){0};
     if (!pm)
         return;
-    st->retained = pm->pages << pm->page_shift;
+    st->retained = (pm->pages + pending_pages(pm)) << pm->page_shift;
     st->purges = pm->purges;
     st->purged = pm->purged;
 }
@@ -296,6 +340,10 @@ static int check_used(const heap_block_info *b, void *user)
     uint64_t end = (b->addr + b->size + u->granule - 1) & ~(u->granule - 1);
     uint64_t off = (b->addr & ~mask) - pm->region->base,
              stop = ((end + mask) & ~mask) - pm->region->base;
+    if (pm->region->base + off < pm->pend_hi && pm->pend_lo < pm->region->base + stop) {
+        u->bad = b->addr; /* a live block on pages still pending as freed */
+        return 1;
+    }
     for (uint64_t p = off; p < stop; p += (uint64_t)1 << pm->page_shift) {
         uint64_t c = p >> CHUNK_SHIFT;
         if (!is_queued(pm, c)) {
@@ -345,6 +393,20 @@ int purge_validate(clsvm_window *w, uint64_t granule)
                   "flagged, FIFO holds %zu",
                   (unsigned long long)pages, (unsigned long long)pm->pages,
                   (unsigned long long)queued, pm->len);
+        return CLSVM_ERR_INVALID;
+    }
+    if (pm->pend_lo < pm->pend_hi &&
+        commit_map_covers(w->commits, pm->pend_lo, pm->pend_hi - pm->pend_lo) != CLSVM_OK) {
+        clsvm_log(CLSVM_LOG_ERROR, "window validate: freed pages at %#lx are not committed",
+                  (unsigned long)pm->pend_lo);
+        return CLSVM_ERR_INVALID;
+    }
+    if (pm->pend_lo < pm->pend_hi &&
+        (pm->pend_lo < pm->pend_block_lo || pm->pend_hi > pm->pend_block_hi)) {
+        clsvm_log(CLSVM_LOG_ERROR,
+                  "window validate: freed pages [%#lx, %#lx) outside their free "
+                  "block",
+                  (unsigned long)pm->pend_lo, (unsigned long)pm->pend_hi);
         return CLSVM_ERR_INVALID;
     }
     used_check u = {pm, granule, 0};

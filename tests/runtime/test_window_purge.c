@@ -7,7 +7,8 @@
  *  3. 4 KiB blocks, 90% freed in random order: the same bound;
  *  4. alloc/free loops (64 B, 1 MiB, next to live allocations) never purge, and a stream of
  *     frees purges in batches of at least half the limit;
- *  5. the default limit is 64 MiB and holds at that scale.
+ *  5. the default limit is 64 MiB and holds at that scale;
+ *  6. reusing part of a freed block leaves exactly the pages around it retained.
  * The window validates (marks included) after every phase. Uses clsvm_window_open, so it runs on
  * whichever provider CLSVM_WINDOW selects (ctest reruns it on the devsvm shim). */
 #include "check.h"
@@ -161,6 +162,40 @@ static void small_random(uint64_t limit, int n)
     clsvm_window_close(w);
 }
 
+/* Phase 6: a freed block's pages are counted when an allocation then reuses part of it: only
+ * the pages it leaves free stay retained, in front of and behind the new block. */
+static void carve(size_t size, size_t align)
+{
+    clsvm_window *w = open_window(64 * MiB);
+    void *a = get(w, 64, 1), *x, *y, *b;
+    CHECK_EQ(clsvm_alloc(w, (size_t)MiB, 4096, 0, NULL, &x), CLSVM_OK);
+    memset(x, 2, (size_t)MiB);
+    b = get(w, 64, 3);
+    CHECK_EQ(clsvm_free(w, x), CLSVM_OK);
+    clsvm_stats st;
+    clsvm_window_get_stats(w, &st);
+    CHECK_EQ(st.retained, MiB);
+    CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
+    CHECK_EQ(clsvm_alloc(w, size, align, 0, NULL, &y), CLSVM_OK);
+    memset(y, 4, size);
+    uintptr_t xs = (uintptr_t)x, ys = (uintptr_t)y;
+    CHECK_MSG(ys + size > xs && ys < xs + MiB, "the %zu-byte block did not reuse the freed MiB",
+              size);
+    /* Whole pages of [x, x + 1 MiB) outside the new block's pages. */
+    uintptr_t lo = ys & ~(page - 1), hi = (ys + size + page - 1) & ~(page - 1);
+    uint64_t want = MiB - ((hi < xs + MiB ? hi : xs + MiB) - (lo > xs ? lo : xs));
+    clsvm_window_get_stats(w, &st);
+    CHECK_MSG(st.retained == want,
+              "%llu bytes retained after reusing part of the freed MiB, want "
+              "%llu",
+              (unsigned long long)st.retained, (unsigned long long)want);
+    CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
+    check_fill(a, 64, 1);
+    check_fill(b, 64, 3);
+    check_fill(y, size, 4);
+    clsvm_window_close(w);
+}
+
 /* Phase 4: loops stay below the limit and cost no purge; a stream purges in batches. */
 static void loops(uint64_t limit)
 {
@@ -211,7 +246,9 @@ int main(void)
     interleaved(8 * MiB, 32);
     small_random(4 * MiB, 20000);
     loops(4 * MiB);
-    interleaved(64 * MiB, 48); /* the default: 64 MiB of 96 MiB freed may stay */
+    carve(8192, 0);             /* at the front of the freed block: the pages behind it stay */
+    carve(64 << 10, 256 << 10); /* aligned into its middle: pages on both sides stay */
+    interleaved(64 * MiB, 48);  /* the default: 64 MiB of 96 MiB freed may stay */
     puts("ok");
     return 0;
 }
