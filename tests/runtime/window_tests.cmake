@@ -7,6 +7,8 @@ foreach(t test_window_placement test_window_decommit test_window_exhaustion test
   clsvm_test(${t} SOURCES runtime/${t}.c LIBS clsvm-runtime-static LABELS runtime window)
 endforeach()
 set_tests_properties(test_window_lookup_trim PROPERTIES SKIP_RETURN_CODE 77)
+# Touches a few hundred MiB and runs two threads: slow under TSan on a loaded machine.
+set_tests_properties(test_window_purge PROPERTIES TIMEOUT 300)
 
 # The environment is the input under test here; children get their own values.
 clsvm_test(test_window_env SOURCES runtime/test_window_env.c LIBS clsvm-runtime-static
