@@ -7,6 +7,8 @@
  *
  * Retention: some chunks emptied by frees stay committed (bounds in window_retain.c), so
  * alloc/free cycles do not decommit (mmap) and recommit (mprotect) their chunks every time.
+ * Purge: free pages of chunks that stay committed go back to the OS once more than
+ * cfg.retain_limit bytes of them wait (window_purge.c).
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
  * held for one heap operation plus, rarely, one commit/decommit syscall. clsvm_lookup() takes
