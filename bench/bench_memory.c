@@ -159,12 +159,23 @@ void fig_overhead(bench *b)
  *   halves       N x 1 MiB, every other one freed;
  *   small        N x 4 KiB, 90% freed in random order.
  * malloc (glibc, which pocl's clSVMAlloc uses too) is trimmed between patterns so that none
- * starts on memory another left behind. pocl's SVM free costs O(live), so it runs the small
- * pattern only up to 10,000 blocks.
+ * starts on memory another left behind. Each pattern runs once more on the runtime alone. pocl's
+ * SVM free costs O(live), so it runs the small pattern only up to 10,000 blocks.
  */
+/* The runtime alone: a private window, no ICD (C_RUNTIME below). */
+enum { C_RUNTIME = C_COUNT };
+static clsvm_window *purge_window;
+
 static void *purge_get(bench *b, int c, size_t size)
 {
-    char *p = c == C_HOST ? malloc(size) : clSVMAlloc(b->cl[c].ctx, CL_MEM_READ_WRITE, size, 0);
+    char *p = NULL;
+    if (c == C_RUNTIME) {
+        void *q = NULL;
+        clsvm_alloc(purge_window, size, 0, 0, NULL, &q);
+        p = q;
+    } else {
+        p = c == C_HOST ? malloc(size) : clSVMAlloc(b->cl[c].ctx, CL_MEM_READ_WRITE, size, 0);
+    }
     if (!p) {
         fprintf(stderr, "clsvm-bench: purge: allocation of %zu bytes failed\n", size);
         exit(1);
@@ -177,7 +188,10 @@ static void *purge_get(bench *b, int c, size_t size)
 
 static void purge_put(bench *b, int c, void *p)
 {
-    c == C_HOST ? free(p) : clSVMFree(b->cl[c].ctx, p);
+    if (c == C_RUNTIME)
+        clsvm_free(purge_window, p);
+    else
+        c == C_HOST ? free(p) : clSVMFree(b->cl[c].ctx, p);
 }
 
 enum { P_INTERLEAVED, P_HALVES, P_SMALL };
@@ -234,6 +248,19 @@ void fig_purge(bench *b)
         }
         if (p == P_SMALL && n[p] > 10000)
             snprintf(f->note, sizeof f->note, "pocl at 10000 (O(live) free)");
+        /* The same through clsvm_alloc in a window of its own: what the runtime keeps, without
+         * the ICD and the process state the other figures left. malloc repeated for scale. */
+        clsvm_config cfg;
+        clsvm_config_init(&cfg);
+        if (clsvm_window_open(&cfg, &purge_window) != CLSVM_OK)
+            exit(1);
+        figure *rt = bench_figure("purge", "MiB", 0, "runtime only, %zu x %.24s", n[p], what[p]);
+        rt->no_ratio = 1;
+        double kept[1] = {purge_pattern(b, C_RUNTIME, p, n[p], v)};
+        rt->m[C_CLSVM] = bench_summarize(kept, 1);
+        rt->m[C_HOST] = f->m[C_HOST];
+        clsvm_window_close(purge_window);
+        purge_window = NULL;
     }
     free(v);
 }
