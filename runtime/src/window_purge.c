@@ -17,8 +17,10 @@
  *    each purge returns at least limit / 2 bytes: syscalls are amortised over that much freed
  *    memory, adjacent runs in one call;
  *  - purged pages stay committed (readable and writable); their next touch reads zero.
- * Marks over-approximate residency (a freed page may never have been touched); that only makes a
- * purge come a little early.
+ * The pages of the last freed block wait unmarked ("pending", counted) until the next free,
+ * decommit or purge; an allocation that reuses all of them drops them, so an alloc/free loop of
+ * one buffer touches no bits. Marks over-approximate residency (a freed page may never have
+ * been touched); that only makes a purge come a little early.
  *
  * Storage: a two-level table like the commit map's, one leaf (256 KiB of bits, calloc'd when a
  * page of its 8 GiB is first marked, kept until the window closes) per 8 GiB; a FIFO of chunks
