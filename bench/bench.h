@@ -70,5 +70,6 @@ void fig_copy_fill(bench *b);
 void fig_svm_small(bench *b);
 void fig_commit(bench *b);
 void fig_overhead(bench *b);
+void fig_purge(bench *b);
 
 #endif

@@ -150,3 +150,117 @@ void fig_overhead(bench *b)
     rt->m[C_HOST] = meta->m[C_HOST]; /* malloc's own header, for scale */
     free(v);
 }
+
+/*
+ * Purge: freed memory that stays resident next to live allocations. After each pattern,
+ * resident memory minus the bytes still live (MiB): what the contender keeps of what was freed.
+ * Every block is touched, so resident memory is what the OS really holds. Patterns:
+ *   interleaved  N x (2 MiB + 64 B), all 2 MiB blocks freed (one live 64 B block per chunk);
+ *   halves       N x 1 MiB, every other one freed;
+ *   small        N x 4 KiB, 90% freed in random order.
+ * malloc (glibc, which pocl's clSVMAlloc uses too) is trimmed between patterns so that none
+ * starts on memory another left behind. Each pattern runs once more on the runtime alone. pocl's
+ * SVM free costs O(live), so it runs the small pattern only up to 10,000 blocks.
+ */
+/* The runtime alone: a private window, no ICD (C_RUNTIME below). */
+enum { C_RUNTIME = C_COUNT };
+static clsvm_window *purge_window;
+
+static void *purge_get(bench *b, int c, size_t size)
+{
+    char *p = NULL;
+    if (c == C_RUNTIME) {
+        void *q = NULL;
+        clsvm_alloc(purge_window, size, 0, 0, NULL, &q);
+        p = q;
+    } else {
+        p = c == C_HOST ? malloc(size) : clSVMAlloc(b->cl[c].ctx, CL_MEM_READ_WRITE, size, 0);
+    }
+    if (!p) {
+        fprintf(stderr, "clsvm-bench: purge: allocation of %zu bytes failed\n", size);
+        exit(1);
+    }
+    for (size_t o = 0; o < size; o += PAGE)
+        p[o] = 1;
+    p[size - 1] = 1;
+    return p;
+}
+
+static void purge_put(bench *b, int c, void *p)
+{
+    if (c == C_RUNTIME)
+        clsvm_free(purge_window, p);
+    else
+        c == C_HOST ? free(p) : clSVMFree(b->cl[c].ctx, p);
+}
+
+enum { P_INTERLEAVED, P_HALVES, P_SMALL };
+
+/* Run one pattern; returns resident minus live in MiB, all memory freed again afterwards. */
+static double purge_pattern(bench *b, int c, int pattern, size_t n, void **v)
+{
+    unsigned seed = 5;
+    double r0 = rss_mib(), live = 0;
+    size_t count = pattern == P_INTERLEAVED ? 2 * n : n;
+    for (size_t i = 0; i < count; i++) {
+        size_t size = pattern == P_INTERLEAVED ? (i & 1 ? 64 : (size_t)2 << 20)
+                      : pattern == P_HALVES    ? (size_t)1 << 20
+                                               : 4096;
+        v[i] = purge_get(b, c, size);
+    }
+    size_t freed = 0;
+    if (pattern == P_SMALL) {
+        bench_shuffle(v, count, &seed);
+        freed = count - count / 10;
+        for (size_t i = 0; i < freed; i++)
+            purge_put(b, c, v[i]);
+        live = (double)(count - freed) * 4096 / (1 << 20);
+    } else {
+        for (size_t i = 0; i < count; i += 2)
+            purge_put(b, c, v[i]);
+        live = pattern == P_INTERLEAVED ? (double)n * 64 / (1 << 20) : (double)(n / 2);
+    }
+    double kept = rss_mib() - r0 - live;
+    for (size_t i = 0; i < count; i++)
+        if (pattern == P_SMALL ? i >= freed : i & 1)
+            purge_put(b, c, v[i]);
+    malloc_trim(0);
+    return kept;
+}
+
+void fig_purge(bench *b)
+{
+    size_t n[3] = {500, 1000, 100000};
+    static const char *const what[3] = {"(2 MiB + 64 B), 2 MiB freed", "1 MiB, every other freed",
+                                        "4 KiB, 90% freed randomly"};
+    void **v = malloc(2 * 100000 * sizeof *v);
+    if (!v)
+        exit(1);
+    for (int p = 0; p < 3; p++) {
+        if (b->quick)
+            n[p] /= 10;
+        figure *f = bench_figure("purge", "MiB", 0, "%zu x %s", n[p], what[p]);
+        f->no_ratio = 1;
+        for (int c = 0; c < C_COUNT; c++) {
+            size_t np = c == C_POCL && p == P_SMALL && n[p] > 10000 ? 10000 : n[p];
+            double kept[1] = {purge_pattern(b, c, p, np, v)};
+            f->m[c] = bench_summarize(kept, 1);
+        }
+        if (p == P_SMALL && n[p] > 10000)
+            snprintf(f->note, sizeof f->note, "pocl at 10000 (O(live) free)");
+        /* The same through clsvm_alloc in a window of its own: what the runtime keeps, without
+         * the ICD and the process state the other figures left. malloc repeated for scale. */
+        clsvm_config cfg;
+        clsvm_config_init(&cfg);
+        if (clsvm_window_open(&cfg, &purge_window) != CLSVM_OK)
+            exit(1);
+        figure *rt = bench_figure("purge", "MiB", 0, "runtime only, %zu x %.24s", n[p], what[p]);
+        rt->no_ratio = 1;
+        double kept[1] = {purge_pattern(b, C_RUNTIME, p, n[p], v)};
+        rt->m[C_CLSVM] = bench_summarize(kept, 1);
+        rt->m[C_HOST] = f->m[C_HOST];
+        clsvm_window_close(purge_window);
+        purge_window = NULL;
+    }
+    free(v);
+}

@@ -5,7 +5,8 @@
  * then prints the table and writes the JSON and gnuplot data files.
  *
  * Usage: clsvm-bench [--quick] [--reps N] [--json FILE] [--plot-data FILE] [--only FIGURES]
- * (--only: a comma-separated subset of overhead,alloc_free,lookup,launch,copy_fill,commit,threads)
+ * (--only: a comma-separated subset of overhead,alloc_free,lookup,launch,copy_fill,svm_small,
+ * commit,threads,purge)
  */
 #include "bench.h"
 
@@ -113,10 +114,11 @@ int main(int argc, char **argv)
 
     /* overhead first: heap records are recycled, never returned to malloc before the window
      * closes, so after another figure's 100,000 allocations the heap would not grow at all. */
-    static void (*const figs[])(bench *) = {fig_overhead,  fig_alloc_free, fig_lookup, fig_launch,
-                                            fig_copy_fill, fig_svm_small,  fig_commit, fig_threads};
-    static const char *const names[] = {"overhead",  "alloc_free", "lookup", "launch",
-                                        "copy_fill", "svm_small",  "commit", "threads"};
+    static void (*const figs[])(bench *) = {fig_overhead, fig_alloc_free, fig_lookup,
+                                            fig_launch,   fig_copy_fill,  fig_svm_small,
+                                            fig_commit,   fig_threads,    fig_purge};
+    static const char *const names[] = {"overhead",  "alloc_free", "lookup",  "launch", "copy_fill",
+                                        "svm_small", "commit",     "threads", "purge"};
     for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
         if (!only || strstr(only, names[i]))
             figs[i](&b);

@@ -8,7 +8,7 @@
  * live, interior, freed, unallocated and outside pointers; lookups of arbitrary window
  * addresses; tag-checked frees; and commit/decommit fault plans (clsvm_fault_arm), so that
  * commit failures and their rollback are fuzzed too. Large sizes make chunks commit and
- * decommit.
+ * decommit; a 256 KiB retain limit makes frees purge free pages next to live allocations.
  * Invariants: every status is one the contract allows for that call; a live allocation lies in
  * the window, is aligned, overlaps no other, keeps its fill pattern, and is what
  * clsvm_lookup() finds for any address inside it; a failed call changes nothing; the window
@@ -24,6 +24,9 @@
 #define MiB ((size_t)1 << 20)
 #define WINDOW (64 * MiB)
 #define MAX_LIVE 128
+/* Far below the default, so frees purge pages next to live allocations all the time (and
+ * check_fill proves a purge never touches live data). */
+#define RETAIN_LIMIT ((uint64_t)256 << 10)
 
 #define FAIL(...)                                                                                  \
     do {                                                                                           \
@@ -101,6 +104,10 @@ static void check_all(clsvm_window *w, const clsvm_window_info *wi, const live *
     if (st.live_allocations != (uint64_t)n)
         FAIL("window counts %llu live allocations, the model %d",
              (unsigned long long)st.live_allocations, n);
+    if (st.retained > RETAIN_LIMIT || st.committed < st.allocated + st.retained)
+        FAIL("%llu freed bytes retained (limit %llu), %llu committed, %llu allocated",
+             (unsigned long long)st.retained, (unsigned long long)RETAIN_LIMIT,
+             (unsigned long long)st.committed, (unsigned long long)st.allocated);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -118,6 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.window_size = WINDOW;
     cfg.min_window_size = WINDOW;
     cfg.provider = "reserve";
+    cfg.retain_limit = RETAIN_LIMIT;
     clsvm_window *w = NULL;
     if (clsvm_window_open(&cfg, &w) != CLSVM_OK)
         FAIL("no 64 MiB window could be reserved: the fuzzer cannot run here");

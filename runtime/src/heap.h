@@ -70,6 +70,11 @@ void heap_trim(heap *h, uintptr_t addr, uint64_t len);
  */
 int heap_free(heap *h, uintptr_t addr, heap_block_info *info);
 
+/* The free block [*lo, *hi) that the last successful heap_free or heap_free_checked returned
+ * its block to, after coalescing with free neighbours (the window returns its whole free pages
+ * to the OS from there). Both 0 before any free. */
+void heap_last_free(const heap *h, uintptr_t *lo, uintptr_t *hi);
+
 /* Free addr only if it is the base of a live block whose tag is tag (any tag if tag is NULL):
  * CLSVM_OK (freed), CLSVM_ERR_NOTFOUND (addr in no live block), CLSVM_ERR_MISMATCH (inside a
  * live block but not its base, or another tag; nothing freed). *info describes the block found. */

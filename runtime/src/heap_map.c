@@ -32,11 +32,11 @@
  *
  * Memory: 64 KiB per leaf (one per 8 GiB of window that ever held a block) and 130 KiB per
  * chunk that ever held a block start (6.3% of those chunks' span: 8 bytes per 128-byte
- * granule), kept until the heap is destroyed; calloc'd, so pages never written stay
- * unbacked, and heap_map_trim() returns the pages of tables left without starts that dirtied
- * at least 4 pages (the window calls it when it decommits a chunk): at most 12 KiB stays
- * resident per empty table. With 64-byte allocations that is 8 bytes per
- * allocation.
+ * granule), kept until the heap is destroyed; mmap'd, so pages never written stay
+ * unbacked whatever state the malloc heap is in, and heap_map_trim() returns the pages of tables
+ * left without starts that dirtied at least 4 pages (the window calls it when it decommits a
+ * chunk): at most 12 KiB stays resident per empty table. With 64-byte allocations that is 8 bytes
+ * per allocation.
  */
 #include "heap_map.h"
 
@@ -118,6 +118,22 @@ int heap_map_create(uintptr_t base, uint64_t size, unsigned gshift, heap_map **o
     return CLSVM_OK;
 }
 
+/* Start tables come straight from mmap: zero pages that cost nothing until written. calloc
+ * would serve 130 KiB from a free chunk of the malloc heap when its mmap threshold has grown
+ * (it does after large frees) and clear it with memset, making the whole table resident. */
+static gtable *table_new(void)
+{
+    void *g =
+        mmap(NULL, sizeof(gtable), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return g == MAP_FAILED ? NULL : g;
+}
+
+static void table_free(gtable *g)
+{
+    if (g)
+        munmap(g, sizeof *g);
+}
+
 void heap_map_destroy(heap_map *m)
 {
     if (!m)
@@ -127,7 +143,7 @@ void heap_map_destroy(heap_map *m)
         if (!leaf)
             continue;
         for (size_t i = 0; i < LEAF_CHUNKS; i++)
-            free(atomic_load_explicit(&leaf->c[i].g, memory_order_relaxed));
+            table_free(atomic_load_explicit(&leaf->c[i].g, memory_order_relaxed));
         free(leaf);
     }
     free(m->leaves);
@@ -198,7 +214,7 @@ int heap_map_prepare(heap_map *m, uintptr_t addr, uint64_t len)
         return rc;
     mchunk *ch = chunk_entry(m, c0);
     if (!atomic_load_explicit(&ch->g, memory_order_relaxed)) {
-        gtable *g = calloc(1, sizeof *g);
+        gtable *g = table_new();
         if (!g)
             return CLSVM_ERR_HOSTMEM;
         m->bytes += sizeof *g;

@@ -210,6 +210,7 @@ struct heap {
 
     uint64_t range_bytes, used_bytes, live, free_bytes, free_blocks;
     bool hide_new; /* new blocks stay invisible to heap_lookup until heap_show */
+    uintptr_t last_free_lo, last_free_hi; /* the free block the last free ended up in */
 };
 
 /* ---- size classes ---------------------------------------------------------------------- */
@@ -598,6 +599,14 @@ static void release_block(heap *h, heap_block *b)
         h->free_blocks--;
     }
     free_list_insert(h, b);
+    h->last_free_lo = addr_of(b);
+    h->last_free_hi = addr_of(next_of(b));
+}
+
+void heap_last_free(const heap *h, uintptr_t *lo, uintptr_t *hi)
+{
+    *lo = h->last_free_lo;
+    *hi = h->last_free_hi;
 }
 
 void heap_trim(heap *h, uintptr_t addr, uint64_t len)

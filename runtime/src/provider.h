@@ -55,6 +55,11 @@ typedef struct provider {
      * 0 when the child inherited the mapping (a private copy), 1 when it did not; the provider
      * then drops what belongs to the parent, and release() later unmaps nothing. NULL: 0. */
     int (*forked)(provider_region *r);
+    /* Return the pages of [addr, addr + len) (page aligned, inside committed chunks) to the OS
+     * and keep the range readable and writable: the next touch reads zero. The window purges
+     * free pages of chunks that still hold allocations with it (window_purge.c). NULL: the
+     * provider cannot, and those pages stay resident until their chunk is decommitted. */
+    int (*purge)(provider_region *r, uintptr_t addr, size_t len);
 } provider;
 
 /* The reserve provider (window_reserve.c). */

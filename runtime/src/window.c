@@ -7,6 +7,8 @@
  *
  * Retention: some chunks emptied by frees stay committed (bounds in window_retain.c), so
  * alloc/free cycles do not decommit (mmap) and recommit (mprotect) their chunks every time.
+ * Purge: free pages of chunks that stay committed go back to the OS once more than
+ * cfg.retain_limit bytes of them wait (window_purge.c).
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
  * held for one heap operation plus, rarely, one commit/decommit syscall. clsvm_lookup() takes
@@ -33,7 +35,8 @@
  * 64 bytes left a 64-byte hole behind it, a second heap record per allocation. */
 #define HEAP_GRANULE 128
 #define MIN_WINDOW ((uint64_t)64 << 20)
-#define DEFAULT_ALIGN 128 /* OpenCL long16 */
+#define DEFAULT_ALIGN 128                 /* OpenCL long16 */
+#define RETAIN_LIMIT ((uint64_t)64 << 20) /* glibc's largest trim threshold on 64-bit */
 
 const char *clsvm_status_str(int status)
 {
@@ -70,6 +73,7 @@ void clsvm_config_init(clsvm_config *cfg)
     cfg->default_align = DEFAULT_ALIGN;
     cfg->provider = clsvm_option_str(CLSVM_OPT_WINDOW);
     cfg->device = clsvm_option_str(CLSVM_OPT_DEVICE);
+    cfg->retain_limit = RETAIN_LIMIT;
 }
 
 static int open_window(const clsvm_config *cfg, const provider *prov, provider_failure *failure,
@@ -180,10 +184,19 @@ int window_open_with(const clsvm_config *cfg, const provider *prov, clsvm_window
     return open_window(cfg, prov, NULL, out);
 }
 
-/* A decommitted range holds no allocation: its lookup tables can give their pages back. */
-static void trim_heap(void *heap_, uintptr_t addr, size_t len)
+/* A decommitted range holds no allocation: its lookup tables can give their pages back, and
+ * its pages are no longer resident. */
+static void after_decommit(void *w_, uintptr_t addr, size_t len)
 {
-    heap_trim(heap_, addr, len);
+    clsvm_window *w = w_;
+    heap_trim(w->heap, addr, len);
+    purge_forget(w->purge, addr, len);
+}
+
+/* Bytes the heap block of a size-byte allocation occupies. */
+static uint64_t block_bytes(size_t size)
+{
+    return ((uint64_t)size + HEAP_GRANULE - 1) & ~(uint64_t)(HEAP_GRANULE - 1);
 }
 
 /* failure non-NULL: a map failure the provider describes there is not logged here. */
@@ -241,9 +254,11 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     }
     if (!rc)
         rc = commit_map_create(prov, &w->region, &w->commits);
+    if (!rc)
+        rc = purge_map_create(prov, &w->region, cfg->retain_limit, &w->purge);
     if (rc)
         goto fail;
-    commit_map_on_decommit(w->commits, trim_heap, w->heap);
+    commit_map_on_decommit(w->commits, after_decommit, w);
 
     clsvm_log(CLSVM_LOG_INFO, "window: %s [%#lx, %#lx) %llu MiB, va_bits %u", prov->name,
               (unsigned long)w->region.base, (unsigned long)(w->region.base + w->region.size),
@@ -260,6 +275,7 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     return CLSVM_OK;
 
 fail:
+    commit_map_destroy(w->commits);
     if (w->heap)
         heap_destroy(w->heap);
     if (w->region.size)
@@ -274,6 +290,7 @@ void clsvm_window_close(clsvm_window *w)
     if (!w)
         return;
     stats_unregister_window(w);
+    purge_map_destroy(w->purge);
     commit_map_destroy(w->commits);
     heap_destroy(w->heap);
     w->prov->release(&w->region);
@@ -342,10 +359,12 @@ int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
         rc = heap_alloc(w->heap, size, align, flags, tag, &addr);
     if (!rc) {
         rc = commit_map_acquire(w->commits, addr, size);
-        if (rc)
+        if (rc) {
             heap_free(w->heap, addr, NULL); /* heap back to where it was */
-        else
+        } else {
             heap_show(w->heap, addr);
+            purge_allocated(w->purge, addr, block_bytes(size)); /* its pages are live again */
+        }
     }
     if (rc) {
         w->failed_allocs++;
@@ -363,11 +382,16 @@ int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
 /* Release what a freed block held (caller holds the lock). */
 static void after_free(clsvm_window *w, const heap_block_info *bi)
 {
+    uintptr_t lo, hi;
+    heap_last_free(w->heap, &lo, &hi);
+    /* Marked first: the chunks the release decommits drop their marks again. */
+    purge_mark_freed(w->purge, bi->addr, block_bytes(bi->size), lo, hi);
     retain_before_free(w, bi->addr, bi->size);
     commit_map_release(w->commits, bi->addr, bi->size);
     w->allocated -= bi->size;
     if (w->allocated == 0)
         retain_drop(w, 1); /* nothing live: keep one chunk for an alloc/free loop */
+    purge_maybe(w->purge);
 }
 
 static int inside(const clsvm_window *w, uintptr_t a)
@@ -503,11 +527,13 @@ void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
         return;
     heap_stats hs;
     commit_stats cs;
+    purge_stats ps;
     pthread_mutex_lock(&w->lock);
     if (!w->lost_in_fork)
         retain_drop(w, 0); /* so `committed` reports exactly what live allocations need */
     heap_get_stats(w->heap, &hs);
     commit_map_get_stats(w->commits, &cs);
+    purge_get_stats(w->purge, &ps);
     st->peak_allocated = w->peak_allocated;
     st->failed_allocs = w->failed_allocs;
     pthread_mutex_unlock(&w->lock);
@@ -520,6 +546,9 @@ void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
     st->largest_free = hs.largest_free;
     st->commits = cs.commits;
     st->decommits = cs.decommits;
+    st->retained = ps.retained;
+    st->purges = ps.purges;
+    st->purged = ps.purged;
 }
 
 typedef struct check_state {
@@ -578,6 +607,8 @@ int clsvm_window_validate(clsvm_window *w)
     }
     if (!rc)
         rc = retain_validate(w);
+    if (!rc)
+        rc = purge_validate(w, HEAP_GRANULE);
     if (!rc)
         rc = commit_map_validate(w->commits, s.span_sum + w->retained.count);
     pthread_mutex_unlock(&w->lock);

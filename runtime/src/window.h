@@ -75,6 +75,34 @@ typedef struct retained_chunks {
     unsigned count;
 } retained_chunks;
 
+/*
+ * purge_map (window_purge.c): which free pages of committed chunks may still be resident, and
+ * returning them to the OS (provider->purge) once they exceed the window's retain limit.
+ * NULL when the provider cannot purge; every function accepts NULL. Caller holds the lock.
+ */
+typedef struct purge_map purge_map;
+
+int purge_map_create(const provider *prov, provider_region *region, uint64_t limit,
+                     purge_map **out);
+void purge_map_destroy(purge_map *pm);
+/* The block [addr, addr + len) (len rounded to the heap granule) was freed into the free block
+ * [lo, hi): mark the whole pages of [lo, hi) it touches. */
+void purge_mark_freed(purge_map *pm, uintptr_t addr, uint64_t len, uintptr_t lo, uintptr_t hi);
+/* [addr, addr + len) (rounded to the granule) was allocated: unmark the pages it overlaps. */
+void purge_allocated(purge_map *pm, uintptr_t addr, uint64_t len);
+/* The chunks [addr, addr + len) were decommitted: unmark their pages. */
+void purge_forget(purge_map *pm, uintptr_t addr, uint64_t len);
+/* Beyond the limit, purge the chunks marked longest ago until half the limit is left. */
+void purge_maybe(purge_map *pm);
+
+typedef struct purge_stats {
+    uint64_t retained; /* bytes of marked pages: freed, on committed chunks, not yet purged */
+    uint64_t purges;   /* provider purge calls */
+    uint64_t purged;   /* bytes they returned */
+} purge_stats;
+
+void purge_get_stats(const purge_map *pm, purge_stats *st);
+
 struct clsvm_window {
     pthread_mutex_t lock; /* guards heap, commits and the counters below */
     const provider *prov;
@@ -87,6 +115,7 @@ struct clsvm_window {
     uint64_t peak_allocated;
     uint64_t failed_allocs;
     retained_chunks retained;           /* window_retain.c */
+    purge_map *purge;                   /* window_purge.c */
     struct clsvm_window *registry_next; /* stats.c's list of open windows */
     pid_t lost_in_fork; /* in a forked child without the mapping: the parent's pid, else 0 */
 };
@@ -104,6 +133,10 @@ void retain_before_free(clsvm_window *w, uintptr_t addr, size_t size);
 void retain_drop(clsvm_window *w, unsigned keep);
 /* CLSVM_OK if every retained chunk is inside the window and committed (logs otherwise). */
 int retain_validate(clsvm_window *w);
+
+/* CLSVM_OK if marked pages match the counters, lie on committed chunks and hold no live
+ * allocation (blocks rounded up to granule). */
+int purge_validate(clsvm_window *w, uint64_t granule);
 
 /* Largest alignment clsvm_alloc() accepts. */
 #define CLSVM_MAX_ALIGN ((uint64_t)1 << 30)

@@ -13,6 +13,7 @@
  * commit: mprotect(RW); the driver populates pages on first touch.
  * decommit: SVM_IOC_RELEASE (frees the pages and the device mirror) + mprotect(PROT_NONE),
  * the same "no access, no memory, still reserved" state the reserve provider leaves.
+ * purge: SVM_IOC_RELEASE alone (free pages of a chunk that stays committed keep RW access).
  * release: munmap + close.
  * forked: a child has no copy of the mapping (the driver sets VM_DONTCOPY, docs/dev-svm.md):
  * the fd is closed there and no later call touches the range, which the child may reuse.
@@ -320,6 +321,25 @@ static int devsvm_decommit(provider_region *r, uintptr_t addr, size_t len)
     return rc;
 }
 
+/* Free pages of a chunk that stays committed: SVM_IOC_RELEASE alone. The contract keeps the
+ * range mapped with its protection and reads zero on the next touch (docs/dev-svm.md, section
+ * 4), so the pages stay usable without an mprotect; MADV_DONTNEED only as the same fallback as
+ * decommit. */
+static int devsvm_purge(provider_region *r, uintptr_t addr, size_t len)
+{
+    devsvm_state *st = r->state;
+    struct svm_range range = {addr, len, 0};
+    if (st->lost)
+        return CLSVM_ERR_COMMIT;
+    if (devsvm_ioctl(st->fd, SVM_IOC_RELEASE, &range) == 0)
+        return CLSVM_OK;
+    CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
+                   "devsvm: SVM_IOC_RELEASE of %zu free bytes at %#lx on %s failed: %s; trying "
+                   "MADV_DONTNEED (pages may stay allocated)",
+                   len, (unsigned long)addr, st->path, strerror(errno));
+    return madvise((void *)addr, len, MADV_DONTNEED) == 0 ? CLSVM_OK : CLSVM_ERR_COMMIT;
+}
+
 static void devsvm_release(provider_region *r)
 {
     devsvm_state *st = r->state;
@@ -353,4 +373,5 @@ const provider provider_devsvm = {
     .decommit = devsvm_decommit,
     .release = devsvm_release,
     .forked = devsvm_forked,
+    .purge = devsvm_purge,
 };

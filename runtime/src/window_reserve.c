@@ -324,6 +324,19 @@ static int reserve_decommit(provider_region *r, uintptr_t addr, size_t len)
     return madvise((void *)addr, len, MADV_DONTNEED) == 0 ? CLSVM_OK : CLSVM_ERR_COMMIT;
 }
 
+/* MADV_DONTNEED rather than MADV_FREE: the pages leave RSS at once (MADV_FREE only under
+ * memory pressure), so the retention bound is what the process's RSS shows. Freed SVM memory
+ * has undefined contents when reused, so reading zeros afterwards is allowed. */
+static int reserve_purge(provider_region *r, uintptr_t addr, size_t len)
+{
+    (void)r;
+    if (madvise((void *)addr, len, MADV_DONTNEED) == 0)
+        return CLSVM_OK;
+    CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "reserve: cannot return %zu free bytes at %#lx: %s", len,
+                   (unsigned long)addr, strerror(errno));
+    return CLSVM_ERR_COMMIT;
+}
+
 static void reserve_release(provider_region *r)
 {
     if (r->size)
@@ -338,4 +351,5 @@ const provider provider_reserve = {
     .commit = reserve_commit,
     .decommit = reserve_decommit,
     .release = reserve_release,
+    .purge = reserve_purge,
 };

@@ -59,7 +59,8 @@ endfunction()
 
 # (a) The window tests that allocate, place, decommit, run threads and exhaust the window,
 # again on the devsvm provider (test_window_placement also checks the driver range).
-foreach(t test_window_placement test_window_decommit test_window_exhaustion test_window_threads)
+foreach(t test_window_placement test_window_decommit test_window_exhaustion test_window_threads
+          test_window_purge)
   clsvm_devsvm_rerun(${t})
 endforeach()
 

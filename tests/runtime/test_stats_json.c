@@ -143,6 +143,11 @@ int main(int argc, char **argv)
     want_field(json, "commits", st.commits);
     want_field(json, "decommits", st.decommits);
     want_field(json, "failed_allocs", 1);
+    want_field(json, "retained", st.retained);
+    want_field(json, "purges", st.purges);
+    want_field(json, "purged", st.purged);
+    /* p[2] (9000 bytes) was freed between live blocks: its whole pages are retained. */
+    CHECK(st.retained >= 4096 && st.retained <= 12288);
     CHECK_EQ(st.allocated, (1 + 2 + 4 + 5) * 3000);
     CHECK(strstr(json, "\"provider\":\"reserve\""));
     char hex[64];

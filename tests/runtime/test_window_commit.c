@@ -37,8 +37,8 @@ static void reserve_release(provider_region *r)
     provider_reserve.release(r);
 }
 
-static const provider flaky = {"flaky",          reserve_map,     flaky_commit,
-                               reserve_decommit, reserve_release, NULL};
+static const provider flaky = {"flaky",         reserve_map, flaky_commit, reserve_decommit,
+                               reserve_release, NULL,        NULL};
 
 /* Protection of the mapping containing addr, from /proc/self/maps ("rw-p", "---p"). */
 static void perms_of(uintptr_t addr, char perms[5])
@@ -151,8 +151,8 @@ static int liar_map(const provider_request *req, provider_region *out)
     return provider_reserve.map(&r, out);
 }
 
-static const provider liar = {"liar",           liar_map,        flaky_commit,
-                              reserve_decommit, reserve_release, NULL};
+static const provider liar = {"liar",          liar_map, flaky_commit, reserve_decommit,
+                              reserve_release, NULL,     NULL};
 
 static void misplaced_window_refused(void)
 {

@@ -32,7 +32,7 @@ static void release(provider_region *r)
 {
     provider_reserve.release(r);
 }
-static const provider counting = {"counting", map, commit, decommit, release, NULL};
+static const provider counting = {"counting", map, commit, decommit, release, NULL, NULL};
 
 int main(void)
 {

@@ -3,11 +3,14 @@
 foreach(t test_window_placement test_window_decommit test_window_exhaustion test_window_threads
           test_window_commit test_stats_json test_window_free_checked test_window_retain
           test_window_lookup test_window_lookup_nolock test_window_lookup_threads
-          test_window_lookup_trim)
+          test_window_lookup_trim test_window_purge
+          test_window_map_rss)
   clsvm_test(${t} SOURCES runtime/${t}.c LIBS clsvm-runtime-static LABELS runtime window)
 endforeach()
-set_tests_properties(test_window_lookup_trim PROPERTIES SKIP_RETURN_CODE 77)
+set_tests_properties(test_window_lookup_trim test_window_map_rss PROPERTIES SKIP_RETURN_CODE 77)
 clsvm_runtime_internals(test_window_commit test_window_lookup_nolock test_window_retain)
+# Touches a few hundred MiB and runs two threads: slow under TSan on a loaded machine.
+set_tests_properties(test_window_purge PROPERTIES TIMEOUT 300)
 
 # The environment is the input under test here; children get their own values.
 clsvm_test(test_window_env SOURCES runtime/test_window_env.c LIBS clsvm-runtime-static

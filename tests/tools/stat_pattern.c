@@ -8,7 +8,7 @@
  *                        test can point clsvm-stat --pid at the live process
  * Output lines: "window BASE SIZE", "alloc OFF LEN" per live allocation (offsets from the window
  * base), "hole OFF LEN" (the freed range between neighbours), "gap OFF LEN" (largest free
- * range), "stats COMMITTED ALLOCATED LIVE". */
+ * range), "stats COMMITTED ALLOCATED LIVE RETAINED". */
 #include "check.h"
 
 #include "clsvm/runtime.h"
@@ -81,8 +81,9 @@ int main(int argc, char **argv)
     printf("gap %llu %llu\n", (unsigned long long)end, (unsigned long long)(wi.size - end));
     clsvm_stats st;
     clsvm_window_get_stats(w, &st);
-    printf("stats %llu %llu %llu\n", (unsigned long long)st.committed,
-           (unsigned long long)st.allocated, (unsigned long long)st.live_allocations);
+    printf("stats %llu %llu %llu %llu\n", (unsigned long long)st.committed,
+           (unsigned long long)st.allocated, (unsigned long long)st.live_allocations,
+           (unsigned long long)st.retained);
     CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
     return 0; /* the window stays open: the exit-time dump is under test */
 }

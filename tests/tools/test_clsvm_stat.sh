@@ -23,6 +23,8 @@ cat summary.txt
 grep -q "^window 0 (open): provider " summary.txt || fail "summary lacks 'window 0 (open)'"
 [ "$(value committed)" = "$(field stats 2)" ] || fail "committed $(value committed), want $(field stats 2)"
 [ "$(value allocated)" = "$(field stats 3)" ] || fail "allocated $(value allocated), want $(field stats 3)"
+[ "$(value retained)" = "$(field stats 5)" ] || fail "retained $(value retained), want $(field stats 5)"
+[ "$(field stats 5)" -gt 0 ] || fail "the freed 3 MiB left no retained page next to the 1 MiB block"
 grep -q "in $(field stats 4) allocations" summary.txt || fail "summary does not say $(field stats 4) allocations"
 [ "$(value reserved)" = "$(field window 3)" ] || fail "reserved $(value reserved), want $(field window 3)"
 [ "$(value largest_gap)" = "$(field gap 3)" ] || fail "largest_gap $(value largest_gap), want $(field gap 3)"
@@ -54,6 +56,10 @@ CLSVM_STATS=$work/many.json "$pattern" many 10000 > expect.txt || fail "stat_pat
 cat summary.txt
 [ "$(value allocated)" = "$(field stats 3)" ] || fail "allocated $(value allocated), want $(field stats 3)"
 grep -q "in 5000 allocations" summary.txt || fail "summary does not say 5000 allocations"
+# 5000 freed 4 KiB blocks between live ones: 20000 KB of freed pages, below the 64 MiB limit.
+[ "$(value retained)" = "$(field stats 5)" ] || fail "retained $(value retained), want $(field stats 5)"
+[ "$(getconf PAGESIZE)" != 4096 ] || [ "$(field stats 5)" -eq 20480000 ] ||
+    fail "retained $(field stats 5), want 20480000 (5000 freed pages)"
 grep -q "coarsened: .* 5000 allocations" summary.txt || fail "summary does not say the map is coarsened"
 ranges=$(grep -c 'class="allocated" data-row="window"' many.svg)
 [ "$ranges" -ge 1 ] && [ "$ranges" -le 1024 ] || fail "$ranges allocated ranges in the SVG, want 1..1024"

@@ -89,6 +89,8 @@ static int read_window(const json *o, size_t index, stat_window *w, char *err, s
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (need(st, fields[i].key, fields[i].dst, where, err, errlen))
             return -1;
+    w->has_purge = json_get_u64(st, "retained", &w->retained) &&
+                   json_get_u64(st, "purges", &w->purges) && json_get_u64(st, "purged", &w->purged);
 
     const json *numa = json_get(o, "numa");
     if (numa) {

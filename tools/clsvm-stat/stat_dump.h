@@ -26,6 +26,8 @@ typedef struct stat_window {
     const char *provider;
     uint64_t reserved, committed, allocated, live, free_bytes, free_ranges, largest_free, peak;
     uint64_t commits, decommits, failed;
+    int has_purge; /* retained, purges, purged present (dumps of older clsvm lack them) */
+    uint64_t retained, purges, purged;
     int has_numa;
     const char *numa_policy, *numa_why;
     int64_t numa_node, numa_nodes;

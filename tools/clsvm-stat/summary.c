@@ -42,6 +42,14 @@ void print_summary(FILE *f, const stat_window *w, size_t i)
         f, "  allocated     %15" PRIu64 "  %s in %" PRIu64 " %s (peak %s, %" PRIu64 " failed)\n",
         w->allocated, human_bytes(w->allocated, a, sizeof a), w->live,
         plural(w->live, "allocation", "allocations"), human_bytes(w->peak, b, sizeof b), w->failed);
+    /* Freed memory still resident on committed chunks (returned beyond the retain limit). */
+    if (w->has_purge)
+        fprintf(f,
+                "  retained      %15" PRIu64 "  %s freed, not yet returned (%s returned in %" PRIu64
+                " %s)\n",
+                w->retained, human_bytes(w->retained, a, sizeof a),
+                human_bytes(w->purged, b, sizeof b), w->purges,
+                plural(w->purges, "purge", "purges"));
     /* Fragmentation: the share of free space outside the largest free range (0%: one range). */
     double frag =
         w->free_bytes ? 100.0 * (1.0 - (double)w->largest_free / (double)w->free_bytes) : 0.0;

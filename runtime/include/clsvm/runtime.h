@@ -49,6 +49,8 @@ typedef struct clsvm_config {
     size_t default_align;     /* alignment used when clsvm_alloc() gets align == 0 */
     const char *provider;     /* "auto" (devsvm if usable, else reserve), "reserve", "devsvm" */
     const char *device;       /* /dev/svm path for the devsvm provider */
+    uint64_t retain_limit;    /* freed bytes that may stay resident while allocations live
+                                 (64 MiB); beyond it free pages go back to the OS */
 } clsvm_config;
 
 CLSVM_API void clsvm_config_init(clsvm_config *cfg);
@@ -92,7 +94,9 @@ CLSVM_API int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t f
  * Free the allocation whose base is p. Pages of chunks left without any allocation are
  * returned to the OS, except a few kept committed so that alloc/free in a loop costs no
  * syscall: at most 64 MiB while other allocations live, one 2 MiB chunk once none does
- * (docs/runtime.md, "Commit"); the address range stays reserved.
+ * (docs/runtime.md, "Commit"); the address range stays reserved. Free pages of chunks that
+ * still hold allocations stay resident up to cfg.retain_limit bytes in all, and beyond it are
+ * returned in batches, the longest-freed first (docs/runtime.md, "Purge").
  * p NULL: no-op, CLSVM_OK.
  * A p that is not the base of a live allocation returns CLSVM_ERR_NOTFOUND and changes nothing.
  */
@@ -143,6 +147,9 @@ typedef struct clsvm_stats {
     uint64_t commits;          /* commit operations so far */
     uint64_t decommits;        /* decommit operations so far */
     uint64_t failed_allocs;    /* clsvm_alloc() calls that returned an error */
+    uint64_t retained;         /* freed bytes on committed chunks not yet returned to the OS */
+    uint64_t purges;           /* calls that returned free pages of committed chunks */
+    uint64_t purged;           /* bytes those calls returned */
 } clsvm_stats;
 
 CLSVM_API void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *stats);
