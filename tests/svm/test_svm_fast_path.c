@@ -249,6 +249,8 @@ int main(void)
         threads_on_one_queue(&e);
         behind_a_user_event(&e, 0);
         behind_a_user_event(&e, 1);
+    } else {
+        SKIP_PART("two threads on one queue, and maps behind a user event: %s", INLINE_DEVICE_WHY);
     }
     CHECK_CL(clReleaseKernel(k));
     CHECK_CL(clReleaseProgram(prog));
