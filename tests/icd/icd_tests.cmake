@@ -147,3 +147,13 @@ if(CLSVM_SANITIZER STREQUAL "address" AND EXISTS ${_icd_pocl_icd})
       PASS_REGULAR_EXPRESSION "${_scenario}: done, every object released.*Direct leak of [0-9]+ byte.s. in 1 object.s. allocated from:[^#]*#0 [^#]*#1 0x[0-9a-f]+ +.[^)]*libpocl")
   endforeach()
 endif()
+# pocl's own lock-order inversion, reproduced with pocl alone: the evidence for tsan.supp.
+if(CLSVM_SANITIZER STREQUAL "thread" AND EXISTS ${_icd_pocl_icd})
+  add_executable(test_pocl_lock_order ${CMAKE_CURRENT_LIST_DIR}/test_pocl_lock_order.c)
+  target_link_libraries(test_pocl_lock_order PRIVATE OpenCL::OpenCL)
+  add_test(NAME test_pocl_lock_order COMMAND test_pocl_lock_order)
+  set_tests_properties(test_pocl_lock_order PROPERTIES
+    LABELS icd TIMEOUT 120 SKIP_RETURN_CODE 77
+    ENVIRONMENT "OCL_ICD_VENDORS=${_icd_pocl_icd};TSAN_OPTIONS=second_deadlock_stack=1"
+    PASS_REGULAR_EXPRESSION "SUMMARY: ThreadSanitizer: lock-order-inversion [^\n]*libpocl[^\n]*\n.*failed chain: done, every object released")
+endif()
