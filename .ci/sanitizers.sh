@@ -29,9 +29,10 @@ ASAN_EXCLUDE='^(bench|fuzz|vm|install)$'
 # the reliability stress test
 # the conformance subset's multi-threaded cases, and the OpenCL C 2.0 programs that host
 # threads and a running kernel share (oclc20_list/flag/tree/fences), and two threads building
-# one program (oclc20_objects). Labels are per area, not
+# one program (oclc20_objects), and pocl's own lock-order inversion without clsvm (pocl_lock_order,
+# the evidence for tsan.supp). Labels are per area, not
 # per threading, hence a name pattern.
-TSAN_TESTS='threads|callbacks|events|enqueue_order|fast_path|inline_device|svm_devices|atomics|stress|coexist|refcount|oclc20_(list|flag|tree|fences|objects)'
+TSAN_TESTS='threads|callbacks|events|enqueue_order|fast_path|inline_device|svm_devices|atomics|stress|coexist|refcount|oclc20_(list|flag|tree|fences|objects)|pocl_lock_order'
 
 # UBSan: stop at the first report (the build already uses -fno-sanitize-recover=undefined);
 # ASan: leaks on (the default on x86-64, made explicit). Tests add their own LSAN_OPTIONS and

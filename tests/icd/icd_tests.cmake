@@ -133,3 +133,28 @@ if(EXISTS ${_icd_pocl_icd})
 else()
   message(WARNING "${_icd_pocl_icd} not found: test_icd_coexist not registered")
 endif()
+
+# pocl's own leaks, reproduced with pocl alone (no clsvm): the evidence for lsan-pocl.supp.
+# ASan tree only; each scenario passes when LeakSanitizer reports a direct leak allocated
+# inside libpocl after the program released every object it made.
+if(CLSVM_SANITIZER STREQUAL "address" AND EXISTS ${_icd_pocl_icd})
+  add_executable(test_pocl_leaks ${CMAKE_CURRENT_LIST_DIR}/test_pocl_leaks.c)
+  target_link_libraries(test_pocl_leaks PRIVATE OpenCL::OpenCL)
+  foreach(_scenario image1d_buffer native_failed builtin_unknown)
+    add_test(NAME test_pocl_leaks.${_scenario} COMMAND test_pocl_leaks ${_scenario})
+    set_tests_properties(test_pocl_leaks.${_scenario} PROPERTIES
+      LABELS icd TIMEOUT 120 SKIP_RETURN_CODE 77
+      ENVIRONMENT "OCL_ICD_VENDORS=${_icd_pocl_icd};LSAN_OPTIONS=fast_unwind_on_malloc=0:malloc_context_size=12;POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache"
+      PASS_REGULAR_EXPRESSION "${_scenario}: done, every object released.*Direct leak of [0-9]+ byte.s. in 1 object.s. allocated from:[^#]*#0 [^#]*#1 0x[0-9a-f]+ +.[^)]*libpocl")
+  endforeach()
+endif()
+# pocl's own lock-order inversion, reproduced with pocl alone: the evidence for tsan.supp.
+if(CLSVM_SANITIZER STREQUAL "thread" AND EXISTS ${_icd_pocl_icd})
+  add_executable(test_pocl_lock_order ${CMAKE_CURRENT_LIST_DIR}/test_pocl_lock_order.c)
+  target_link_libraries(test_pocl_lock_order PRIVATE OpenCL::OpenCL)
+  add_test(NAME test_pocl_lock_order COMMAND test_pocl_lock_order)
+  set_tests_properties(test_pocl_lock_order PROPERTIES
+    LABELS icd TIMEOUT 120 SKIP_RETURN_CODE 77
+    ENVIRONMENT "OCL_ICD_VENDORS=${_icd_pocl_icd};TSAN_OPTIONS=second_deadlock_stack=1"
+    PASS_REGULAR_EXPRESSION "SUMMARY: ThreadSanitizer: lock-order-inversion [^\n]*libpocl[^\n]*\n.*failed chain: done, every object released")
+endif()
