@@ -17,19 +17,7 @@
  *   builtin_unknown clCreateProgramWithBuiltInKernels with a name no device has: the error
  *                   path frees the name array but not the names it strdup'ed.
  */
-#define CL_TARGET_OPENCL_VERSION 300
-#include <CL/cl.h>
-#include <stdio.h>
-#include <string.h>
-
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        cl_int e_ = (x);                                                                           \
-        if (e_ != CL_SUCCESS) {                                                                    \
-            fprintf(stderr, "%s:%d: %s = %d\n", __FILE__, __LINE__, #x, e_);                       \
-            return 1;                                                                              \
-        }                                                                                          \
-    } while (0)
+#include "pocl_alone.h"
 
 static void native_fn(void *args)
 {
@@ -104,20 +92,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_pocl_leaks image1d_buffer|native_failed|builtin_unknown\n");
         return 2;
     }
-    cl_platform_id p;
-    cl_uint np = 0;
-    char name[256] = "";
-    if (clGetPlatformIDs(1, &p, &np) != CL_SUCCESS || np == 0 ||
-        clGetPlatformInfo(p, CL_PLATFORM_NAME, sizeof name, name, NULL) != CL_SUCCESS ||
-        strncmp(name, "Portable Computing Language", 27) != 0) {
-        printf("skipped: pocl's ICD is not installed (OCL_ICD_VENDORS)\n");
-        return 77;
-    }
     cl_device_id d;
-    CHECK(clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 1, &d, NULL));
-    cl_int err;
-    cl_context c = clCreateContext(NULL, 1, &d, NULL, NULL, &err);
-    CHECK(err);
+    cl_context c;
+    int rc0 = pocl_alone_open(&d, &c);
+    if (rc0 != 0)
+        return rc0;
     int rc;
     if (!strcmp(argv[1], "image1d_buffer"))
         rc = image1d_buffer(d, c);
