@@ -38,8 +38,9 @@ cl_int clsvm_host_command(clsvm_obj *q, cl_command_type type, cl_bool blocking, 
                           int hold_queue, cl_event *event);
 
 /* A command with no host work (map, unmap, migrate on a CPU device: host and device share the
- * memory): a backend marker with the wait list, or nothing at all when it is not blocking and
- * has neither a wait list nor an event. Same contract as clsvm_host_command otherwise. */
+ * memory): a backend marker with the wait list; nothing at all when it is not blocking and has
+ * neither a wait list nor an event; when blocking with neither, a wait for the queue's tail
+ * (queue_tail.h) if it is known. Same contract as clsvm_host_command otherwise. */
 cl_int clsvm_host_order(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_uint nwait,
                         const cl_event *wait, cl_event *event);
 
