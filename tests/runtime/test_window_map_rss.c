@@ -19,7 +19,7 @@
 #define MiB ((uint64_t)1 << 20)
 #define N 64
 
-static uint64_t rss(void)
+__attribute__((unused)) static uint64_t rss(void) /* unused in sanitizer builds */
 {
     FILE *f = fopen("/proc/self/statm", "r");
     unsigned long size = 0, res = 0;
