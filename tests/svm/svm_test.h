@@ -184,6 +184,22 @@ static inline void *svm_alloc(const svm_env *e, cl_svm_mem_flags flags, size_t s
     return p;
 }
 
+/* The pointer-rule tests' memory: *live a fine-grain allocation of size bytes, *dead one that
+ * was freed (inside the window, in no allocation). The rule is clsvm's (other platforms have
+ * no window): on another platform the test is skipped. */
+static inline void svm_live_and_freed(const svm_env *e, size_t size, unsigned char **live,
+                                      unsigned char **dead)
+{
+    if (!e->is_clsvm) {
+        fprintf(stderr, "the pointer rule is clsvm's (other platforms have no window): skipped\n");
+        exit(SVM_TEST_SKIP);
+    }
+    cl_svm_mem_flags fine = CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER;
+    *live = svm_alloc(e, fine, size, 0);
+    *dead = svm_alloc(e, fine, size, 0);
+    clSVMFree(e->context, *dead);
+}
+
 static inline cl_command_type svm_event_type(cl_event ev)
 {
     cl_command_type t = 0;

@@ -223,14 +223,7 @@ static void kernels(void)
 int main(void)
 {
     svm_env_open(&e);
-    if (!e.is_clsvm) {
-        fprintf(stderr, "the pointer rule is clsvm's (other platforms have no window): skipped\n");
-        return SVM_TEST_SKIP;
-    }
-    cl_svm_mem_flags fine = CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER;
-    live = svm_alloc(&e, fine, SZ, 0);
-    dead = svm_alloc(&e, fine, SZ, 0);
-    clSVMFree(e.context, dead); /* its pages are returned: touching them faults */
+    svm_live_and_freed(&e, SZ, &live, &dead);
     buffers();
     images();
     kernels();
