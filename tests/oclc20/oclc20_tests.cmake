@@ -90,6 +90,8 @@ clsvm_oclc20_test(test_oclc20_workgroup KERNELS workgroup20)
 # Non-uniform work-groups: every work-item function in 1D/2D/3D NDRanges with remainder groups
 # and offsets, a barrier in remainder groups, one event, and the programs that stay uniform.
 clsvm_oclc20_test(test_oclc20_nonuniform KERNELS nonuniform20)
+# ... and on the device that runs commands on the calling thread, and with two devices.
+clsvm_device_reruns(test_oclc20_nonuniform oclc20 test_oclc20_nonuniform)
 # SIGCHLD set to SIG_IGN by the application: clang's status still reaches clsvm.
 clsvm_oclc20_test(test_oclc20_sigchld KERNELS atomics_generic ENV CLSVM_OCLC20_CACHE_DIR=off)
 # A SIGCHLD handler that reaps every child (waitpid(-1)): builds still learn clang's status.
