@@ -239,7 +239,7 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
     size_t reqd[3];
     clsvm_qtail_begin(q);
     if ((k->flags & CLSVM_F_NONUNIFORM) && valid_geometry(work_dim, global_work_size, ls)) {
-        /* The backend does not know the kernel's required work-group size (spir.c removes it),
+        /* The backend does not know the kernel's required work-group size (check_module in oclc20/spir.c removes it),
          * so clsvm checks it and uses it when no local size is given. */
         clsvm_nu_reqd(k, reqd);
         if (reqd[0] && !ls)
