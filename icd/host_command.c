@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { T_PENDING, T_LISTED, T_DONE };
 
@@ -294,6 +295,63 @@ cl_int clsvm_host_order(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl
     if (err != CL_SUCCESS)
         return err;
     return command_out(q, type, blocking, ev, event);
+}
+
+/* The backend's profiling clock: pocl stamps commands with CLOCK_MONOTONIC_RAW
+ * (pocl_gettimemono_ns), and its clGetDeviceAndHostTimer is not implemented for the CPU device
+ * (CL_INVALID_OPERATION), so there is no call to ask. */
+static cl_ulong backend_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+    return (cl_ulong)ts.tv_sec * 1000000000u + (cl_ulong)ts.tv_nsec;
+}
+
+int clsvm_host_now(clsvm_obj *q, cl_command_type type, clsvm_host_fn fn, void *data,
+                   cl_event *event, cl_int *err)
+{
+    if (event)
+        *event = NULL;
+    /* A device without native kernels refuses the command the usual way; a backend without
+     * user events has nothing to stand for a complete event. */
+    if (!runs_native(q) ||
+        (event && (!clsvm_be->clCreateUserEvent || !clsvm_be->clSetUserEventStatus)))
+        return 0;
+    cl_ulong queued = backend_now();
+    if (!clsvm_qtail_run_begin(q))
+        return 0;
+    cl_ulong submit = backend_now(), *times = NULL;
+    cl_event be = NULL;
+    *err = CL_SUCCESS;
+    if (event) {
+        /* A backend user event completed before anyone can wait on it: nothing of the backend's
+         * ever waits for it to complete (pocl 3.1's basic device deadlocks only when a user
+         * event completes while a command waits on it). */
+        be = clsvm_be->clCreateUserEvent(q->owner->be, err);
+        if (be)
+            *err = clsvm_event_out_typed(CL_SUCCESS, (cl_command_queue)q, be, event, type);
+        else if (*err == CL_SUCCESS)
+            *err = CL_OUT_OF_HOST_MEMORY;
+        if (*err == CL_SUCCESS && !(times = clsvm_event_host_times(*event))) {
+            clsvm_obj_app_release((clsvm_obj *)*event);
+            *event = NULL;
+            *err = CL_OUT_OF_HOST_MEMORY;
+        }
+    }
+    if (*err == CL_SUCCESS) {
+        cl_ulong start = backend_now();
+        fn(data);
+        if (times) {
+            times[0] = queued;
+            times[1] = submit;
+            times[2] = start;
+            times[3] = backend_now();
+        }
+    }
+    clsvm_qtail_run_end(q);
+    if (be && *err == CL_SUCCESS)
+        clsvm_be->clSetUserEventStatus(be, CL_COMPLETE);
+    return 1;
 }
 
 /* The common end of both: wait when blocking, hand out (or drop) the event. */
