@@ -312,26 +312,26 @@ int clsvm_host_now(clsvm_obj *q, cl_command_type type, clsvm_host_fn fn, void *d
 {
     if (event)
         *event = NULL;
-    /* A device without native kernels refuses the command the usual way; a backend without
-     * user events has nothing to stand for a complete event. */
-    if (!runs_native(q) ||
-        (event && (!clsvm_be->clCreateUserEvent || !clsvm_be->clSetUserEventStatus)))
+    /* A device without native kernels refuses the command the usual way. */
+    if (!runs_native(q))
         return 0;
-    cl_ulong queued = backend_now();
+    /* The clock is read only for an event (three reads cost about as much as a 64-byte copy on
+     * a virtual machine). */
+    cl_ulong queued = event ? backend_now() : 0, *times = NULL;
     if (!clsvm_qtail_run_begin(q))
         return 0;
-    cl_ulong submit = backend_now(), *times = NULL;
-    cl_event be = NULL;
     *err = CL_SUCCESS;
     if (event) {
-        /* A backend user event completed before anyone can wait on it: nothing of the backend's
-         * ever waits for it to complete (pocl 3.1's basic device deadlocks only when a user
-         * event completes while a command waits on it). */
-        be = clsvm_be->clCreateUserEvent(q->owner->be, err);
-        if (be)
-            *err = clsvm_event_out_typed(CL_SUCCESS, (cl_command_queue)q, be, event, type);
-        else if (*err == CL_SUCCESS)
-            *err = CL_OUT_OF_HOST_MEMORY;
+        /* The backend event behind the application's: complete before anyone can wait on it,
+         * so nothing of the backend's ever waits for it to complete (pocl 3.1's basic device
+         * deadlocks only when a user event completes while a command waits on it), and a
+         * later command with it in its wait list does not wait at all. */
+        cl_event be = clsvm_qtail_complete_event(q);
+        if (!be) {
+            clsvm_qtail_run_end(q);
+            return 0; /* the native kernel's event will do */
+        }
+        *err = clsvm_event_out_typed(CL_SUCCESS, (cl_command_queue)q, be, event, type);
         if (*err == CL_SUCCESS && !(times = clsvm_event_host_times(*event))) {
             clsvm_obj_app_release((clsvm_obj *)*event);
             *event = NULL;
@@ -339,18 +339,16 @@ int clsvm_host_now(clsvm_obj *q, cl_command_type type, clsvm_host_fn fn, void *d
         }
     }
     if (*err == CL_SUCCESS) {
-        cl_ulong start = backend_now();
+        /* Submitted to the thread that runs it when it starts. */
+        cl_ulong start = times ? backend_now() : 0;
         fn(data);
         if (times) {
             times[0] = queued;
-            times[1] = submit;
-            times[2] = start;
+            times[1] = times[2] = start;
             times[3] = backend_now();
         }
     }
     clsvm_qtail_run_end(q);
-    if (be && *err == CL_SUCCESS)
-        clsvm_be->clSetUserEventStatus(be, CL_COMPLETE);
     return 1;
 }
 

@@ -52,7 +52,8 @@ cl_int clsvm_host_order(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl
  * on data itself (not a copy) before this returns. Returns 1 when the command was done or
  * refused (*err says which; refused: fn not run, *event NULL), 0 when it must be enqueued
  * (nothing done). *event (if not NULL) is then a new clsvm event of `type`, already complete,
- * whose profiling times (queued, submit, start, end) bracket the work on the backend's clock. */
+ * whose profiling times bracket the work on the backend's clock (QUEUED: the call, SUBMIT =
+ * START: the work's start, END: its end). */
 int clsvm_host_now(clsvm_obj *q, cl_command_type type, clsvm_host_fn fn, void *data,
                    cl_event *event, cl_int *err);
 

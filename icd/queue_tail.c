@@ -16,6 +16,7 @@ typedef struct qtail {
     int overlap;        /* two enqueues overlapped since inflight was last 0 */
     int disabled;       /* out of order: no tail ever */
     int running;        /* a command runs on its caller's thread: it is the queue's next one */
+    cl_event complete;  /* retained, complete backend user event (clsvm_qtail_complete_event) */
 } qtail;
 
 void *clsvm_qtail_new(cl_command_queue_properties props)
@@ -42,6 +43,10 @@ void clsvm_qtail_clear(void *state)
     if (t && t->tail) {
         clsvm_be->clReleaseEvent(t->tail);
         t->tail = NULL;
+    }
+    if (t && t->complete) {
+        clsvm_be->clReleaseEvent(t->complete);
+        t->complete = NULL;
     }
 }
 
@@ -187,4 +192,41 @@ void clsvm_qtail_run_end(clsvm_obj *q)
     t->running = 0;
     pthread_cond_broadcast(&t->ran);
     pthread_mutex_unlock(&t->mu);
+}
+
+cl_event clsvm_qtail_complete_event(clsvm_obj *q)
+{
+    qtail *t = state_of(q);
+    if (!t || !clsvm_be->clCreateUserEvent || !clsvm_be->clSetUserEventStatus)
+        return NULL;
+    pthread_mutex_lock(&t->mu);
+    cl_event ev = t->complete;
+    if (ev)
+        clsvm_be->clRetainEvent(ev);
+    pthread_mutex_unlock(&t->mu);
+    if (ev)
+        return ev;
+    /* Made outside the lock; of two threads making one at once, the first to store it wins. */
+    cl_int err = CL_SUCCESS;
+    ev = clsvm_be->clCreateUserEvent(q->owner->be, &err);
+    if (!ev)
+        return NULL;
+    if (clsvm_be->clSetUserEventStatus(ev, CL_COMPLETE) != CL_SUCCESS) {
+        clsvm_be->clReleaseEvent(ev);
+        return NULL;
+    }
+    cl_event drop = NULL;
+    pthread_mutex_lock(&t->mu);
+    if (!t->complete) {
+        t->complete = ev; /* the queue's reference; the caller gets another */
+        clsvm_be->clRetainEvent(ev);
+    } else {
+        drop = ev;
+        ev = t->complete;
+        clsvm_be->clRetainEvent(ev);
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (drop)
+        clsvm_be->clReleaseEvent(drop);
+    return ev;
 }
