@@ -145,13 +145,22 @@ void fig_copy_fill(bench *b)
 }
 
 /* Small SVM commands, where the cost is the command mechanism, not the bytes: a 4 KiB blocking
- * map + host write + unmap + clFinish cycle, a 64-byte blocking memcpy, and a 64-byte fill +
- * clFinish. Contenders alternate in batches, as for launch. */
-enum { SMALL_BATCH = 100 };
+ * map + host write + unmap + clFinish cycle, a 64-byte blocking memcpy, a 64-byte fill +
+ * clFinish, the non-blocking forms with an event waited for, and a 64-byte fill without a wait
+ * (one clFinish per batch). Contenders alternate in batches, as for launch. */
+enum { SMALL_BATCH = 100, SMALL_KINDS = 6 };
+
+/* Wait for ev and release it. */
+static void wait_release(cl_event ev)
+{
+    bench_check(clWaitForEvents(1, &ev), "clWaitForEvents");
+    bench_check(clReleaseEvent(ev), "clReleaseEvent");
+}
 
 static void small_cycle(bench_cl *cl, int kind, char *a, char *h, size_t i)
 {
     int v = (int)i;
+    cl_event ev;
     switch (kind) {
     case 0:
         bench_check(clEnqueueSVMMap(cl->queue, CL_TRUE, CL_MAP_WRITE, a, 4096, 0, NULL, NULL),
@@ -164,10 +173,26 @@ static void small_cycle(bench_cl *cl, int kind, char *a, char *h, size_t i)
         bench_check(clEnqueueSVMMemcpy(cl->queue, CL_TRUE, h, a, 64, 0, NULL, NULL),
                     "clEnqueueSVMMemcpy");
         break;
-    default:
+    case 2:
         bench_check(clEnqueueSVMMemFill(cl->queue, h, &v, sizeof v, 64, 0, NULL, NULL),
                     "clEnqueueSVMMemFill");
         bench_check(clFinish(cl->queue), "clFinish");
+        break;
+    case 3:
+        bench_check(clEnqueueSVMMemcpy(cl->queue, CL_FALSE, h, a, 64, 0, NULL, &ev),
+                    "clEnqueueSVMMemcpy");
+        wait_release(ev);
+        break;
+    case 4:
+        bench_check(clEnqueueSVMMemFill(cl->queue, h, &v, sizeof v, 64, 0, NULL, &ev),
+                    "clEnqueueSVMMemFill");
+        wait_release(ev);
+        break;
+    default:
+        bench_check(clEnqueueSVMMemFill(cl->queue, h, &v, sizeof v, 64, 0, NULL, NULL),
+                    "clEnqueueSVMMemFill");
+        if (i % SMALL_BATCH == SMALL_BATCH - 1) /* the last of a batch */
+            bench_check(clFinish(cl->queue), "clFinish");
         break;
     }
 }
@@ -175,15 +200,19 @@ static void small_cycle(bench_cl *cl, int kind, char *a, char *h, size_t i)
 void fig_svm_small(bench *b)
 {
     size_t n = b->quick ? 200 : 1000;
-    figure *f[3] = {bench_figure("svm_small", "us/cycle", 0, "4 KiB map+write+unmap+finish"),
-                    bench_figure("svm_small", "us/copy", 0, "64 B blocking memcpy"),
-                    bench_figure("svm_small", "us/fill", 0, "64 B fill+finish")};
+    figure *f[SMALL_KINDS] = {
+        bench_figure("svm_small", "us/cycle", 0, "4 KiB map+write+unmap+finish"),
+        bench_figure("svm_small", "us/copy", 0, "64 B blocking memcpy"),
+        bench_figure("svm_small", "us/fill", 0, "64 B fill+finish"),
+        bench_figure("svm_small", "us/copy", 0, "64 B non-blocking memcpy+event wait"),
+        bench_figure("svm_small", "us/fill", 0, "64 B fill+event wait"),
+        bench_figure("svm_small", "us/fill", 0, "64 B fill, 1 finish per %d", SMALL_BATCH)};
     char *a[C_COUNT], *h[C_COUNT];
     for (int c = C_CLSVM; c <= C_POCL; c++) {
         a[c] = svm_alloc(&b->cl[c], 4096);
         h[c] = svm_alloc(&b->cl[c], 4096);
     }
-    for (int kind = 0; kind < 3; kind++) {
+    for (int kind = 0; kind < SMALL_KINDS; kind++) {
         double v[C_COUNT][MAX_REPS];
         for (int r = 0; r < b->reps; r++) {
             double sum[C_COUNT] = {0};

@@ -4,7 +4,9 @@
  * (host_command.h), never by the backend's SVM commands, whose handling of memory they did not
  * allocate differs between backend versions (pocl 3.1 aborts in SVM free, newer pocl crashes in
  * SVM fill). On a CPU backend host and device share the memory, so map, unmap and migrate move
- * no data: they are ordering points with real events.
+ * no data: they are ordering points with real events. Memcpy, fill and a free without callback
+ * with no wait list run on the caller's thread when the queue has nothing before them
+ * (clsvm_host_now).
  *
  * Pointer rule (docs/svm.md): a range that starts in a live allocation must belong to the
  * queue's context and end inside that allocation; a range touching the window outside every
@@ -95,6 +97,12 @@ static cl_int refused(cl_int err, cl_event *event)
     return err;
 }
 
+/* A command at most this large runs on the caller's thread when the queue has nothing before it
+ * (clsvm_host_now): a megabyte is copied in about the time the backend round trip it saves
+ * takes (docs/svm.md). A larger one keeps the caller and other threads' enqueues on the queue,
+ * which wait for it, from being held up for its whole length. */
+#define NOW_MAX ((size_t)1 << 20)
+
 /* ---- clEnqueueSVMFree ---- */
 typedef struct free_cmd {
     clsvm_obj *queue; /* held by the host command (hold_queue) until this has run */
@@ -140,6 +148,12 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMFree(cl_command_queue command_queue, cl_uin
     f->n = num_svm_pointers;
     if (num_svm_pointers)
         memcpy(f->ptrs, svm_pointers, (size_t)num_svm_pointers * sizeof(void *));
+    /* Not with a callback: it may enqueue on this queue, which waits for the running command. */
+    if (!num_events_in_wait_list && !pfn_free_func &&
+        clsvm_host_now(q, CL_COMMAND_SVM_FREE, free_work, f, event, &err)) {
+        free(f);
+        return err;
+    }
     err = clsvm_host_command(q, CL_COMMAND_SVM_FREE, CL_FALSE, num_events_in_wait_list,
                              event_wait_list, free_work, f, fsize, 1, event);
     free(f);
@@ -178,6 +192,9 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMemcpy(cl_command_queue command_queue, cl_b
     if (err != CL_SUCCESS)
         return refused(err, event);
     copy_cmd c = {dst_ptr, src_ptr, size};
+    if (!num_events_in_wait_list && size <= NOW_MAX &&
+        clsvm_host_now(q, CL_COMMAND_SVM_MEMCPY, copy_work, &c, event, &err))
+        return err;
     return clsvm_host_command(q, CL_COMMAND_SVM_MEMCPY, blocking_copy, num_events_in_wait_list,
                               event_wait_list, copy_work, &c, sizeof c, 0, event);
 }
@@ -214,6 +231,9 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMemFill(cl_command_queue command_queue, voi
         return refused(err, event);
     fill_cmd f = {svm_ptr, size, pattern_size, {0}};
     memcpy(f.pattern, pattern, pattern_size);
+    if (!num_events_in_wait_list && size <= NOW_MAX &&
+        clsvm_host_now(q, CL_COMMAND_SVM_MEMFILL, fill_work, &f, event, &err))
+        return err;
     /* Only the pattern bytes in use are copied along. */
     return clsvm_host_command(q, CL_COMMAND_SVM_MEMFILL, CL_FALSE, num_events_in_wait_list,
                               event_wait_list, fill_work, &f,

@@ -1,8 +1,10 @@
 /* event.c: events: wait lists going down, events coming back from enqueues, event queries and
  * clWaitForEvents. An event wrapper holds references on its context (owner) and, unless it is a
  * user event, on its queue (parent), so CL_EVENT_COMMAND_QUEUE/CONTEXT are answered from it.
- * Events of clsvm's host commands (host_command.c) stand on a backend native kernel and
- * carry the SVM command type they report in the upper half of the wrapper's flags. */
+ * Events of clsvm's host commands (host_command.c) stand on a backend native kernel, or on a
+ * completed backend user event when the command ran on the caller's thread (then the wrapper's
+ * ext holds its profiling times), and carry the SVM command type they report in the upper half
+ * of the wrapper's flags. */
 #include "host_command.h"
 #include "host_ptr.h"
 #include "info_answer.h"
@@ -137,25 +139,78 @@ static const clsvm_info_row event_rows[] = {
 };
 CLSVM_DEFINE_INFO(clGetEventInfo, cl_event, cl_event_info, CLSVM_EVENT, event_rows, NULL)
 
-/* An event wrapper's ext: the first backend command of a command clsvm split in parts. */
+/* An event wrapper's ext: the first backend command of a command clsvm split in parts, or the
+ * times of a command clsvm ran on the caller's thread. */
 typedef struct event_ext {
-    cl_event first;
+    cl_event first;    /* NULL: no parts */
+    int host_timed;    /* times answers the profiling queries */
+    cl_ulong times[4]; /* QUEUED, SUBMIT, START, END */
 } event_ext;
+
+/* A new ext for event, a wrapper just made (set before the handle is returned, so no other
+ * thread can read ext yet); NULL when out of memory. */
+static event_ext *ext_new(cl_event event)
+{
+    event_ext *x = calloc(1, sizeof *x);
+    if (x)
+        ((clsvm_obj *)event)->ext = x;
+    return x;
+}
 
 int clsvm_event_set_first(cl_event event, cl_event first)
 {
-    event_ext *x = malloc(sizeof *x);
+    event_ext *x = ext_new(event);
     if (!x)
         return 0;
     x->first = first;
-    /* Set before the handle is returned, so no other thread can read ext yet. */
-    ((clsvm_obj *)event)->ext = x;
     return 1;
+}
+
+cl_ulong *clsvm_event_host_times(cl_event event)
+{
+    event_ext *x = ext_new(event);
+    if (!x)
+        return NULL;
+    x->host_timed = 1;
+    return x->times;
 }
 
 void clsvm_event_ext_free(void *ext)
 {
-    clsvm_be->clReleaseEvent(((event_ext *)ext)->first);
+    event_ext *x = ext;
+    if (x->first)
+        clsvm_be->clReleaseEvent(x->first);
+}
+
+/* The profiling answer of a command run on the caller's thread: the times clsvm took, when its
+ * queue profiles (as the backend would answer for one of its own commands). */
+static cl_int host_profiling(clsvm_obj *e, const event_ext *x, cl_profiling_info param, size_t size,
+                             void *value, size_t *size_ret)
+{
+    int i;
+    switch (param) {
+    case CL_PROFILING_COMMAND_QUEUED:
+        i = 0;
+        break;
+    case CL_PROFILING_COMMAND_SUBMIT:
+        i = 1;
+        break;
+    case CL_PROFILING_COMMAND_START:
+        i = 2;
+        break;
+    case CL_PROFILING_COMMAND_END:
+    case CL_PROFILING_COMMAND_COMPLETE: /* no child commands */
+        i = 3;
+        break;
+    default:
+        return CL_INVALID_VALUE;
+    }
+    cl_command_queue_properties props = 0;
+    if (clsvm_be->clGetCommandQueueInfo(e->parent->be, CL_QUEUE_PROPERTIES, sizeof props, &props,
+                                        NULL) != CL_SUCCESS ||
+        !(props & CL_QUEUE_PROFILING_ENABLE))
+        return CL_PROFILING_INFO_NOT_AVAILABLE;
+    return clsvm_info_return(&x->times[i], sizeof x->times[i], size, value, size_ret);
 }
 
 cl_int CL_API_CALL clsvm_clGetEventProfilingInfo(cl_event event, cl_profiling_info param_name,
@@ -169,13 +224,17 @@ cl_int CL_API_CALL clsvm_clGetEventProfilingInfo(cl_event event, cl_profiling_in
         clsvm_host_info_out(event, param_name, param_value_size, param_value, param_value_size_ret);
     if (err != CL_SUCCESS)
         return err;
+    event_ext *x = e->ext;
+    if (x && x->host_timed)
+        return host_profiling(e, x, param_name, param_value_size, param_value,
+                              param_value_size_ret);
     if (!clsvm_be->clGetEventProfilingInfo)
         return CL_INVALID_OPERATION;
     /* A command in parts started when its first part did; it ends with its last (e->be). */
-    event_ext *x = e->ext;
-    int from_first = x && (param_name == CL_PROFILING_COMMAND_QUEUED ||
-                           param_name == CL_PROFILING_COMMAND_SUBMIT ||
-                           param_name == CL_PROFILING_COMMAND_START);
+    int from_first =
+        x && x->first &&
+        (param_name == CL_PROFILING_COMMAND_QUEUED || param_name == CL_PROFILING_COMMAND_SUBMIT ||
+         param_name == CL_PROFILING_COMMAND_START);
     if (from_first) {
         /* Answered only once the whole command has: until then the backend's error for it. */
         cl_ulong t;

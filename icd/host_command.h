@@ -6,7 +6,9 @@
  * Mechanism: each command with host work is one native kernel (clEnqueueNativeKernel) on the
  * backend queue, whose function does the work; one without (map, unmap, migrate) is a marker or
  * nothing (clsvm_host_order). The backend orders it like any command, copies its argument
- * block, never runs it when a wait event failed, and times it. No user events and no event
+ * block, never runs it when a wait event failed, and times it. When nothing needs ordering (no
+ * wait list, the in-order queue's earlier commands all ended), the work is done on the caller's
+ * thread instead (clsvm_host_now). No user events that anything waits on and no event
  * callbacks: on a device that executes commands on the calling thread (pocl's basic device),
  * completing a user event that a command waits on deadlocks in pocl 3.1, and a callback that
  * calls back into the backend is reentrant there. */
@@ -44,6 +46,17 @@ cl_int clsvm_host_command(clsvm_obj *q, cl_command_type type, cl_bool blocking, 
 cl_int clsvm_host_order(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl_uint nwait,
                         const cl_event *wait, cl_event *event);
 
+/* The same command done at once on the caller's thread, when that is the queue's order anyway
+ * (queue_tail.h, clsvm_qtail_run_begin): q in order, every command enqueued on it before has
+ * ended, no other enqueue under way; the caller has checked that the wait list is empty. fn runs
+ * on data itself (not a copy) before this returns. Returns 1 when the command was done or
+ * refused (*err says which; refused: fn not run, *event NULL), 0 when it must be enqueued
+ * (nothing done). *event (if not NULL) is then a new clsvm event of `type`, already complete,
+ * whose profiling times bracket the work on the backend's clock (QUEUED: the call, SUBMIT =
+ * START: the work's start, END: its end). */
+int clsvm_host_now(clsvm_obj *q, cl_command_type type, clsvm_host_fn fn, void *data,
+                   cl_event *event, cl_int *err);
+
 /* Drop the queue references held for host commands whose wait list failed (their work never
  * runs). Called on failure paths only (a failed wait, a negative status answer); cost O(pending
  * commands that hold their queue). */
@@ -53,5 +66,9 @@ void clsvm_host_sweep(void);
  * (the backend event is a native kernel standing in for an SVM command). */
 cl_int clsvm_event_out_typed(cl_int err, cl_command_queue queue, cl_event be_event, cl_event *event,
                              cl_command_type type);
+/* event.c: the profiling times (QUEUED, SUBMIT, START, END) of event, a wrapper just made, for
+ * a command clsvm runs itself; the caller fills them in before the handle is returned. NULL when
+ * out of memory. */
+cl_ulong *clsvm_event_host_times(cl_event event);
 
 #endif

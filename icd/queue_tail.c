@@ -1,5 +1,7 @@
 /* queue_tail.c: see queue_tail.h. One small mutex per in-order queue; nothing here calls the
- * backend while holding it (events are retained before and released after). */
+ * backend while holding it (events are retained before and released after). While a command
+ * runs on its caller's thread (clsvm_qtail_run_begin..end), enqueues wait in clsvm_qtail_begin
+ * on a condition variable. */
 #include "queue_tail.h"
 
 #include <pthread.h>
@@ -7,11 +9,14 @@
 
 typedef struct qtail {
     pthread_mutex_t mu;
-    cl_event tail;     /* retained backend event of the last command; NULL: none or forgotten */
-    unsigned inflight; /* enqueues between begin and end */
-    int known;         /* tail (NULL: an empty queue) stands for every enqueued command */
-    int overlap;       /* two enqueues overlapped since inflight was last 0 */
-    int disabled;      /* out of order: no tail ever */
+    pthread_cond_t ran; /* running dropped to 0 */
+    cl_event tail;      /* retained backend event of the last command; NULL: none or forgotten */
+    unsigned inflight;  /* enqueues between begin and end */
+    int known;          /* tail (NULL: an empty queue) stands for every enqueued command */
+    int overlap;        /* two enqueues overlapped since inflight was last 0 */
+    int disabled;       /* out of order: no tail ever */
+    int running;        /* a command runs on its caller's thread: it is the queue's next one */
+    cl_event complete;  /* retained, complete backend user event (clsvm_qtail_complete_event) */
 } qtail;
 
 void *clsvm_qtail_new(cl_command_queue_properties props)
@@ -20,6 +25,11 @@ void *clsvm_qtail_new(cl_command_queue_properties props)
         return NULL;
     qtail *t = calloc(1, sizeof *t);
     if (!t || pthread_mutex_init(&t->mu, NULL) != 0) {
+        free(t);
+        return NULL;
+    }
+    if (pthread_cond_init(&t->ran, NULL) != 0) {
+        pthread_mutex_destroy(&t->mu);
         free(t);
         return NULL;
     }
@@ -33,6 +43,10 @@ void clsvm_qtail_clear(void *state)
     if (t && t->tail) {
         clsvm_be->clReleaseEvent(t->tail);
         t->tail = NULL;
+    }
+    if (t && t->complete) {
+        clsvm_be->clReleaseEvent(t->complete);
+        t->complete = NULL;
     }
 }
 
@@ -69,6 +83,9 @@ void clsvm_qtail_begin(clsvm_obj *q)
     if (!t)
         return;
     pthread_mutex_lock(&t->mu);
+    /* Behind a command running on another thread: it comes first in the queue's order. */
+    while (t->running)
+        pthread_cond_wait(&t->ran, &t->mu);
     if (t->inflight++)
         t->overlap = 1;
     pthread_mutex_unlock(&t->mu);
@@ -127,4 +144,89 @@ int clsvm_qtail_done(clsvm_obj *q, cl_event *wait)
     }
     *wait = ev;
     return 0;
+}
+
+/* Under t->mu: may a command run on its caller's thread now, given that `tail` (retained by the
+ * caller, or NULL) is the tail it found ended? */
+static int may_run(const qtail *t, cl_event tail)
+{
+    return t->known && !t->disabled && !t->inflight && !t->running && t->tail == tail;
+}
+
+int clsvm_qtail_run_begin(clsvm_obj *q)
+{
+    qtail *t = state_of(q);
+    if (!t)
+        return 0;
+    pthread_mutex_lock(&t->mu);
+    cl_event ev = t->tail;
+    int ok = may_run(t, ev);
+    if (ok && ev)
+        clsvm_be->clRetainEvent(ev);
+    pthread_mutex_unlock(&t->mu);
+    if (!ok)
+        return 0;
+    if (ev) {
+        cl_int st = CL_QUEUED;
+        ok = clsvm_be->clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof st, &st,
+                                      NULL) == CL_SUCCESS &&
+             (st == CL_COMPLETE || st < 0);
+    }
+    /* Checked again: an enqueue may have come in while the status was asked. The reference held
+     * on ev keeps its address from being reused by a newer tail meanwhile. */
+    if (ok) {
+        pthread_mutex_lock(&t->mu);
+        ok = may_run(t, ev);
+        t->running = ok;
+        pthread_mutex_unlock(&t->mu);
+    }
+    if (ev)
+        clsvm_be->clReleaseEvent(ev);
+    return ok;
+}
+
+void clsvm_qtail_run_end(clsvm_obj *q)
+{
+    qtail *t = state_of(q);
+    pthread_mutex_lock(&t->mu);
+    t->running = 0;
+    pthread_cond_broadcast(&t->ran);
+    pthread_mutex_unlock(&t->mu);
+}
+
+cl_event clsvm_qtail_complete_event(clsvm_obj *q)
+{
+    qtail *t = state_of(q);
+    if (!t || !clsvm_be->clCreateUserEvent || !clsvm_be->clSetUserEventStatus)
+        return NULL;
+    pthread_mutex_lock(&t->mu);
+    cl_event ev = t->complete;
+    if (ev)
+        clsvm_be->clRetainEvent(ev);
+    pthread_mutex_unlock(&t->mu);
+    if (ev)
+        return ev;
+    /* Made outside the lock; of two threads making one at once, the first to store it wins. */
+    cl_int err = CL_SUCCESS;
+    ev = clsvm_be->clCreateUserEvent(q->owner->be, &err);
+    if (!ev)
+        return NULL;
+    if (clsvm_be->clSetUserEventStatus(ev, CL_COMPLETE) != CL_SUCCESS) {
+        clsvm_be->clReleaseEvent(ev);
+        return NULL;
+    }
+    cl_event drop = NULL;
+    pthread_mutex_lock(&t->mu);
+    if (!t->complete) {
+        t->complete = ev; /* the queue's reference; the caller gets another */
+        clsvm_be->clRetainEvent(ev);
+    } else {
+        drop = ev;
+        ev = t->complete;
+        clsvm_be->clRetainEvent(ev);
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (drop)
+        clsvm_be->clReleaseEvent(drop);
+    return ev;
 }

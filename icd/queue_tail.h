@@ -32,4 +32,20 @@ void clsvm_qtail_end(clsvm_obj *q, int enqueued, cl_event ev);
  * them (the caller waits on it and releases it). */
 int clsvm_qtail_done(clsvm_obj *q, cl_event *wait);
 
+/* A command run on the caller's thread instead of being enqueued (host_command.h,
+ * clsvm_host_now). 1: q is in order, no enqueue on it is under way and every command enqueued
+ * on it has ended (completed or failed), so the caller may do the work now, as the queue's next
+ * command; it must then call clsvm_qtail_run_end(q), and until it does, enqueues on q wait in
+ * clsvm_qtail_begin (a later command runs after the work, as in the queue), and another thread's
+ * clsvm_qtail_run_begin answers 0. 0: not known, not ended, or another enqueue is under way;
+ * nothing to undo. The tail is unchanged: the work has ended when run_end is called. */
+int clsvm_qtail_run_begin(clsvm_obj *q);
+void clsvm_qtail_run_end(clsvm_obj *q);
+
+/* A backend user event of q's context that completed before anything could wait on it, made once
+ * per queue and shared by the events of the commands run on the caller's thread (each wrapper
+ * owns a reference: no create, complete and release per command). Returned retained; NULL for an
+ * out-of-order queue, a backend without user events, or when none could be made. */
+cl_event clsvm_qtail_complete_event(clsvm_obj *q);
+
 #endif

@@ -3,7 +3,8 @@
  *
  * A pattern whose bytes are all equal is a memset. Any other pattern is first replicated into
  * a 4 KiB block (every allowed pattern size divides 128, so the block repeats with period
- * 128), and the fill is a cyclic copy of it. Fills larger than a last-level cache stream a
+ * 128), and the fill is a cyclic copy of it; a fill no larger than the block doubles the pattern
+ * in place instead. Fills larger than a last-level cache stream a
  * 128-byte period with non-temporal stores: they skip the read-for-ownership of destination
  * lines that ordinary stores pay, which is what made the earlier "double with memcpy" fill
  * reach only 0.73 of memset. Smaller fills copy the block with memcpy and stay in the cache.
@@ -53,6 +54,18 @@ void clsvm_fill_pattern(void *dst, size_t size, const void *pattern, size_t psiz
         return;
     if (uniform(pattern, psize)) {
         memset(d, *(const unsigned char *)pattern, size);
+        return;
+    }
+    /* Up to a block: the pattern once, then what is written so far copied after itself (always
+     * a whole number of patterns). Building the block first cost more than such a fill: 1.8 us
+     * for 64 bytes of a 4-byte pattern, all of it writing the 4 KiB block. */
+    if (size <= COPY_BLOCK) {
+        memcpy(d, pattern, psize);
+        for (size_t done = psize; done < size;) {
+            size_t k = done < size - done ? done : size - done;
+            memcpy(d + done, d, k);
+            done += k;
+        }
         return;
     }
     /* COPY_BLOCK + BLOCK bytes of the repetition: any COPY_BLOCK bytes starting at any phase

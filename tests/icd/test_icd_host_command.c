@@ -1,6 +1,8 @@
 /* test_icd_host_command: clsvm's clEnqueueSVM* host commands against the fake backend (no
- * pocl): each reaches the backend as one clEnqueueNativeKernel on the application's queue;
- * when the backend refuses that enqueue the call returns the backend's error, does no work, runs
+ * pocl): with nothing before them on an in-order queue and no wait list, a memcpy and a fill run
+ * on the caller's thread and reach the backend not at all; otherwise (here: a wait list) each
+ * reaches the backend as one clEnqueueNativeKernel on the application's queue; when the backend
+ * refuses that enqueue the call returns the backend's error, does no work, runs
  * no free callback, returns no event, does not block, and keeps no reference on the queue (every
  * backend object is released in the end); a device without native kernels fails the commands
  * with CL_OUT_OF_RESOURCES. */
@@ -58,10 +60,22 @@ int main(void)
     memset(src, 0x5A, sizeof src);
     memset(dst, 0, sizeof dst);
 
-    /* Success: one native kernel per command, the work done, the event typed. */
+    /* The queue is idle (the fake completes every command at once): done on this thread. */
     fake_log_clear();
-    cl_event ev = NULL;
-    CHECK_CL(clEnqueueSVMMemcpy(q, CL_TRUE, dst, src, sizeof dst, 0, NULL, &ev));
+    static const int pat = 7;
+    CHECK_CL(clEnqueueSVMMemcpy(q, CL_TRUE, dst, src, sizeof dst, 0, NULL, NULL));
+    CHECK_CL(clEnqueueSVMMemFill(q, src + 128, &pat, sizeof pat, 128, 0, NULL, NULL));
+    CHECK_EQ(count("clEnqueueNativeKernel"), 0);
+    CHECK(dst[0] == 0x5A && dst[255] == 0x5A && src[128] == 7 && src[127] == 0x5A);
+    memset(src, 0x5A, sizeof src);
+    memset(dst, 0, sizeof dst);
+
+    /* Success through the backend (a wait list): one native kernel per command, the work done,
+     * the event typed. */
+    cl_event ev = NULL, ev0 = NULL;
+    CHECK_CL(clEnqueueSVMMemcpy(q, CL_TRUE, dst, src, 1, 0, NULL, &ev0));
+    fake_log_clear();
+    CHECK_CL(clEnqueueSVMMemcpy(q, CL_TRUE, dst, src, sizeof dst, 1, &ev0, &ev));
     CHECK_EQ(count("clEnqueueNativeKernel"), 1);
     CHECK(strstr(fake_log(), "BAD") == NULL);
     CHECK(dst[0] == 0x5A && dst[255] == 0x5A);
@@ -78,12 +92,11 @@ int main(void)
     fake_native(1, CL_OUT_OF_RESOURCES);
     memset(dst, 0, sizeof dst);
     ev = (cl_event)(uintptr_t)1;
-    CHECK_EQ(clEnqueueSVMMemcpy(q, CL_TRUE, dst, src, sizeof dst, 0, NULL, &ev),
+    CHECK_EQ(clEnqueueSVMMemcpy(q, CL_TRUE, dst, src, sizeof dst, 1, &ev0, &ev),
              CL_OUT_OF_RESOURCES);
     CHECK(ev == NULL);
     CHECK(dst[0] == 0);
-    static const int pat = 7;
-    CHECK_EQ(clEnqueueSVMMemFill(q, dst, &pat, sizeof pat, sizeof dst, 0, NULL, NULL),
+    CHECK_EQ(clEnqueueSVMMemFill(q, dst, &pat, sizeof pat, sizeof dst, 1, &ev0, NULL),
              CL_OUT_OF_RESOURCES);
     CHECK(dst[0] == 0);
     s.calls = 0;
@@ -91,7 +104,9 @@ int main(void)
     CHECK_EQ(clEnqueueSVMFree(q, 0, NULL, free_cb, &s, 0, NULL, &ev), CL_OUT_OF_RESOURCES);
     CHECK(ev == NULL && s.calls == 0);
 
-    /* A device without native kernels. */
+    CHECK_CL(clReleaseEvent(ev0));
+
+    /* A device without native kernels: refused on the caller's thread too. */
     fake_native(0, 0);
     fake_log_clear();
     CHECK_EQ(clEnqueueSVMMemcpy(q, CL_TRUE, dst, src, sizeof dst, 0, NULL, NULL),

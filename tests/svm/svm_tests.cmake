@@ -85,6 +85,9 @@ clsvm_svm_test(test_svm_devices ENV "POCL_DEVICES=pthread basic")
 clsvm_svm_test(test_svm_profiling)
 # Map, unmap and migrate as markers or nothing: still ordered behind kernels, still failing.
 clsvm_svm_test(test_svm_fast_path)
+# Memcpy, fill and free done on the caller's thread when the queue has nothing before them:
+# right data, complete events with truthful times, still ordered behind kernels and threads.
+clsvm_svm_test(test_svm_fast_copy)
 
 # The SVM tests again on pocl's other device sets (POCL_DEVICES):
 #   <test>.basic        one device that executes commands on the calling thread
@@ -107,6 +110,6 @@ endfunction()
 foreach(t test_svm_alloc test_svm_free_unknown test_svm_caps test_svm_coarse test_svm_fine
           test_svm_linked test_svm_enqueue test_svm_buffer test_svm_threads test_svm_fill
           test_svm_enqueue_order test_svm_atomics_c11 test_svm_enqueue_ptrs test_svm_inline_device
-          test_svm_profiling test_svm_fast_path)
+          test_svm_profiling test_svm_fast_path test_svm_fast_copy)
   clsvm_device_reruns(${t} svm ${t})
 endforeach()

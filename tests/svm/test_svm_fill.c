@@ -1,8 +1,9 @@
 /*
  * test_svm_fill: clEnqueueSVMMemFill writes exactly the pattern, for every pattern size
- * (1..128), uniform and mixed patterns, small and large (streamed, >= 64 MiB) fills, at
- * destinations aligned to the pattern but not to 16 bytes; the bytes around the range stay
- * untouched. Compared against a reference fill computed byte by byte.
+ * (1..128), uniform and mixed patterns, small (up to 4 KiB: doubled in place), medium and large
+ * (streamed, >= 64 MiB) fills, at destinations aligned to the pattern but not to 16 bytes; the
+ * bytes around the range stay untouched. Compared against a reference fill computed byte by
+ * byte.
  */
 #include "svm_test.h"
 
@@ -37,7 +38,7 @@ int main(void)
     for (size_t psize = 1; psize <= 128; psize *= 2) {
         /* Offsets aligned to psize; for small patterns also ones that break 16-byte alignment. */
         size_t offs[] = {0, psize, 3 * psize, 128};
-        size_t sizes[] = {psize, 7 * psize, 4096 + 5 * psize, ((size_t)2 << 20) + 9 * psize};
+        size_t sizes[] = {psize, 7 * psize, 4096, 4096 + 5 * psize, ((size_t)2 << 20) + 9 * psize};
         for (size_t o = 0; o < sizeof offs / sizeof offs[0]; o++)
             for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
                 if (offs[o] + sizes[s] > cap)
