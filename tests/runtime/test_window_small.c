@@ -9,6 +9,7 @@
 #include "window.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -292,6 +293,81 @@ static void fork_child(clsvm_window *w)
     pthread_barrier_destroy(&sync);
 }
 
+/* ---- threads allocating, freeing each other's blocks and looking them up at once ----------- */
+
+#define MIX_THREADS 4
+#define MIX_SLOTS 256
+#define MIX_ROUNDS 20000
+
+static _Atomic uintptr_t shared[MIX_SLOTS]; /* published blocks */
+
+typedef struct mixer {
+    clsvm_window *w;
+    int index;
+} mixer;
+
+static void check_block(const unsigned char *p, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        CHECK_EQ(p[i], (unsigned char)((uintptr_t)p >> 7) ^ (unsigned char)i);
+}
+
+static void *mix(void *arg)
+{
+    mixer *m = arg;
+    unsigned long long seed = 0x5111ULL + (unsigned long long)m->index * 104729;
+    for (int r = 0; r < MIX_ROUNDS; r++) {
+        int k = (int)(test_rand(&seed) % MIX_SLOTS);
+        uintptr_t p = atomic_exchange(&shared[k], 0);
+        if (p) { /* another thread's block, maybe: it is ours now */
+            clsvm_alloc_info in;
+            CHECK_EQ(clsvm_lookup(m->w, (void *)p, &in), CLSVM_OK);
+            CHECK(in.base == (void *)p && in.size >= 1 && in.size <= 1024);
+            CHECK_EQ(clsvm_lookup(m->w, (void *)(p + in.size - 1), NULL), CLSVM_OK);
+            check_block((const unsigned char *)p, in.size);
+            CHECK_EQ(clsvm_free(m->w, (void *)p), CLSVM_OK);
+            continue;
+        }
+        size_t size = 1 + test_rand(&seed) % 1024;
+        void *q;
+        CHECK_EQ(clsvm_alloc(m->w, size, 0, 0, m, &q), CLSVM_OK);
+        for (size_t i = 0; i < size; i++)
+            ((unsigned char *)q)[i] = (unsigned char)((uintptr_t)q >> 7) ^ (unsigned char)i;
+        uintptr_t expect = 0;
+        if (!atomic_compare_exchange_strong(&shared[k], &expect, (uintptr_t)q))
+            CHECK_EQ(clsvm_free(m->w, q), CLSVM_OK); /* the slot was taken meanwhile */
+    }
+    return NULL;
+}
+
+static void mixed_threads(clsvm_window *w)
+{
+    mixer m[MIX_THREADS];
+    pthread_t t[MIX_THREADS];
+    for (int i = 0; i < MIX_THREADS; i++) {
+        m[i] = (mixer){w, i};
+        CHECK_EQ(pthread_create(&t[i], NULL, mix, &m[i]), 0);
+    }
+    for (int i = 0; i < MIX_THREADS; i++)
+        CHECK_EQ(pthread_join(t[i], NULL), 0);
+    uint64_t n = 0;
+    for (int k = 0; k < MIX_SLOTS; k++)
+        n += atomic_load(&shared[k]) != 0;
+    CHECK_EQ(live(w), n);
+    CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
+    for (int k = 0; k < MIX_SLOTS; k++) {
+        uintptr_t p = atomic_exchange(&shared[k], 0);
+        if (p)
+            CHECK_EQ(clsvm_free(w, (void *)p), CLSVM_OK);
+    }
+    clsvm_stats st;
+    clsvm_window_get_stats(w, &st);
+    CHECK_EQ(st.live_allocations, 0);
+    CHECK_EQ(st.committed, 0);
+    CHECK_EQ(counts(w).slabs, 0);
+    CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
+}
+
 int main(void)
 {
     clsvm_config cfg;
@@ -305,6 +381,7 @@ int main(void)
     cross_thread(w);
     thread_exit(w);
     fork_child(w);
+    mixed_threads(w);
     clsvm_window_close(w);
     return 0;
 }
