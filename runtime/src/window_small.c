@@ -114,7 +114,9 @@ struct small_state {
 static pthread_mutex_t small_reg = PTHREAD_MUTEX_INITIALIZER; /* close vs thread exit */
 static pthread_key_t small_key;
 static pthread_once_t small_key_once = PTHREAD_ONCE_INIT;
-static _Thread_local small_tc *tl_caches;
+/* initial-exec: the ICD is dlopen'd, and the default model would call __tls_get_addr on every
+ * small allocation; one pointer fits glibc's static TLS reserve for dlopen'd libraries. */
+static _Thread_local small_tc *tl_caches __attribute__((tls_model("initial-exec")));
 static _Atomic uint64_t next_id = 1;
 
 /* ---- directory ---------------------------------------------------------------------------- */
