@@ -108,7 +108,9 @@ struct small_state {
     int64_t retired_live, retired_bytes; /* of exited threads and failed cache creations */
     uint64_t slabs;                      /* slabs holding a heap block */
     uint64_t peak;                       /* public peak_allocated */
-    _Atomic int drop_pending;            /* more than one chunk retained: an emptied slab checks */
+    /* More than one chunk retained: an owner whose free empties its slab checks for "nothing
+     * live". Read on every such free, so on a line of its own, written only on change. */
+    _Alignas(64) _Atomic int drop_pending;
 };
 
 static pthread_mutex_t small_reg = PTHREAD_MUTEX_INITIALIZER; /* close vs thread exit */
@@ -118,6 +120,17 @@ static pthread_once_t small_key_once = PTHREAD_ONCE_INIT;
  * small allocation; one pointer fits glibc's static TLS reserve for dlopen'd libraries. */
 static _Thread_local small_tc *tl_caches __attribute__((tls_model("initial-exec")));
 static _Atomic uint64_t next_id = 1;
+
+/* Zeroed memory on its own cache lines: a thread's cache or slab header never shares a line
+ * with another thread's (their counters and bitmaps are written on every call). */
+static void *zalloc_lines(size_t size)
+{
+    size = (size + 63) & ~(size_t)63;
+    void *p = aligned_alloc(64, size);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
 
 /* ---- directory ---------------------------------------------------------------------------- */
 
@@ -151,7 +164,7 @@ static _Atomic(small_slab *) *dir_slot(clsvm_window *w, uintptr_t a)
 
 int small_create(clsvm_window *w)
 {
-    small_state *ss = calloc(1, sizeof *ss);
+    small_state *ss = zalloc_lines(sizeof *ss);
     if (!ss)
         return CLSVM_ERR_HOSTMEM;
     uint64_t leaf_bytes = SLAB_SIZE << LEAF_SHIFT;
@@ -275,7 +288,7 @@ static small_slab *new_slab(clsvm_window *w, unsigned cls)
     small_slab *s = ss->pool[cls];
     unsigned nslots = (unsigned)(SLAB_SIZE >> (CLASS_SHIFT + cls));
     if (!s) {
-        s = calloc(1, sizeof *s + nslots * sizeof s->slot[0]);
+        s = zalloc_lines(sizeof *s + nslots * sizeof s->slot[0]);
         if (!s)
             return NULL;
         s->cls = cls;
@@ -381,7 +394,7 @@ static small_tc *find_tc(clsvm_window *w, bool create)
     if (!create)
         return NULL;
     pthread_once(&small_key_once, key_create);
-    tc = calloc(1, sizeof *tc);
+    tc = zalloc_lines(sizeof *tc);
     if (!tc)
         return NULL;
     atomic_init(&tc->w, w);
@@ -620,7 +633,9 @@ bool small_nothing_live(const clsvm_window *w)
 
 void small_note_retained(clsvm_window *w)
 {
-    atomic_store_explicit(&w->small->drop_pending, w->retained.count > 1, RLX);
+    int many = w->retained.count > 1;
+    if (atomic_load_explicit(&w->small->drop_pending, RLX) != many)
+        atomic_store_explicit(&w->small->drop_pending, many, RLX);
 }
 
 uint64_t small_observe_peak(clsvm_window *w)
