@@ -115,6 +115,7 @@ struct small_state {
 
 static pthread_mutex_t small_reg = PTHREAD_MUTEX_INITIALIZER; /* close vs thread exit */
 static pthread_key_t small_key;
+static bool small_key_ok;
 static pthread_once_t small_key_once = PTHREAD_ONCE_INIT;
 /* initial-exec: the ICD is dlopen'd, and the default model would call __tls_get_addr on every
  * small allocation; one pointer fits glibc's static TLS reserve for dlopen'd libraries. */
@@ -366,7 +367,8 @@ static void thread_exit(void *unused)
 
 static void key_create(void)
 {
-    if (pthread_key_create(&small_key, thread_exit))
+    small_key_ok = pthread_key_create(&small_key, thread_exit) == 0;
+    if (!small_key_ok)
         clsvm_log(CLSVM_LOG_WARN, "window: pthread_key_create failed; the small-allocation "
                                   "slabs of exiting threads stay with them");
 }
@@ -400,7 +402,8 @@ static small_tc *find_tc(clsvm_window *w, bool create)
     atomic_init(&tc->w, w);
     tc->id = w->small->id;
     tc->thread = pthread_self();
-    pthread_setspecific(small_key, tc); /* non-NULL: the destructor runs at thread exit */
+    if (small_key_ok)
+        pthread_setspecific(small_key, tc); /* non-NULL: the destructor runs at thread exit */
     pthread_mutex_lock(&w->lock);
     tc->w_next = w->small->tcs;
     w->small->tcs = tc;
