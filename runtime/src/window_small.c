@@ -373,11 +373,9 @@ static void key_create(void)
                                   "slabs of exiting threads stay with them");
 }
 
-static small_tc *find_tc(clsvm_window *w, bool create)
+static small_tc *find_tc_slow(clsvm_window *w, bool create)
 {
-    small_tc *tc = tl_caches;
-    if (tc && atomic_load_explicit(&tc->w, RLX) == w && tc->id == w->small->id)
-        return tc;
+    small_tc *tc;
     for (small_tc **pp = &tl_caches; (tc = *pp);) {
         clsvm_window *tw = atomic_load_explicit(&tc->w, ACQ);
         if (!tw) { /* its window closed */
@@ -411,6 +409,16 @@ static small_tc *find_tc(clsvm_window *w, bool create)
     tc->t_next = tl_caches;
     tl_caches = tc;
     return tc;
+}
+
+/* This thread's cache for w: the head of its list on every call but the first after switching
+ * windows. */
+static inline small_tc *find_tc(clsvm_window *w, bool create)
+{
+    small_tc *tc = tl_caches;
+    if (__builtin_expect(tc && atomic_load_explicit(&tc->w, RLX) == w && tc->id == w->small->id, 1))
+        return tc;
+    return find_tc_slow(w, create);
 }
 
 static void count(small_tc *tc, int64_t n, int64_t bytes)
