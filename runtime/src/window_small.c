@@ -253,8 +253,8 @@ static void release_slab(clsvm_window *w, small_slab *s)
     atomic_store_explicit(dir_slot(w, base), NULL, REL); /* the leaf exists */
     atomic_fetch_add_explicit(&s->gen, 1, REL);
     atomic_store_explicit(&s->base, 0, REL);
+    ss->slabs--; /* first: the free below asks whether anything is still live */
     window_free_locked(w, base);
-    ss->slabs--;
     s->next = ss->pool[s->cls];
     ss->pool[s->cls] = s;
 }
@@ -530,16 +530,14 @@ static bool slab_empty(small_slab *s)
 }
 
 /* The owner's free emptied its slab while chunks are retained: if that was the last live
- * allocation, drop the retained chunks as a heap free would (counted first). */
-static void owner_emptied(clsvm_window *w, small_tc *tc, size_t size)
+ * allocation, drop the retained chunks as a heap free would. */
+static void owner_emptied(clsvm_window *w)
 {
-    count(tc, -1, -(int64_t)size);
     pthread_mutex_lock(&w->lock);
     if (small_nothing_live(w))
         retain_drop(w, 1);
     small_note_retained(w);
     pthread_mutex_unlock(&w->lock);
-    count(tc, 1, (int64_t)size); /* the caller counts the free */
 }
 
 static void orphan_freed(clsvm_window *w, small_slab *s, uint32_t gen)
@@ -586,18 +584,8 @@ int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap
         *info = bi;
     /* The slab cannot go back to the heap before this slot's bit is set. */
     uint32_t gen = atomic_load_explicit(&s->gen, RLX);
+    /* Counted first, so that a slab release below sees whether anything is still live. */
     small_tc *tc = find_tc(w, true);
-    uint64_t bit = UINT64_C(1) << (i & 63);
-    if (tc && atomic_load_explicit(&s->owner, RLX) == tc) {
-        atomic_store_explicit(&s->local[i / 64], atomic_load_explicit(&s->local[i / 64], RLX) | bit,
-                              RLX);
-        if (atomic_load_explicit(&w->small->drop_pending, RLX) && slab_empty(s))
-            owner_emptied(w, tc, bi.size);
-    } else {
-        atomic_fetch_or_explicit(&s->remote[i / 64], bit, SEQ);
-        if (!atomic_load_explicit(&s->owner, SEQ))
-            orphan_freed(w, s, gen);
-    }
     if (tc) {
         count(tc, -1, -(int64_t)bi.size);
     } else {
@@ -605,6 +593,17 @@ int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap
         w->small->retired_live--;
         w->small->retired_bytes -= (int64_t)bi.size;
         pthread_mutex_unlock(&w->lock);
+    }
+    uint64_t bit = UINT64_C(1) << (i & 63);
+    if (tc && atomic_load_explicit(&s->owner, RLX) == tc) {
+        atomic_store_explicit(&s->local[i / 64], atomic_load_explicit(&s->local[i / 64], RLX) | bit,
+                              RLX);
+        if (atomic_load_explicit(&w->small->drop_pending, RLX) && slab_empty(s))
+            owner_emptied(w);
+    } else {
+        atomic_fetch_or_explicit(&s->remote[i / 64], bit, SEQ);
+        if (!atomic_load_explicit(&s->owner, SEQ))
+            orphan_freed(w, s, gen);
     }
     return CLSVM_OK;
 }

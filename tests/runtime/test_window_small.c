@@ -293,6 +293,38 @@ static void fork_child(clsvm_window *w)
     pthread_barrier_destroy(&sync);
 }
 
+/* ---- the last live allocation, a slot of an exited thread's slab, drops retained chunks ---- */
+
+static void *alloc_one(void *arg)
+{
+    clsvm_window *w = *(clsvm_window **)arg;
+    void *p;
+    CHECK_EQ(clsvm_alloc(w, 64, 0, 0, NULL, &p), CLSVM_OK);
+    *(void **)arg = p;
+    return NULL;
+}
+
+static void last_free_drops_retention(clsvm_window *w)
+{
+    void *arg = w;
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, alloc_one, &arg), 0);
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    void *anchor = arg; /* its slab has no owner now */
+    enum { N = 8 };
+    void *big[N];
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(clsvm_alloc(w, CLSVM_COMMIT_CHUNK, CLSVM_COMMIT_CHUNK, 0, NULL, &big[i]),
+                 CLSVM_OK);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(clsvm_free(w, big[i]), CLSVM_OK);
+    CHECK(w->retained.count >= 2); /* the anchor is live: emptied chunks stay */
+    CHECK_EQ(clsvm_free(w, anchor), CLSVM_OK);
+    CHECK_EQ(w->retained.count, 1); /* nothing live: all but one went back */
+    CHECK_EQ(counts(w).slabs, 0);
+    CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
+}
+
 /* ---- threads allocating, freeing each other's blocks and looking them up at once ----------- */
 
 #define MIX_THREADS 4
@@ -382,6 +414,7 @@ int main(void)
     thread_exit(w);
     fork_child(w);
     mixed_threads(w);
+    last_free_drops_retention(w);
     clsvm_window_close(w);
     return 0;
 }
