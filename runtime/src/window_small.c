@@ -59,7 +59,6 @@
 
 #define W_SIZE UINT64_C(0xffff)
 #define W_LIVE (UINT64_C(1) << 16)
-#define W_GEN (UINT64_C(1) << 32)
 
 #define RLX memory_order_relaxed
 #define ACQ memory_order_acquire
