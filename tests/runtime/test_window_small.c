@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -113,6 +114,16 @@ static void classes(clsvm_window *w)
     clsvm_window_foreach(w, visit, &s);
     CHECK_EQ(s.n, NS * NA);
     CHECK_EQ(s.bytes, bytes);
+    /* The stats JSON (CLSVM_STATS, clsvm-stat) counts allocations, not slabs. */
+    static char json[1 << 16];
+    CHECK(clsvm_window_stats_json(w, json, sizeof json) < sizeof json);
+    char want[64];
+    snprintf(want, sizeof want, "\"live_allocations\":%d,", NS * NA);
+    CHECK_MSG(strstr(json, want) != NULL, "%s not in %.300s", want, json);
+    snprintf(want, sizeof want, "\"allocated\":%llu,", (unsigned long long)bytes);
+    CHECK_MSG(strstr(json, want) != NULL, "%s not in %.300s", want, json);
+    snprintf(want, sizeof want, "\"allocations\":%d,", NS * NA);
+    CHECK_MSG(strstr(json, want) != NULL, "%s not in the map", want);
     CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
     for (int i = 0; i < NS; i++)
         for (int j = 0; j < NA; j++) {
