@@ -114,7 +114,7 @@ struct small_state {
 
 static pthread_mutex_t small_reg = PTHREAD_MUTEX_INITIALIZER; /* close vs thread exit */
 static pthread_key_t small_key;
-static bool small_key_ok;
+static atomic_bool small_key_ok;
 static pthread_once_t small_key_once = PTHREAD_ONCE_INIT;
 /* initial-exec: the ICD is dlopen'd, and the default model would call __tls_get_addr on every
  * small allocation; one pointer fits glibc's static TLS reserve for dlopen'd libraries. */
@@ -366,10 +366,18 @@ static void thread_exit(void *unused)
 
 static void key_create(void)
 {
-    small_key_ok = pthread_key_create(&small_key, thread_exit) == 0;
-    if (!small_key_ok)
+    atomic_store(&small_key_ok, pthread_key_create(&small_key, thread_exit) == 0);
+    if (!atomic_load(&small_key_ok))
         clsvm_log(CLSVM_LOG_WARN, "window: pthread_key_create failed; the small-allocation "
                                   "slabs of exiting threads stay with them");
+}
+
+/* When the library is unloaded (dlclose of the ICD), threads that outlive it must not run a
+ * destructor in unmapped code at their exit: their caches are then simply not returned. */
+__attribute__((destructor)) static void small_unload(void)
+{
+    if (atomic_exchange(&small_key_ok, false))
+        pthread_key_delete(small_key);
 }
 
 static small_tc *find_tc_slow(clsvm_window *w, bool create)
@@ -399,7 +407,7 @@ static small_tc *find_tc_slow(clsvm_window *w, bool create)
     atomic_init(&tc->w, w);
     tc->id = w->small->id;
     tc->thread = pthread_self();
-    if (small_key_ok)
+    if (atomic_load_explicit(&small_key_ok, ACQ))
         pthread_setspecific(small_key, tc); /* non-NULL: the destructor runs at thread exit */
     pthread_mutex_lock(&w->lock);
     tc->w_next = w->small->tcs;
