@@ -1,7 +1,7 @@
 /*
  * bench_alloc.c: allocation figures of clsvm-bench — alloc_free (pair cost against the number
  * of other live allocations), lookup (clSetKernelArgSVMPointer with an interior pointer among
- * many live allocations) and threads (alloc/free throughput with 1 and 2 threads). Every
+ * many live allocations) and threads (alloc/free throughput with 1, 2 and 4 threads). Every
  * figure runs clsvm, pocl and malloc in the same process so their ratios share the noise.
  */
 #include "bench.h"
@@ -184,13 +184,15 @@ static void *thread_body(void *p)
 void fig_threads(bench *b)
 {
     size_t pairs = b->quick ? 6400 : 200000;
-    for (int nt = 1; nt <= 2; nt++) {
+    static const int counts[] = {1, 2, 4};
+    for (int k = 0; k < 3; k++) {
+        int nt = counts[k];
         figure *f =
             bench_figure("threads", "Mpairs/s", 1, "64 B, %d thread%s", nt, nt > 1 ? "s" : "");
         for (int c = 0; c < C_COUNT; c++) {
             double v[MAX_REPS];
             for (int r = 0; r < b->reps; r++) {
-                pthread_t t[2];
+                pthread_t t[4];
                 thread_arg a = {b, c, pairs};
                 double t0 = bench_now();
                 for (int i = 0; i < nt; i++)

@@ -5,8 +5,10 @@
  *
  * Input: a byte stream of operations (see the switch below): allocations of any size (0 to
  * beyond the window), alignment (0, powers of two up to 2^31, and non-powers) and flags; frees of
- * live, interior, freed, unallocated and outside pointers; lookups of arbitrary window
- * addresses; tag-checked frees; and commit/decommit fault plans (clsvm_fault_arm), so that
+ * live, interior, freed, unallocated and outside pointers; frees from another thread and
+ * second frees of the last freed pointer; short-lived threads that allocate small blocks and
+ * exit with some of them live; lookups of arbitrary window addresses; tag-checked frees; and
+ * commit/decommit fault plans (clsvm_fault_arm), so that
  * commit failures and their rollback are fuzzed too. Large sizes make chunks commit and
  * decommit; a 256 KiB retain limit makes frees purge free pages next to live allocations.
  * Invariants: every status is one the contract allows for that call; a live allocation lies in
@@ -17,6 +19,7 @@
 #include "clsvm/runtime.h"
 #include "fault.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +113,46 @@ static void check_all(clsvm_window *w, const clsvm_window_info *wi, const live *
              (unsigned long long)st.committed, (unsigned long long)st.allocated);
 }
 
+/* Another thread frees (cross-thread frees of small blocks: the remote path of window_small.c). */
+typedef struct remote_free {
+    clsvm_window *w;
+    void *p;
+    int rc;
+} remote_free;
+
+static void *free_there(void *arg)
+{
+    remote_free *r = arg;
+    r->rc = clsvm_free(r->w, r->p);
+    return NULL;
+}
+
+/* A thread allocates k small blocks, frees every other one and exits with the rest live (its
+ * slabs are given up at exit). */
+typedef struct short_lived {
+    clsvm_window *w;
+    size_t size;
+    int k, kept;
+    void *p[8];
+} short_lived;
+
+static void *live_briefly(void *arg)
+{
+    short_lived *t = arg;
+    for (int i = 0; i < t->k; i++) {
+        void *p;
+        if (clsvm_alloc(t->w, t->size, 0, 0, t, &p) != CLSVM_OK)
+            continue; /* NOMEM or an injected commit fault */
+        if (i & 1) {
+            if (clsvm_free(t->w, p) != CLSVM_OK)
+                FAIL("thread: free of fresh %p failed", p);
+        } else {
+            t->p[t->kept++] = p;
+        }
+    }
+    return NULL;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
@@ -134,11 +177,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     static live l[MAX_LIVE];
     int n = 0, faults = 0;
+    uintptr_t last_freed = 0;
     input in = {data, size, 0};
     static const size_t size_class[8] = {16,      256,     4096,     65536,
                                          1 * MiB, 3 * MiB, 12 * MiB, 80 * MiB};
     while (in.pos < in.n) {
-        unsigned op = (unsigned)take(&in, 1) % 8;
+        unsigned op = (unsigned)take(&in, 1) % 11;
         switch (op) {
         case 0:
         case 1:
@@ -187,7 +231,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int i = (int)(take(&in, 1) % (unsigned)n);
             if (clsvm_free(w, l[i].p) != CLSVM_OK)
                 FAIL("free of live %p failed", (void *)l[i].p);
+            last_freed = (uintptr_t)l[i].p;
             l[i] = l[--n];
+            break;
+        }
+        case 8: { /* free a live allocation from another thread */
+            if (!n)
+                break;
+            int i = (int)(take(&in, 1) % (unsigned)n);
+            remote_free r = {w, l[i].p, -1};
+            pthread_t t;
+            if (pthread_create(&t, NULL, free_there, &r) || pthread_join(t, NULL))
+                FAIL("no helper thread");
+            if (r.rc != CLSVM_OK)
+                FAIL("free of live %p in another thread returned %d", (void *)l[i].p, r.rc);
+            last_freed = (uintptr_t)l[i].p;
+            l[i] = l[--n];
+            break;
+        }
+        case 9: { /* free the last freed pointer again: refused unless it was reused */
+            int reused = 0;
+            for (int i = 0; i < n; i++)
+                reused |= (uintptr_t)l[i].p == last_freed;
+            if (!last_freed || reused)
+                break;
+            int rc = clsvm_free(w, (void *)last_freed);
+            if (rc != CLSVM_ERR_NOTFOUND)
+                FAIL("double free of %#lx returned %d", (unsigned long)last_freed, rc);
+            break;
+        }
+        case 10: { /* a thread allocates small blocks, frees some, exits */
+            short_lived t = {
+                w, 1 + (size_t)take(&in, 2) % 1024, 1 + (int)(take(&in, 1) % 8), 0, {0}};
+            pthread_t th;
+            if (pthread_create(&th, NULL, live_briefly, &t) || pthread_join(th, NULL))
+                FAIL("no helper thread");
+            for (int i = 0; i < t.kept; i++) {
+                if (n == MAX_LIVE) {
+                    if (clsvm_free(w, t.p[i]) != CLSVM_OK)
+                        FAIL("free of %p left by an exited thread failed", t.p[i]);
+                    continue;
+                }
+                l[n] = (live){t.p[i], t.size, (unsigned char)(in.pos * 17 + i), &t};
+                fill(&l[n]);
+                n++;
+            }
             break;
         }
         case 4: { /* free a pointer that is not a live base: interior, window, outside, NULL */

@@ -256,6 +256,8 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
         rc = commit_map_create(prov, &w->region, &w->commits);
     if (!rc)
         rc = purge_map_create(prov, &w->region, cfg->retain_limit, &w->purge);
+    if (!rc)
+        rc = small_create(w);
     if (rc)
         goto fail;
     commit_map_on_decommit(w->commits, after_decommit, w);
@@ -275,6 +277,7 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     return CLSVM_OK;
 
 fail:
+    purge_map_destroy(w->purge);
     commit_map_destroy(w->commits);
     if (w->heap)
         heap_destroy(w->heap);
@@ -290,6 +293,7 @@ void clsvm_window_close(clsvm_window *w)
     if (!w)
         return;
     stats_unregister_window(w);
+    small_destroy(w);
     purge_map_destroy(w->purge);
     commit_map_destroy(w->commits);
     heap_destroy(w->heap);
@@ -353,30 +357,40 @@ int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
     if (align < HEAP_GRANULE)
         align = HEAP_GRANULE; /* a stronger alignment satisfies the weaker request */
 
+    if (!rc && small_alloc(w, size, align, flags, tag, out) == CLSVM_OK)
+        return CLSVM_OK; /* from this thread's slab, usually without the lock */
+
     uintptr_t addr = 0;
     pthread_mutex_lock(&w->lock);
     if (!rc)
-        rc = heap_alloc(w->heap, size, align, flags, tag, &addr);
-    if (!rc) {
-        rc = commit_map_acquire(w->commits, addr, size);
-        if (rc) {
-            heap_free(w->heap, addr, NULL); /* heap back to where it was */
-        } else {
-            heap_show(w->heap, addr);
-            purge_allocated(w->purge, addr, block_bytes(size)); /* its pages are live again */
-        }
-    }
-    if (rc) {
+        rc = window_alloc_locked(w, size, align, flags, tag, &addr);
+    if (rc)
         w->failed_allocs++;
-    } else {
-        w->allocated += size;
-        if (w->allocated > w->peak_allocated)
-            w->peak_allocated = w->allocated;
-    }
+    else
+        small_observe_peak(w);
     pthread_mutex_unlock(&w->lock);
     if (!rc)
         *out = (void *)addr;
     return rc;
+}
+
+int window_alloc_locked(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
+                        uintptr_t *addr)
+{
+    int rc = heap_alloc(w->heap, size, align, flags, tag, addr);
+    if (rc)
+        return rc;
+    rc = commit_map_acquire(w->commits, *addr, size);
+    if (rc) {
+        heap_free(w->heap, *addr, NULL); /* heap back to where it was */
+        return rc;
+    }
+    heap_show(w->heap, *addr);
+    purge_allocated(w->purge, *addr, block_bytes(size)); /* its pages are live again */
+    w->allocated += size;
+    if (w->allocated > w->peak_allocated)
+        w->peak_allocated = w->allocated;
+    return CLSVM_OK;
 }
 
 /* Release what a freed block held (caller holds the lock). */
@@ -389,14 +403,44 @@ static void after_free(clsvm_window *w, const heap_block_info *bi)
     retain_before_free(w, bi->addr, bi->size);
     commit_map_release(w->commits, bi->addr, bi->size);
     w->allocated -= bi->size;
-    if (w->allocated == 0)
+    if (small_nothing_live(w))
         retain_drop(w, 1); /* nothing live: keep one chunk for an alloc/free loop */
+    small_note_retained(w);
     purge_maybe(w->purge);
+}
+
+void window_free_locked(clsvm_window *w, uintptr_t addr)
+{
+    heap_block_info bi;
+    if (heap_free(w->heap, addr, &bi) == CLSVM_OK)
+        after_free(w, &bi);
 }
 
 static int inside(const clsvm_window *w, uintptr_t a)
 {
     return a >= w->region.base && a - w->region.base < w->region.size;
+}
+
+/* A free: from a slab without the lock, else from the heap under it. Slabs are made and
+ * unmade under the lock, so a heap block found there is never a slab. */
+static int free_any(clsvm_window *w, uintptr_t a, bool checked, const void *tag,
+                    heap_block_info *bi)
+{
+    for (;;) {
+        int rc = small_free(w, a, checked, tag, bi);
+        if (rc != SMALL_PASS)
+            return rc;
+        pthread_mutex_lock(&w->lock);
+        if (small_owns(w, a)) { /* became a slab since: free it there */
+            pthread_mutex_unlock(&w->lock);
+            continue;
+        }
+        rc = checked ? heap_free_checked(w->heap, a, tag, bi) : heap_free(w->heap, a, bi);
+        if (!rc)
+            after_free(w, bi);
+        pthread_mutex_unlock(&w->lock);
+        return rc;
+    }
 }
 
 int clsvm_free(clsvm_window *w, void *p)
@@ -411,12 +455,7 @@ int clsvm_free(clsvm_window *w, void *p)
     if (lost(w))
         return CLSVM_ERR_RESERVE;
     heap_block_info bi;
-    pthread_mutex_lock(&w->lock);
-    int rc = heap_free(w->heap, a, &bi);
-    if (!rc)
-        after_free(w, &bi);
-    pthread_mutex_unlock(&w->lock);
-    return rc;
+    return free_any(w, a, false, NULL, &bi);
 }
 
 static void to_alloc_info(const heap_block_info *b, clsvm_alloc_info *info);
@@ -431,11 +470,7 @@ int clsvm_free_checked(clsvm_window *w, void *p, const void *tag, clsvm_alloc_in
     if (lost(w))
         return CLSVM_ERR_RESERVE;
     heap_block_info bi;
-    pthread_mutex_lock(&w->lock);
-    int rc = heap_free_checked(w->heap, a, tag, &bi);
-    if (!rc)
-        after_free(w, &bi);
-    pthread_mutex_unlock(&w->lock);
+    int rc = free_any(w, a, true, tag, &bi);
     if ((rc == CLSVM_OK || rc == CLSVM_ERR_MISMATCH) && info)
         to_alloc_info(&bi, info);
     return rc;
@@ -456,11 +491,38 @@ int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info)
     uintptr_t a = (uintptr_t)p;
     if (!inside(w, a) || w->lost_in_fork)
         return CLSVM_ERR_NOTFOUND; /* cheap reject; nothing is here */
-    heap_block_info b; /* no lock: heap_lookup is safe against concurrent alloc and free */
-    int rc = heap_lookup(w->heap, a, &b);
+    heap_block_info b; /* no lock: both lookups are safe against concurrent alloc and free */
+    int rc = small_lookup(w, a, &b);
+    if (rc == SMALL_PASS) {
+        rc = heap_lookup(w->heap, a, &b);
+        if (!rc && small_is_slab_tag(w, b.tag))
+            rc = CLSVM_ERR_NOTFOUND; /* a slab the directory no longer (or not yet) names */
+    }
     if (!rc && info)
         to_alloc_info(&b, info);
     return rc;
+}
+
+typedef struct live_walk {
+    const clsvm_window *w;
+    int (*fn)(const heap_block_info *, void *);
+    void *user;
+} live_walk;
+
+static int walk_block(const heap_block_info *b, void *user)
+{
+    live_walk *lw = user;
+    if (small_is_slab_tag(lw->w, b->tag))
+        return small_foreach_slab(lw->w, b->addr, lw->fn, lw->user);
+    return lw->fn(b, lw->user);
+}
+
+/* heap_foreach over live allocations: a slab's live slots instead of the slab (lock held). */
+static void foreach_live(const clsvm_window *w, int (*fn)(const heap_block_info *, void *),
+                         void *user)
+{
+    live_walk lw = {w, fn, user};
+    heap_foreach(w->heap, walk_block, &lw);
 }
 
 typedef struct snapshot {
@@ -490,6 +552,14 @@ static int visit_direct(const heap_block_info *b, void *user)
     return d->fn(&info, d->user);
 }
 
+/* Live allocations: the heap's blocks, slabs replaced by their live slots (lock held). */
+static uint64_t live_count(const clsvm_window *w, const heap_stats *hs)
+{
+    small_counts_t c;
+    small_counts(w, &c);
+    return hs->live - c.slabs + c.live;
+}
+
 /* The callback runs on a snapshot, without the lock, so it may call back into the window
  * (lookup, even free). Only if the snapshot cannot be allocated does it run under the lock. */
 void clsvm_window_foreach(clsvm_window *w, clsvm_visit_fn fn, void *user)
@@ -499,18 +569,20 @@ void clsvm_window_foreach(clsvm_window *w, clsvm_visit_fn fn, void *user)
     pthread_mutex_lock(&w->lock);
     heap_stats hs;
     heap_get_stats(w->heap, &hs);
-    snapshot s = {NULL, 0, (size_t)hs.live};
+    /* Room for small allocations other threads make during the walk (they take no lock). */
+    snapshot s = {NULL, 0, (size_t)live_count(w, &hs)};
+    s.cap += s.cap ? 64 : 0;
     s.items = s.cap ? malloc(s.cap * sizeof *s.items) : NULL;
     if (s.cap && !s.items) {
         CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "window: foreach without a snapshot (out of memory); "
                                        "the callback runs under the window lock");
         direct_visit d = {fn, user};
-        heap_foreach(w->heap, visit_direct, &d);
+        foreach_live(w, visit_direct, &d);
         pthread_mutex_unlock(&w->lock);
         return;
     }
     if (s.cap)
-        heap_foreach(w->heap, snapshot_add, &s);
+        foreach_live(w, snapshot_add, &s);
     pthread_mutex_unlock(&w->lock);
     for (size_t i = 0; i < s.n; i++)
         if (fn(&s.items[i], user))
@@ -528,19 +600,24 @@ void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
     heap_stats hs;
     commit_stats cs;
     purge_stats ps;
+    small_counts_t sc;
     pthread_mutex_lock(&w->lock);
-    if (!w->lost_in_fork)
-        retain_drop(w, 0); /* so `committed` reports exactly what live allocations need */
+    if (!w->lost_in_fork) {
+        small_flush_self(w); /* this thread's empty slabs go back to the heap */
+        retain_drop(w, 0);   /* so `committed` reports exactly what live allocations need */
+        small_note_retained(w);
+    }
     heap_get_stats(w->heap, &hs);
     commit_map_get_stats(w->commits, &cs);
     purge_get_stats(w->purge, &ps);
-    st->peak_allocated = w->peak_allocated;
+    small_counts(w, &sc);
+    st->peak_allocated = small_observe_peak(w);
     st->failed_allocs = w->failed_allocs;
     pthread_mutex_unlock(&w->lock);
     st->reserved = w->region.size;
     st->committed = cs.committed;
-    st->allocated = hs.used_bytes;
-    st->live_allocations = hs.live;
+    st->allocated = hs.used_bytes - sc.slab_bytes + sc.bytes;
+    st->live_allocations = hs.live - sc.slabs + sc.live;
     st->free_bytes = hs.free_bytes;
     st->free_ranges = hs.free_blocks;
     st->largest_free = hs.largest_free;
@@ -605,6 +682,8 @@ int clsvm_window_validate(clsvm_window *w)
                   (unsigned long long)w->allocated, (unsigned long long)w->peak_allocated);
         rc = CLSVM_ERR_INVALID;
     }
+    if (!rc)
+        rc = small_validate(w);
     if (!rc)
         rc = retain_validate(w);
     if (!rc)

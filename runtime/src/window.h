@@ -10,6 +10,7 @@
 #include "provider.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -116,6 +117,7 @@ struct clsvm_window {
     uint64_t failed_allocs;
     retained_chunks retained;           /* window_retain.c */
     purge_map *purge;                   /* window_purge.c */
+    struct small_state *small;          /* window_small.c */
     struct clsvm_window *registry_next; /* stats.c's list of open windows */
     pid_t lost_in_fork; /* in a forked child without the mapping: the parent's pid, else 0 */
 };
@@ -137,6 +139,44 @@ int retain_validate(clsvm_window *w);
 /* CLSVM_OK if marked pages match the counters, lie on committed chunks and hold no live
  * allocation (blocks rounded up to granule). */
 int purge_validate(clsvm_window *w, uint64_t granule);
+
+/* window.c, lock held: the heap, commit and purge steps of an allocation (counted in allocated
+ * and peak; the caller counts a failure), and of the free of a heap block at addr. */
+int window_alloc_locked(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
+                        uintptr_t *addr);
+void window_free_locked(clsvm_window *w, uintptr_t addr);
+
+/*
+ * window_small.c: allocations of up to 1 KiB from per-thread slabs, without the window lock in
+ * the common case. SMALL_PASS: not a small request, or not an address of a slab: take the heap
+ * path. small_alloc, small_free and small_lookup take no lock of their own but may take
+ * w->lock; the functions marked "lock held" expect the caller to hold it.
+ */
+#define SMALL_PASS 1
+typedef struct small_state small_state;
+typedef struct small_counts_t {
+    uint64_t live, bytes;       /* small allocations and their requested bytes */
+    uint64_t slabs, slab_bytes; /* slabs: heap blocks counted as live by the heap */
+} small_counts_t;
+int small_create(clsvm_window *w);
+void small_destroy(clsvm_window *w);
+int small_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag, void **out);
+/* checked: CLSVM_ERR_MISMATCH (and *info) for an interior pointer or another tag. */
+int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap_block_info *info);
+int small_lookup(clsvm_window *w, uintptr_t a, heap_block_info *info);
+int small_owns(const clsvm_window *w, uintptr_t a); /* lock held: a is inside a slab */
+int small_is_slab_tag(const clsvm_window *w, const void *tag);
+void small_counts(const clsvm_window *w, small_counts_t *c); /* lock held */
+uint64_t small_observe_peak(clsvm_window *w);   /* lock held: update and return the peak */
+bool small_nothing_live(const clsvm_window *w); /* lock held: no allocation is live */
+void small_note_retained(clsvm_window *w);      /* lock held: after retained chunks change */
+void small_flush_self(clsvm_window *w);         /* lock held: give back this thread's empty slabs */
+/* lock held: visit the live slots of the slab at base; non-zero when fn stopped the walk. */
+int small_foreach_slab(const clsvm_window *w, uintptr_t base,
+                       int (*fn)(const heap_block_info *, void *), void *user);
+int small_validate(clsvm_window *w);    /* lock held; exact only while no small call runs */
+void small_fork_child(clsvm_window *w); /* lock held, in a fork child */
+pthread_mutex_t *small_registry_lock(void);
 
 /* Largest alignment clsvm_alloc() accepts. */
 #define CLSVM_MAX_ALIGN ((uint64_t)1 << 30)

@@ -3,14 +3,17 @@
  * other threads allocate, free or write stats can still allocate, free and exit (the exit runs
  * the CLSVM_STATS dump and the ICD's leak report, which take the window locks).
  *
- * Before fork() the forking thread takes, in the order the code nests them, the stats registry
- * lock, every open window's lock (the registry lists them all) and the devsvm notice lock; after
- * fork() both processes release them. The child, which has only the forking thread, then also
- * asks each window's provider whether its mapping was inherited: a devsvm window was not
- * (VM_DONTCOPY), so it is marked lost and refuses further use with an error instead of touching
- * an address range that the child may by now use for something else.
- * pthread_once controls need nothing: glibc restarts a once routine interrupted by fork().
- * clsvm_log has no lock of its own (one fprintf per line; glibc resets stdio locks in a child).
+ * Before fork() the forking thread takes, in the order the code nests them, the registry of
+ * small-allocation thread caches (window_small.c), the stats registry lock, every open window's
+ * lock (the registry lists them all) and the devsvm notice lock; after fork() both processes
+ * release them. The child, which has only the forking thread, then also asks each window's provider
+ * whether its mapping was inherited: a devsvm window was not (VM_DONTCOPY), so it is marked lost
+ * and refuses further use with an error instead of touching an address range that the child may by
+ * now use for something else; in any other window the slabs of the threads the child does not have
+ * are given up (their live slots stay live and can be freed; their free ones serve the child's
+ * threads). pthread_once controls need nothing: glibc restarts a once routine interrupted by
+ * fork(). clsvm_log has no lock of its own (one fprintf per line; glibc resets stdio locks in a
+ * child).
  */
 #include "window.h"
 
@@ -22,6 +25,7 @@ static clsvm_window *held; /* the registry's list while the locks are held */
 
 static void fork_prepare(void)
 {
+    pthread_mutex_lock(small_registry_lock());
     held = stats_registry_hold();
     for (clsvm_window *w = held; w; w = w->registry_next)
         pthread_mutex_lock(&w->lock);
@@ -34,6 +38,7 @@ static void fork_parent(void)
     for (clsvm_window *w = held; w; w = w->registry_next)
         pthread_mutex_unlock(&w->lock);
     stats_registry_release(0);
+    pthread_mutex_unlock(small_registry_lock());
 }
 
 static void fork_child(void)
@@ -42,9 +47,12 @@ static void fork_child(void)
     for (clsvm_window *w = held; w; w = w->registry_next) {
         if (w->prov->forked && w->prov->forked(&w->region))
             w->lost_in_fork = getppid();
+        else
+            small_fork_child(w); /* the other threads' slabs have no owner here */
         pthread_mutex_unlock(&w->lock);
     }
     stats_registry_release(1);
+    pthread_mutex_unlock(small_registry_lock());
 }
 
 static pthread_once_t register_once = PTHREAD_ONCE_INIT;

@@ -93,8 +93,11 @@ static void *writer(void *arg)
         atomic_store(&recent[test_rand(&seed) % 256], (uintptr_t)p);
     }
     /* Keep the last blocks live until the readers have probed a while, however the two
-     * cores were shared: then some probes must have hit. */
-    while (atomic_load(&probes) < 20000)
+     * cores were shared: then some probes must have hit. Counted from now: on a loaded
+     * machine the readers may have spun through thousands of probes before any block was
+     * allocated, and the writers then finish their rounds without a reader running. */
+    unsigned long long from = atomic_load(&probes);
+    while (atomic_load(&probes) - from < 20000)
         sched_yield();
     for (int s = 0; s < SLOTS; s++)
         if (mine[s].base) {

@@ -1,0 +1,771 @@
+/*
+ * window_small.c: small allocations (up to 1 KiB, alignment up to their size class) served
+ * from per-thread slabs without the window lock in the common case (docs/runtime.md "Small
+ * allocations").
+ *
+ * A slab is one 64 KiB heap block (tag: the window's small_state, so the window recognises
+ * it) cut into slots of one size class: 128, 256, 512 or 1024 bytes. All its metadata is
+ * host memory outside the window, like the heap's records: per slot a state word (generation,
+ * live bit, requested size), the tag and the flags; per slab two free bitmaps. A directory
+ * (two levels: one pointer per 8 GiB of window, leaves of one slab pointer per 64 KiB) maps an
+ * address to its slab without a lock.
+ *
+ * Who does what:
+ *  - A slab is owned by at most one thread cache (one per thread and window). Only the owner
+ *    allocates from it: it takes a bit of `local` (its private free bitmap) and publishes the
+ *    slot by storing tag, flags and then the live state word (release stores).
+ *  - Any thread frees a slot: one compare-and-swap of the state word from live to free claims
+ *    it, so of two racing frees exactly one wins and a double free, an interior pointer or a
+ *    slot reused in between never frees anything else. The owner then sets its `local` bit;
+ *    any other thread sets the bit in `remote` (atomic OR), which the owner collects when
+ *    `local` runs dry.
+ *  - A slab no thread owns (its owner moved on to a fresh slab, or exited) is settled under the
+ *    window lock by whoever frees into it: listed as partial for the next thread that needs a
+ *    slab of its class, or returned to the heap once all its slots are free. The free's OR of
+ *    `remote` and the abandoning owner's store of `owner` are both sequentially consistent, so
+ *    at least one of the two sees the other (the slot is never forgotten).
+ *  - Lookups read the slot word as a seqlock (word, tag, flags, word again): a slot is live
+ *    iff its word has the live bit, and the generation in the word changes on every alloc and
+ *    free, so a lookup never mixes two allocations. A freed slot reads "not live" as soon as
+ *    clsvm_free returns.
+ * Slab structs are type-stable (pooled per class, freed at window close), so lock-free readers
+ * holding a stale pointer read a free slot or a different base, never freed memory.
+ *
+ * Thread caches live in a thread-local list and in their window's list (window lock). A thread
+ * that exits gives its slabs up (pthread key destructor); window close marks its caches dead
+ * (the thread frees them); a fork child gives up the slabs of every thread but the forking one.
+ * Counters: each cache counts the small allocations and bytes its thread made minus those it
+ * freed (it may go negative); the window sums them (plus those of exited threads) for stats.
+ */
+#include "window.h"
+
+#include "clsvm/internal/log.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define SLAB_SHIFT 16
+#define SLAB_SIZE ((uint64_t)1 << SLAB_SHIFT)
+#define CLASS_SHIFT 7 /* the smallest slot: the heap granule */
+#define CLASSES 4     /* 128, 256, 512, 1024 */
+#define SMALL_MAX ((size_t)1 << (CLASS_SHIFT + CLASSES - 1))
+#define MAX_SLOTS (SLAB_SIZE >> CLASS_SHIFT)
+#define WORDS (MAX_SLOTS / 64)
+#define LEAF_SHIFT 17 /* slabs per directory leaf: 8 GiB of window */
+#define LEAF_SLOTS ((size_t)1 << LEAF_SHIFT)
+
+#define W_SIZE UINT64_C(0xffff)
+#define W_LIVE (UINT64_C(1) << 16)
+
+#define RLX memory_order_relaxed
+#define ACQ memory_order_acquire
+#define REL memory_order_release
+#define SEQ memory_order_seq_cst
+
+typedef struct small_slot {
+    _Atomic uint64_t word; /* generation << 32 | W_LIVE | requested size */
+    _Atomic uintptr_t tag;
+    _Atomic uint32_t flags;
+} small_slot;
+
+typedef struct small_tc small_tc;
+
+typedef struct small_slab {
+    _Atomic uintptr_t base;         /* 0 while pooled; set under the lock */
+    unsigned cls, nslots;           /* fixed for the struct's life (pooled per class) */
+    _Atomic uint32_t gen;           /* bumped when the slab goes back to the heap */
+    _Atomic(small_tc *) owner;      /* the cache allocating from it, or NULL */
+    struct small_slab *prev, *next; /* partial list of its class, or the pool (lock) */
+    struct small_slab *all;         /* every struct of the window, for close and validate */
+    bool listed;                    /* on the partial list (lock) */
+    _Atomic uint64_t local[WORDS];  /* free slots the owner may take (owner, or the lock) */
+    _Alignas(64) _Atomic uint64_t remote[WORDS]; /* freed by others, not yet collected */
+    _Alignas(64) small_slot slot[];
+} small_slab;
+
+struct small_tc {
+    _Atomic(clsvm_window *) w; /* NULL once the window closed (the thread then frees it) */
+    uint64_t id;               /* the window's small_state id: windows may reuse an address */
+    pthread_t thread;
+    small_tc *w_next; /* the window's list (lock) */
+    small_tc *t_next; /* the thread's list (that thread only) */
+    small_slab *cur[CLASSES];
+    _Atomic int64_t live, bytes; /* this thread's small allocations minus its small frees */
+};
+
+struct small_state {
+    _Atomic(small_slab *) *_Atomic *top; /* directory: leaves of LEAF_SLOTS entries */
+    size_t ntop;
+    uint64_t id;
+    small_slab *partial[CLASSES];
+    small_slab *pool[CLASSES];
+    small_slab *all;
+    small_tc *tcs;
+    int64_t retired_live, retired_bytes; /* of exited threads and failed cache creations */
+    uint64_t slabs;                      /* slabs holding a heap block */
+    uint64_t peak;                       /* public peak_allocated */
+    /* More than one chunk retained: an owner whose free empties its slab checks for "nothing
+     * live". Read on every such free, so on a line of its own, written only on change. */
+    _Alignas(64) _Atomic int drop_pending;
+};
+
+static pthread_mutex_t small_reg = PTHREAD_MUTEX_INITIALIZER; /* close vs thread exit */
+static pthread_key_t small_key;
+static atomic_bool small_key_ok;
+static pthread_once_t small_key_once = PTHREAD_ONCE_INIT;
+/* initial-exec: the ICD is dlopen'd, and the default model would call __tls_get_addr on every
+ * small allocation; one pointer fits glibc's static TLS reserve for dlopen'd libraries. */
+static _Thread_local small_tc *tl_caches __attribute__((tls_model("initial-exec")));
+static _Atomic uint64_t next_id = 1;
+
+/* Zeroed memory on its own cache lines: a thread's cache or slab header never shares a line
+ * with another thread's (their counters and bitmaps are written on every call). */
+static void *zalloc_lines(size_t size)
+{
+    size = (size + 63) & ~(size_t)63;
+    void *p = aligned_alloc(64, size);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+/* ---- directory ---------------------------------------------------------------------------- */
+
+static small_slab *dir_get(const clsvm_window *w, uintptr_t a)
+{
+    const small_state *ss = w->small;
+    uint64_t i = (a - w->region.base) >> SLAB_SHIFT;
+    _Atomic(small_slab *) *leaf = atomic_load_explicit(&ss->top[i >> LEAF_SHIFT], ACQ);
+    return leaf ? atomic_load_explicit(&leaf[i & (LEAF_SLOTS - 1)], ACQ) : NULL;
+}
+
+/* The directory entry of a (leaf created on demand: 1 MiB of address space, pages touched only
+ * where slabs are). Lock held. */
+static _Atomic(small_slab *) *dir_slot(clsvm_window *w, uintptr_t a)
+{
+    small_state *ss = w->small;
+    uint64_t i = (a - w->region.base) >> SLAB_SHIFT;
+    _Atomic(small_slab *) *leaf = atomic_load_explicit(&ss->top[i >> LEAF_SHIFT], RLX);
+    if (!leaf) {
+        void *m = mmap(NULL, LEAF_SLOTS * sizeof *leaf, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED)
+            return NULL;
+        leaf = m;
+        atomic_store_explicit(&ss->top[i >> LEAF_SHIFT], leaf, REL);
+    }
+    return &leaf[i & (LEAF_SLOTS - 1)];
+}
+
+/* ---- create / destroy ---------------------------------------------------------------------- */
+
+int small_create(clsvm_window *w)
+{
+    small_state *ss = zalloc_lines(sizeof *ss);
+    if (!ss)
+        return CLSVM_ERR_HOSTMEM;
+    uint64_t leaf_bytes = SLAB_SIZE << LEAF_SHIFT;
+    ss->ntop = (size_t)((w->region.size + leaf_bytes - 1) / leaf_bytes);
+    ss->top = calloc(ss->ntop, sizeof *ss->top);
+    if (!ss->top) {
+        free(ss);
+        return CLSVM_ERR_HOSTMEM;
+    }
+    ss->id = atomic_fetch_add(&next_id, 1);
+    w->small = ss;
+    return CLSVM_OK;
+}
+
+void small_destroy(clsvm_window *w)
+{
+    small_state *ss = w->small;
+    if (!ss)
+        return;
+    pthread_mutex_lock(&small_reg);
+    for (small_tc *tc = ss->tcs; tc; tc = tc->w_next)
+        atomic_store_explicit(&tc->w, NULL, REL); /* its thread frees it */
+    pthread_mutex_unlock(&small_reg);
+    while (ss->all) {
+        small_slab *next = ss->all->all;
+        free(ss->all);
+        ss->all = next;
+    }
+    for (size_t i = 0; i < ss->ntop; i++) {
+        void *leaf = (void *)atomic_load_explicit(&ss->top[i], RLX);
+        if (leaf)
+            munmap(leaf, LEAF_SLOTS * sizeof(_Atomic(small_slab *)));
+    }
+    free((void *)ss->top);
+    free(ss);
+    w->small = NULL;
+}
+
+/* ---- slabs (lock held) --------------------------------------------------------------------- */
+
+static unsigned slot_shift(const small_slab *s)
+{
+    return CLASS_SHIFT + s->cls;
+}
+
+static unsigned free_count(const small_slab *s)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < WORDS; i++)
+        n += (unsigned)__builtin_popcountll(atomic_load_explicit(&s->local[i], RLX));
+    return n;
+}
+
+/* Move the slots other threads freed into local. */
+static bool collect(small_slab *s)
+{
+    bool any = false;
+    for (unsigned i = 0; i < WORDS; i++)
+        if (atomic_load_explicit(&s->remote[i], RLX)) {
+            uint64_t v = atomic_exchange_explicit(&s->remote[i], 0, SEQ);
+            atomic_store_explicit(&s->local[i], atomic_load_explicit(&s->local[i], RLX) | v, RLX);
+            any |= v != 0;
+        }
+    return any;
+}
+
+static void list_remove(small_state *ss, small_slab *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        ss->partial[s->cls] = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->prev = s->next = NULL;
+    s->listed = false;
+}
+
+static void release_slab(clsvm_window *w, small_slab *s)
+{
+    small_state *ss = w->small;
+    if (s->listed)
+        list_remove(ss, s);
+    uintptr_t base = atomic_load_explicit(&s->base, RLX);
+    atomic_store_explicit(dir_slot(w, base), NULL, REL); /* the leaf exists */
+    atomic_fetch_add_explicit(&s->gen, 1, REL);
+    atomic_store_explicit(&s->base, 0, REL);
+    ss->slabs--; /* first: the free below asks whether anything is still live */
+    window_free_locked(w, base);
+    s->next = ss->pool[s->cls];
+    ss->pool[s->cls] = s;
+}
+
+/* A slab no thread owns: list it for reuse, or give it back when all its slots are free. */
+static void settle(clsvm_window *w, small_slab *s)
+{
+    unsigned n = free_count(s);
+    if (n == s->nslots) {
+        release_slab(w, s);
+    } else if (n && !s->listed) {
+        small_state *ss = w->small;
+        s->prev = NULL;
+        s->next = ss->partial[s->cls];
+        if (s->next)
+            s->next->prev = s;
+        ss->partial[s->cls] = s;
+        s->listed = true;
+    }
+}
+
+static void abandon(clsvm_window *w, small_slab *s)
+{
+    atomic_store_explicit(&s->owner, NULL, SEQ);
+    collect(s);
+    settle(w, s);
+}
+
+static small_slab *new_slab(clsvm_window *w, unsigned cls)
+{
+    small_state *ss = w->small;
+    small_slab *s = ss->pool[cls];
+    unsigned nslots = (unsigned)(SLAB_SIZE >> (CLASS_SHIFT + cls));
+    if (!s) {
+        s = zalloc_lines(sizeof *s + nslots * sizeof s->slot[0]);
+        if (!s)
+            return NULL;
+        s->cls = cls;
+        s->nslots = nslots;
+        s->all = ss->all;
+        ss->all = s;
+    } else {
+        ss->pool[cls] = s->next;
+        s->next = NULL;
+    }
+    uintptr_t addr = 0;
+    _Atomic(small_slab *) *slot = NULL;
+    int rc = window_alloc_locked(w, SLAB_SIZE, SLAB_SIZE, 0, ss, &addr);
+    if (!rc && !(slot = dir_slot(w, addr))) {
+        window_free_locked(w, addr);
+        rc = CLSVM_ERR_HOSTMEM;
+    }
+    if (rc) {
+        s->next = ss->pool[cls];
+        ss->pool[cls] = s;
+        return NULL;
+    }
+    for (unsigned i = 0; i < WORDS; i++) {
+        unsigned lo = i * 64;
+        uint64_t bits = lo >= nslots        ? 0
+                        : nslots - lo >= 64 ? ~UINT64_C(0)
+                                            : (UINT64_C(1) << (nslots - lo)) - 1;
+        atomic_store_explicit(&s->local[i], bits, RLX);
+        atomic_store_explicit(&s->remote[i], 0, RLX);
+    }
+    atomic_store_explicit(&s->base, addr, REL);
+    ss->slabs++;
+    atomic_store_explicit(slot, s, REL);
+    return s;
+}
+
+/* ---- thread caches ------------------------------------------------------------------------ */
+
+static void retire(clsvm_window *w, small_tc *tc)
+{
+    small_state *ss = w->small;
+    for (unsigned c = 0; c < CLASSES; c++)
+        if (tc->cur[c]) {
+            abandon(w, tc->cur[c]);
+            tc->cur[c] = NULL;
+        }
+    ss->retired_live += atomic_load_explicit(&tc->live, RLX);
+    ss->retired_bytes += atomic_load_explicit(&tc->bytes, RLX);
+    atomic_store_explicit(&tc->live, 0, RLX);
+    atomic_store_explicit(&tc->bytes, 0, RLX);
+    for (small_tc **pp = &ss->tcs; *pp; pp = &(*pp)->w_next)
+        if (*pp == tc) {
+            *pp = tc->w_next;
+            break;
+        }
+}
+
+static void thread_exit(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&small_reg);
+    while (tl_caches) {
+        small_tc *tc = tl_caches;
+        tl_caches = tc->t_next;
+        clsvm_window *w = atomic_load_explicit(&tc->w, ACQ);
+        if (w) {
+            pthread_mutex_lock(&w->lock);
+            retire(w, tc);
+            pthread_mutex_unlock(&w->lock);
+        }
+        free(tc);
+    }
+    pthread_mutex_unlock(&small_reg);
+}
+
+static void key_create(void)
+{
+    atomic_store(&small_key_ok, pthread_key_create(&small_key, thread_exit) == 0);
+    if (!atomic_load(&small_key_ok))
+        clsvm_log(CLSVM_LOG_WARN, "window: pthread_key_create failed; the small-allocation "
+                                  "slabs of exiting threads stay with them");
+}
+
+/* When the library is unloaded (dlclose of the ICD), threads that outlive it must not run a
+ * destructor in unmapped code at their exit: their caches are then simply not returned. */
+__attribute__((destructor)) static void small_unload(void)
+{
+    if (atomic_exchange(&small_key_ok, false))
+        pthread_key_delete(small_key);
+}
+
+static small_tc *find_tc_slow(clsvm_window *w, bool create)
+{
+    small_tc *tc;
+    for (small_tc **pp = &tl_caches; (tc = *pp);) {
+        clsvm_window *tw = atomic_load_explicit(&tc->w, ACQ);
+        if (!tw) { /* its window closed */
+            *pp = tc->t_next;
+            free(tc);
+            continue;
+        }
+        if (tw == w && tc->id == w->small->id) {
+            *pp = tc->t_next; /* to the front */
+            tc->t_next = tl_caches;
+            tl_caches = tc;
+            return tc;
+        }
+        pp = &tc->t_next;
+    }
+    if (!create)
+        return NULL;
+    pthread_once(&small_key_once, key_create);
+    tc = zalloc_lines(sizeof *tc);
+    if (!tc)
+        return NULL;
+    atomic_init(&tc->w, w);
+    tc->id = w->small->id;
+    tc->thread = pthread_self();
+    if (atomic_load_explicit(&small_key_ok, ACQ))
+        pthread_setspecific(small_key, tc); /* non-NULL: the destructor runs at thread exit */
+    pthread_mutex_lock(&w->lock);
+    tc->w_next = w->small->tcs;
+    w->small->tcs = tc;
+    pthread_mutex_unlock(&w->lock);
+    tc->t_next = tl_caches;
+    tl_caches = tc;
+    return tc;
+}
+
+/* This thread's cache for w: the head of its list on every call but the first after switching
+ * windows. */
+static inline small_tc *find_tc(clsvm_window *w, bool create)
+{
+    small_tc *tc = tl_caches;
+    if (__builtin_expect(tc && atomic_load_explicit(&tc->w, RLX) == w && tc->id == w->small->id, 1))
+        return tc;
+    return find_tc_slow(w, create);
+}
+
+static void count(small_tc *tc, int64_t n, int64_t bytes)
+{
+    atomic_store_explicit(&tc->live, atomic_load_explicit(&tc->live, RLX) + n, RLX);
+    atomic_store_explicit(&tc->bytes, atomic_load_explicit(&tc->bytes, RLX) + bytes, RLX);
+}
+
+/* ---- alloc / free / lookup ------------------------------------------------------------------ */
+
+static int take_slot(small_slab *s)
+{
+    for (int round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < WORDS; i++) {
+            uint64_t v = atomic_load_explicit(&s->local[i], RLX);
+            if (v) {
+                atomic_store_explicit(&s->local[i], v & (v - 1), RLX);
+                return (int)(i * 64 + (unsigned)__builtin_ctzll(v));
+            }
+        }
+        if (!collect(s))
+            break;
+    }
+    return -1;
+}
+
+int small_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag, void **out)
+{
+    size_t need = size > align ? size : align;
+    if (need > SMALL_MAX)
+        return SMALL_PASS;
+    unsigned cls = need <= ((size_t)1 << CLASS_SHIFT)
+                       ? 0
+                       : (unsigned)(64 - __builtin_clzll((uint64_t)need - 1)) - CLASS_SHIFT;
+    small_tc *tc = find_tc(w, true);
+    if (!tc)
+        return SMALL_PASS;
+    small_slab *s = tc->cur[cls];
+    int i = s ? take_slot(s) : -1;
+    if (i < 0) {
+        pthread_mutex_lock(&w->lock);
+        if (s)
+            abandon(w, s);
+        s = w->small->partial[cls];
+        if (s) {
+            list_remove(w->small, s);
+            atomic_store_explicit(&s->owner, tc, SEQ);
+            collect(s);
+        } else if ((s = new_slab(w, cls)) != NULL) {
+            atomic_store_explicit(&s->owner, tc, SEQ);
+        }
+        tc->cur[cls] = s;
+        small_observe_peak(w);
+        pthread_mutex_unlock(&w->lock);
+        if (!s)
+            return SMALL_PASS; /* no room for a slab: the heap may still fit the block */
+        i = take_slot(s);
+    }
+    small_slot *sl = &s->slot[i];
+    uint64_t w0 = atomic_load_explicit(&sl->word, RLX);
+    atomic_store_explicit(&sl->tag, (uintptr_t)tag, REL);
+    atomic_store_explicit(&sl->flags, flags, REL);
+    atomic_store_explicit(&sl->word, ((w0 >> 32) + 1) << 32 | W_LIVE | size, REL);
+    count(tc, 1, (int64_t)size);
+    *out = (void *)(atomic_load_explicit(&s->base, RLX) + ((uintptr_t)i << slot_shift(s)));
+    return CLSVM_OK;
+}
+
+/* Seqlock read of slot i of s (base base): CLSVM_OK and *info when live. */
+static int read_slot(const small_slab *s, uintptr_t base, unsigned i, uint64_t *word,
+                     heap_block_info *info)
+{
+    const small_slot *sl = &s->slot[i];
+    uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
+    if (!(w0 & W_LIVE))
+        return CLSVM_ERR_NOTFOUND;
+    uintptr_t tag = atomic_load_explicit(&sl->tag, ACQ);
+    uint32_t flags = atomic_load_explicit(&sl->flags, ACQ);
+    if (atomic_load_explicit(&sl->word, ACQ) != w0 || atomic_load_explicit(&s->base, ACQ) != base)
+        return CLSVM_ERR_NOTFOUND; /* freed or reused during the read */
+    *word = w0;
+    *info = (heap_block_info){base + ((uintptr_t)i << slot_shift(s)), (size_t)(w0 & W_SIZE), flags,
+                              (void *)tag};
+    return CLSVM_OK;
+}
+
+int small_lookup(clsvm_window *w, uintptr_t a, heap_block_info *info)
+{
+    const small_slab *s = dir_get(w, a);
+    if (!s)
+        return SMALL_PASS;
+    uintptr_t base = atomic_load_explicit(&s->base, ACQ);
+    if (a - base >= SLAB_SIZE)
+        return CLSVM_ERR_NOTFOUND; /* released meanwhile */
+    uint64_t word;
+    heap_block_info bi;
+    if (read_slot(s, base, (unsigned)((a - base) >> slot_shift(s)), &word, &bi) ||
+        a - bi.addr >= bi.size)
+        return CLSVM_ERR_NOTFOUND;
+    if (info)
+        *info = bi;
+    return CLSVM_OK;
+}
+
+static bool slab_empty(small_slab *s)
+{
+    collect(s);
+    return free_count(s) == s->nslots;
+}
+
+/* The owner's free emptied its slab while chunks are retained: if that was the last live
+ * allocation, drop the retained chunks as a heap free would. */
+static void owner_emptied(clsvm_window *w)
+{
+    pthread_mutex_lock(&w->lock);
+    if (small_nothing_live(w))
+        retain_drop(w, 1);
+    small_note_retained(w);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void orphan_freed(clsvm_window *w, small_slab *s, uint32_t gen)
+{
+    pthread_mutex_lock(&w->lock);
+    if (atomic_load_explicit(&s->gen, RLX) == gen && !atomic_load_explicit(&s->owner, SEQ) &&
+        atomic_load_explicit(&s->base, RLX)) {
+        collect(s);
+        settle(w, s);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap_block_info *info)
+{
+    small_slab *s = dir_get(w, a);
+    if (!s)
+        return SMALL_PASS;
+    uintptr_t base = atomic_load_explicit(&s->base, ACQ);
+    if (a - base >= SLAB_SIZE)
+        return CLSVM_ERR_NOTFOUND;
+    unsigned i = (unsigned)((a - base) >> slot_shift(s));
+    small_slot *sl = &s->slot[i];
+    heap_block_info bi;
+    uint64_t w0;
+    for (;;) {
+        if (read_slot(s, base, i, &w0, &bi)) {
+            if (atomic_load_explicit(&s->base, ACQ) == base &&
+                (atomic_load_explicit(&sl->word, ACQ) & W_LIVE))
+                continue; /* changed under the read: read again */
+            return CLSVM_ERR_NOTFOUND;
+        }
+        if (a - bi.addr >= bi.size)
+            return CLSVM_ERR_NOTFOUND; /* in the rounding slack: in no allocation */
+        if (a != bi.addr || (checked && tag && bi.tag != tag)) {
+            if (info)
+                *info = bi;
+            return checked ? CLSVM_ERR_MISMATCH : CLSVM_ERR_NOTFOUND;
+        }
+        if (atomic_compare_exchange_weak_explicit(&sl->word, &w0, ((w0 >> 32) + 1) << 32, ACQ, RLX))
+            break;
+    }
+    if (info)
+        *info = bi;
+    /* The slab cannot go back to the heap before this slot's bit is set. */
+    uint32_t gen = atomic_load_explicit(&s->gen, RLX);
+    /* Counted first, so that a slab release below sees whether anything is still live. */
+    small_tc *tc = find_tc(w, true);
+    if (tc) {
+        count(tc, -1, -(int64_t)bi.size);
+    } else {
+        pthread_mutex_lock(&w->lock);
+        w->small->retired_live--;
+        w->small->retired_bytes -= (int64_t)bi.size;
+        pthread_mutex_unlock(&w->lock);
+    }
+    uint64_t bit = UINT64_C(1) << (i & 63);
+    if (tc && atomic_load_explicit(&s->owner, RLX) == tc) {
+        atomic_store_explicit(&s->local[i / 64], atomic_load_explicit(&s->local[i / 64], RLX) | bit,
+                              RLX);
+        if (atomic_load_explicit(&w->small->drop_pending, RLX) && slab_empty(s))
+            owner_emptied(w);
+    } else {
+        atomic_fetch_or_explicit(&s->remote[i / 64], bit, SEQ);
+        if (!atomic_load_explicit(&s->owner, SEQ))
+            orphan_freed(w, s, gen);
+    }
+    return CLSVM_OK;
+}
+
+/* ---- window hooks (lock held) ---------------------------------------------------------------- */
+
+int small_owns(const clsvm_window *w, uintptr_t a)
+{
+    return dir_get(w, a) != NULL;
+}
+
+int small_is_slab_tag(const clsvm_window *w, const void *tag)
+{
+    return tag == (const void *)w->small;
+}
+
+void small_counts(const clsvm_window *w, small_counts_t *c)
+{
+    const small_state *ss = w->small;
+    int64_t live = ss->retired_live, bytes = ss->retired_bytes;
+    for (const small_tc *tc = ss->tcs; tc; tc = tc->w_next) {
+        live += atomic_load_explicit(&tc->live, RLX);
+        bytes += atomic_load_explicit(&tc->bytes, RLX);
+    }
+    c->live = live > 0 ? (uint64_t)live : 0;
+    c->bytes = bytes > 0 ? (uint64_t)bytes : 0;
+    c->slabs = ss->slabs;
+    c->slab_bytes = ss->slabs * SLAB_SIZE;
+}
+
+bool small_nothing_live(const clsvm_window *w)
+{
+    small_counts_t c;
+    small_counts(w, &c);
+    return w->allocated == c.slab_bytes && c.live == 0;
+}
+
+void small_note_retained(clsvm_window *w)
+{
+    int many = w->retained.count > 1;
+    if (atomic_load_explicit(&w->small->drop_pending, RLX) != many)
+        atomic_store_explicit(&w->small->drop_pending, many, RLX);
+}
+
+uint64_t small_observe_peak(clsvm_window *w)
+{
+    small_counts_t c;
+    small_counts(w, &c);
+    uint64_t now = w->allocated - c.slab_bytes + c.bytes;
+    if (now > w->small->peak)
+        w->small->peak = now;
+    return w->small->peak;
+}
+
+void small_flush_self(clsvm_window *w)
+{
+    small_tc *tc = find_tc(w, false);
+    if (!tc)
+        return;
+    for (unsigned c = 0; c < CLASSES; c++) {
+        small_slab *s = tc->cur[c];
+        if (s) {
+            collect(s);
+            if (free_count(s) == s->nslots) {
+                abandon(w, s);
+                tc->cur[c] = NULL;
+            }
+        }
+    }
+}
+
+int small_foreach_slab(const clsvm_window *w, uintptr_t base,
+                       int (*fn)(const heap_block_info *, void *), void *user)
+{
+    const small_slab *s = dir_get(w, base);
+    if (!s)
+        return 0;
+    for (unsigned i = 0; i < s->nslots; i++) {
+        uint64_t word;
+        heap_block_info bi;
+        if (read_slot(s, base, i, &word, &bi) == CLSVM_OK && fn(&bi, user))
+            return 1;
+    }
+    return 0;
+}
+
+void small_fork_child(clsvm_window *w)
+{
+    pthread_t self = pthread_self();
+    for (small_tc *tc = w->small->tcs, *next; tc; tc = next) {
+        next = tc->w_next;
+        if (!pthread_equal(tc->thread, self)) {
+            retire(w, tc); /* that thread does not exist here */
+            free(tc);
+        }
+    }
+}
+
+pthread_mutex_t *small_registry_lock(void)
+{
+    return &small_reg;
+}
+
+#define BAD(...)                                                                                   \
+    do {                                                                                           \
+        clsvm_log(CLSVM_LOG_ERROR, "window validate: " __VA_ARGS__);                               \
+        return CLSVM_ERR_INVALID;                                                                  \
+    } while (0)
+
+int small_validate(clsvm_window *w)
+{
+    const small_state *ss = w->small;
+    uint64_t slabs = 0, live = 0, bytes = 0;
+    for (const small_slab *s = ss->all; s; s = s->all) {
+        uintptr_t base = atomic_load_explicit(&s->base, RLX);
+        if (!base)
+            continue;
+        slabs++;
+        heap_block_info hb;
+        if (dir_get(w, base) != s || heap_lookup(w->heap, base, &hb) || hb.addr != base ||
+            hb.size != SLAB_SIZE || !small_is_slab_tag(w, hb.tag))
+            BAD("slab %#lx is not a 64 KiB heap block the directory names", (unsigned long)base);
+        bool owned = atomic_load_explicit(&s->owner, RLX) != NULL;
+        unsigned nfree = 0;
+        for (unsigned i = 0; i < s->nslots; i++) {
+            uint64_t word = atomic_load_explicit(&s->slot[i].word, RLX);
+            uint64_t bit = UINT64_C(1) << (i & 63);
+            bool is_free = (atomic_load_explicit(&s->local[i / 64], RLX) |
+                            atomic_load_explicit(&s->remote[i / 64], RLX)) &
+                           bit;
+            if (word & W_LIVE) {
+                uint64_t size = word & W_SIZE;
+                if (is_free || !size || size > ((uint64_t)1 << slot_shift(s)))
+                    BAD("slot %#lx: live with size %llu, or also free",
+                        (unsigned long)(base + ((uintptr_t)i << slot_shift(s))),
+                        (unsigned long long)size);
+                live++;
+                bytes += size;
+            } else if (!is_free) {
+                BAD("slot %#lx: neither live nor free",
+                    (unsigned long)(base + ((uintptr_t)i << slot_shift(s))));
+            } else {
+                nfree++;
+            }
+        }
+        if (!owned && (nfree == s->nslots || s->listed != (nfree != 0)))
+            BAD("unowned slab %#lx: %u of %u slots free, %slisted", (unsigned long)base, nfree,
+                s->nslots, s->listed ? "" : "not ");
+    }
+    small_counts_t c;
+    small_counts(w, &c);
+    if (slabs != ss->slabs || live != c.live || bytes != c.bytes)
+        BAD("small allocations: %llu slabs, %llu live, %llu bytes counted; %llu, %llu, %llu "
+            "found",
+            (unsigned long long)ss->slabs, (unsigned long long)c.live, (unsigned long long)c.bytes,
+            (unsigned long long)slabs, (unsigned long long)live, (unsigned long long)bytes);
+    return CLSVM_OK;
+}
