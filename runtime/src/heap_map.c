@@ -47,6 +47,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -60,15 +61,30 @@ enum {
     LEAF_CHUNKS = 1 << LEAF_BITS,
 };
 
+/* What a lookup needs of the used block starting at a granule, next to where the search ends,
+ * so that a lookup reads one cache line of it instead of the heap's record and its successor's
+ * (three lines at random addresses). Its own seqlock: seq is odd while the writer changes it. */
+typedef struct mentry {
+    _Atomic uint32_t seq;
+    _Atomic uint32_t flags;
+    _Atomic uint64_t size; /* bytes as requested; 0 while the block is hidden (heap_map_show) */
+    _Atomic uintptr_t tag;
+    _Atomic(struct heap_block *) rec; /* the heap's record (free, heap_map_at, validate) */
+} mentry;
+
+_Static_assert(sizeof(mentry) == 32, "two entries per cache line, none straddling two");
+
+enum { TOUCH_WORDS = 3 }; /* one bit per 4 KiB page of a gtable */
+
 typedef struct gtable {
     _Atomic uint64_t summary[SUMMARY_WORDS];
     _Atomic uint64_t bits[WORDS];
-    uint32_t starts;  /* set bits; writer only */
-    uint64_t touched; /* 4 KiB pages of this table written since the last trim; writer only */
-    _Atomic(struct heap_block *) slot[CHUNK_GRANULES];
+    uint32_t starts;               /* set bits; writer only */
+    uint64_t touched[TOUCH_WORDS]; /* pages written since the last trim; writer only */
+    _Alignas(64) mentry ent[CHUNK_GRANULES];
 } gtable;
 
-_Static_assert(sizeof(gtable) <= 64 * 4096, "the touched mask has one bit per 4 KiB page");
+_Static_assert(sizeof(gtable) <= TOUCH_WORDS * 64 * 4096, "one touched bit per 4 KiB page");
 
 typedef struct mchunk {
     _Atomic(struct heap_block *) cover;
@@ -88,6 +104,7 @@ struct heap_map {
     _Atomic(mleaf *) *leaves;
     _Atomic(struct heap_block *) *lcover; /* per leaf: a block covering all its chunks */
     uint64_t bytes;                       /* writer only */
+    uint32_t seq;                         /* last entry sequence value written; writer only */
 };
 
 #define ACQ memory_order_acquire
@@ -237,12 +254,47 @@ static void set_covers(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bl
     cover_plan(m, addr, len, store_cover, b);
 }
 
+static void touch(gtable *g, const void *at)
+{
+    uint64_t page = (uint64_t)((uintptr_t)at - (uintptr_t)g) >> 12;
+    g->touched[page >> 6] |= UINT64_C(1) << (page & 63);
+}
+
+/* Bytes block b was asked for (writer side: b is used and stable under the heap's lock). */
+static uint64_t requested_size(const heap_block *b)
+{
+    uintptr_t a = atomic_load_explicit(&b->addr, memory_order_relaxed);
+    const heap_block *n = atomic_load_explicit(&b->next, memory_order_relaxed);
+    uint32_t st = atomic_load_explicit(&b->state, memory_order_relaxed);
+    return atomic_load_explicit(&n->addr, memory_order_relaxed) - a - (st & STATE_SLACK);
+}
+
+/* Write entry e as a copy of used block b's lookup fields (size 0 while b is hidden), or
+ * clear it (b NULL). The sequence values come from one counter of the map, not from the entry:
+ * heap_map_trim() zeroes a table's pages, and a per-entry counter restarting at 0 could come
+ * back to the value a stalled reader saw before the trim, passing a mix of two blocks. */
+static void entry_set(heap_map *m, mentry *e, const heap_block *b)
+{
+    m->seq += 2;
+    if (!m->seq) /* 0 means "never written or trimmed": readers treat it as empty */
+        m->seq = 2;
+    atomic_store_explicit(&e->seq, m->seq - 1, REL);
+    atomic_store_explicit(&e->rec, (struct heap_block *)b, REL);
+    atomic_store_explicit(&e->tag, b ? atomic_load_explicit(&b->aux0, memory_order_relaxed) : 0,
+                          REL);
+    atomic_store_explicit(
+        &e->flags, b ? (uint32_t)atomic_load_explicit(&b->aux1, memory_order_relaxed) : 0, REL);
+    bool shown = b && (atomic_load_explicit(&b->state, memory_order_relaxed) & STATE_VISIBLE);
+    atomic_store_explicit(&e->size, shown ? requested_size(b) : 0, REL);
+    atomic_store_explicit(&e->seq, m->seq, REL); /* even again: the entry is stable */
+}
+
 void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_block *b)
 {
     gtable *g = atomic_load_explicit(&chunk_entry(m, chunk_of(m, addr))->g, memory_order_relaxed);
     unsigned gi = granule_of(m, addr), w = gi >> 6;
-    /* Slot before bit: a reader that sees the bit finds the record. */
-    atomic_store_explicit(&g->slot[gi], b, REL);
+    /* Entry before bit: a reader that sees the bit finds the block. */
+    entry_set(m, &g->ent[gi], b);
     uint64_t old = atomic_load_explicit(&g->bits[w], memory_order_relaxed);
     atomic_store_explicit(&g->bits[w], old | (UINT64_C(1) << (gi & 63)), REL);
     if (!old) {
@@ -250,9 +302,20 @@ void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bloc
         atomic_store_explicit(&g->summary[w >> 6], s | (UINT64_C(1) << (w & 63)), REL);
     }
     g->starts++;
-    g->touched |= UINT64_C(1) << (((uintptr_t)&g->slot[gi] - (uintptr_t)g) >> 12) |
-                  UINT64_C(1) << (((uintptr_t)&g->bits[w] - (uintptr_t)g) >> 12);
+    touch(g, &g->ent[gi]);
+    touch(g, &g->bits[w]);
     set_covers(m, addr, len, b);
+}
+
+void heap_map_show(heap_map *m, uintptr_t addr)
+{
+    mchunk *ch = chunk_entry(m, chunk_of(m, addr));
+    gtable *g = ch ? atomic_load_explicit(&ch->g, memory_order_relaxed) : NULL;
+    mentry *e = g ? &g->ent[granule_of(m, addr)] : NULL;
+    const heap_block *b = e ? atomic_load_explicit(&e->rec, memory_order_relaxed) : NULL;
+    /* One word, as the record's visible bit: a reader sees the block hidden or shown. */
+    if (b)
+        atomic_store_explicit(&e->size, requested_size(b), REL);
 }
 
 void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
@@ -266,7 +329,7 @@ void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
         uint64_t s = atomic_load_explicit(&g->summary[w >> 6], memory_order_relaxed);
         atomic_store_explicit(&g->summary[w >> 6], s & ~(UINT64_C(1) << (w & 63)), REL);
     }
-    atomic_store_explicit(&g->slot[gi], NULL, REL);
+    entry_set(m, &g->ent[gi], NULL);
     g->starts--;
     set_covers(m, addr, len, NULL);
 }
@@ -277,7 +340,7 @@ static unsigned top_bit(uint64_t x)
 }
 
 /* Highest set granule at or below gi, or -1. */
-static int pred_start(const gtable *g, unsigned gi)
+static inline __attribute__((always_inline)) int pred_start(const gtable *g, unsigned gi)
 {
     unsigned w = gi >> 6, b = gi & 63;
     uint64_t mask = b == 63 ? ~UINT64_C(0) : (UINT64_C(2) << b) - 1;
@@ -310,7 +373,7 @@ struct heap_block *heap_map_find(const heap_map *m, uintptr_t p)
         gtable *g = atomic_load_explicit(&ch->g, ACQ);
         int gi = g ? pred_start(g, granule_of(m, p)) : -1;
         if (gi >= 0)
-            return atomic_load_explicit(&g->slot[gi], ACQ);
+            return atomic_load_explicit(&g->ent[gi].rec, ACQ);
         struct heap_block *cover = atomic_load_explicit(&ch->cover, ACQ);
         if (cover)
             return cover;
@@ -318,9 +381,38 @@ struct heap_block *heap_map_find(const heap_map *m, uintptr_t p)
     return atomic_load_explicit(&m->lcover[c >> LEAF_BITS], ACQ);
 }
 
+/* Seqlock read of entry e of the block starting at a: as heap_block_read, from one line. */
+static int entry_read(const mentry *e, uintptr_t a, uintptr_t p, heap_block_info *info)
+{
+    uint32_t s1 = atomic_load_explicit(&e->seq, ACQ);
+    uint64_t size = atomic_load_explicit(&e->size, ACQ);
+    uintptr_t tag = atomic_load_explicit(&e->tag, ACQ);
+    uint32_t flags = atomic_load_explicit(&e->flags, ACQ);
+    if (!s1 || (s1 & 1) || atomic_load_explicit(&e->seq, ACQ) != s1 || p - a >= size)
+        return CLSVM_ERR_NOTFOUND; /* changing, hidden, freed, or p past the requested size */
+    if (info)
+        *info = (heap_block_info){a, (size_t)size, flags, (void *)tag};
+    return CLSVM_OK;
+}
+
 int heap_map_lookup(const heap_map *m, uintptr_t p, heap_block_info *info)
 {
-    const struct heap_block *b = heap_map_find(m, p);
+    if (p < m->base || p - m->base >= m->size)
+        return CLSVM_ERR_NOTFOUND;
+    uint64_t c = chunk_of(m, p);
+    mchunk *ch = chunk_entry(m, c);
+    const struct heap_block *b = NULL;
+    if (ch) {
+        gtable *g = atomic_load_explicit(&ch->g, ACQ);
+        int gi = g ? pred_start(g, granule_of(m, p)) : -1;
+        if (gi >= 0)
+            return entry_read(&g->ent[gi],
+                              m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift), p, info);
+        b = atomic_load_explicit(&ch->cover, ACQ);
+    }
+    if (!b)
+        b = atomic_load_explicit(&m->lcover[c >> LEAF_BITS], ACQ);
+    /* A block reaching p from an earlier chunk: large, rare here, read from its record. */
     return b ? heap_block_read(b, p, info) : CLSVM_ERR_NOTFOUND;
 }
 
@@ -336,7 +428,7 @@ struct heap_block *heap_map_at(const heap_map *m, uintptr_t addr)
     unsigned gi = granule_of(m, addr);
     if (!(atomic_load_explicit(&g->bits[gi >> 6], ACQ) & (UINT64_C(1) << (gi & 63))))
         return NULL;
-    return atomic_load_explicit(&g->slot[gi], ACQ);
+    return atomic_load_explicit(&g->ent[gi].rec, ACQ);
 }
 
 void heap_map_foreach(const heap_map *m, heap_map_visit_fn fn, void *user)
@@ -361,7 +453,7 @@ void heap_map_foreach(const heap_map *m, heap_map_visit_fn fn, void *user)
             for (uint64_t word = atomic_load_explicit(&g->bits[w], ACQ); word; word &= word - 1) {
                 unsigned gi = (w << 6) + (unsigned)__builtin_ctzll(word);
                 uintptr_t start = cbase + ((uintptr_t)gi << m->gshift);
-                if (fn(start, 0, atomic_load_explicit(&g->slot[gi], ACQ), user))
+                if (fn(start, 0, atomic_load_explicit(&g->ent[gi].rec, ACQ), user))
                     return;
             }
     }
@@ -380,8 +472,21 @@ static const char *validate_table(const heap_map *m, uint64_t c, const gtable *g
          * scan would make every validate cost 16384 loads per chunk). */
         for (; word; word &= word - 1) {
             unsigned gi = (w << 6) + (unsigned)__builtin_ctzll(word);
-            if (!atomic_load_explicit(&g->slot[gi], ACQ))
+            const mentry *e = &g->ent[gi];
+            const heap_block *b = atomic_load_explicit(&e->rec, ACQ);
+            if (!b)
                 return "a start bit without a record";
+            uintptr_t a = atomic_load_explicit(&b->addr, memory_order_relaxed);
+            uint64_t size = atomic_load_explicit(&e->size, ACQ);
+            bool shown = atomic_load_explicit(&b->state, memory_order_relaxed) & STATE_VISIBLE;
+            if ((atomic_load_explicit(&e->seq, ACQ) & 1) ||
+                atomic_load_explicit(&e->tag, ACQ) !=
+                    atomic_load_explicit(&b->aux0, memory_order_relaxed) ||
+                atomic_load_explicit(&e->flags, ACQ) !=
+                    (uint32_t)atomic_load_explicit(&b->aux1, memory_order_relaxed) ||
+                size != (shown ? requested_size(b) : 0) ||
+                a != m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift))
+                return "a start's entry disagrees with its record";
             if (((uint64_t)gi << m->gshift) + (c << m->cshift) >= m->size)
                 return "a start beyond the range's end";
         }
@@ -450,9 +555,12 @@ void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len)
         /* A table that dirtied only a few pages (blocks of a MiB or more start once or twice
          * per chunk) keeps them: trimming would cost a madvise and page faults on every
          * alloc/free cycle of such blocks (7x the CPU time of 1 MiB pairs), for at most 12 KiB. */
-        if (!g || g->starts || page <= 0 || __builtin_popcountll(g->touched) < TRIM_MIN_PAGES)
+        int touched = 0;
+        for (int i = 0; g && i < TOUCH_WORDS; i++)
+            touched += __builtin_popcountll(g->touched[i]);
+        if (!g || g->starts || page <= 0 || touched < TRIM_MIN_PAGES)
             continue;
-        g->touched = 0;
+        memset(g->touched, 0, sizeof g->touched);
         /* With no start every word of the table (summary, bits, count, slots) is zero, and
          * reads as zero again after MADV_DONTNEED (anonymous memory comes back zero-filled),
          * so racing readers see no difference. */
