@@ -58,6 +58,7 @@ enum {
     SUMMARY_WORDS = WORDS / 64,
     LEAF_BITS = 12,
     TRIM_MIN_PAGES = 4, /* trim a table only when it dirtied this many pages (see trim) */
+    ENTRY_GRANULES = 4, /* blocks of at most this many granules are published in an entry */
     LEAF_CHUNKS = 1 << LEAF_BITS,
 };
 
@@ -81,7 +82,8 @@ typedef struct gtable {
     _Atomic uint64_t bits[WORDS];
     uint32_t starts;               /* set bits; writer only */
     uint64_t touched[TOUCH_WORDS]; /* pages written since the last trim; writer only */
-    _Alignas(64) mentry ent[CHUNK_GRANULES];
+    _Atomic(struct heap_block *) slot[CHUNK_GRANULES]; /* record of a larger block's start */
+    _Alignas(64) mentry ent[CHUNK_GRANULES];           /* a small block's start */
 } gtable;
 
 _Static_assert(sizeof(gtable) <= TOUCH_WORDS * 64 * 4096, "one touched bit per 4 KiB page");
@@ -293,8 +295,14 @@ void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bloc
 {
     gtable *g = atomic_load_explicit(&chunk_entry(m, chunk_of(m, addr))->g, memory_order_relaxed);
     unsigned gi = granule_of(m, addr), w = gi >> 6;
-    /* Entry before bit: a reader that sees the bit finds the block. */
-    entry_set(m, &g->ent[gi], b);
+    /* Entry or slot before bit: a reader that sees the bit finds the block. */
+    if (len <= (uint64_t)ENTRY_GRANULES << m->gshift) {
+        entry_set(m, &g->ent[gi], b);
+        touch(g, &g->ent[gi]);
+    } else {
+        atomic_store_explicit(&g->slot[gi], b, REL);
+        touch(g, &g->slot[gi]);
+    }
     uint64_t old = atomic_load_explicit(&g->bits[w], memory_order_relaxed);
     atomic_store_explicit(&g->bits[w], old | (UINT64_C(1) << (gi & 63)), REL);
     if (!old) {
@@ -302,7 +310,6 @@ void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bloc
         atomic_store_explicit(&g->summary[w >> 6], s | (UINT64_C(1) << (w & 63)), REL);
     }
     g->starts++;
-    touch(g, &g->ent[gi]);
     touch(g, &g->bits[w]);
     set_covers(m, addr, len, b);
 }
@@ -329,9 +336,19 @@ void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
         uint64_t s = atomic_load_explicit(&g->summary[w >> 6], memory_order_relaxed);
         atomic_store_explicit(&g->summary[w >> 6], s & ~(UINT64_C(1) << (w & 63)), REL);
     }
-    entry_set(m, &g->ent[gi], NULL);
+    if (atomic_load_explicit(&g->ent[gi].rec, memory_order_relaxed))
+        entry_set(m, &g->ent[gi], NULL);
+    else
+        atomic_store_explicit(&g->slot[gi], NULL, REL);
     g->starts--;
     set_covers(m, addr, len, NULL);
+}
+
+/* The record of the block published at granule gi (entry or slot), or NULL. */
+static struct heap_block *record_at(const gtable *g, unsigned gi)
+{
+    struct heap_block *b = atomic_load_explicit(&g->ent[gi].rec, ACQ);
+    return b ? b : atomic_load_explicit(&g->slot[gi], ACQ);
 }
 
 static unsigned top_bit(uint64_t x)
@@ -373,7 +390,7 @@ struct heap_block *heap_map_find(const heap_map *m, uintptr_t p)
         gtable *g = atomic_load_explicit(&ch->g, ACQ);
         int gi = g ? pred_start(g, granule_of(m, p)) : -1;
         if (gi >= 0)
-            return atomic_load_explicit(&g->ent[gi].rec, ACQ);
+            return record_at(g, (unsigned)gi);
         struct heap_block *cover = atomic_load_explicit(&ch->cover, ACQ);
         if (cover)
             return cover;
@@ -381,15 +398,23 @@ struct heap_block *heap_map_find(const heap_map *m, uintptr_t p)
     return atomic_load_explicit(&m->lcover[c >> LEAF_BITS], ACQ);
 }
 
-/* Seqlock read of entry e of the block starting at a: as heap_block_read, from one line. */
+enum { NO_ENTRY = 1 }; /* entry_read: the entry describes no visible block */
+
+/* Seqlock read of entry e of the start a: as heap_block_read, from one line. NO_ENTRY when
+ * the entry holds no visible block (never written, trimmed, cleared, or its block hidden):
+ * the start is then a larger block's, published in the slot. */
 static int entry_read(const mentry *e, uintptr_t a, uintptr_t p, heap_block_info *info)
 {
     uint32_t s1 = atomic_load_explicit(&e->seq, ACQ);
     uint64_t size = atomic_load_explicit(&e->size, ACQ);
     uintptr_t tag = atomic_load_explicit(&e->tag, ACQ);
     uint32_t flags = atomic_load_explicit(&e->flags, ACQ);
-    if (!s1 || (s1 & 1) || atomic_load_explicit(&e->seq, ACQ) != s1 || p - a >= size)
-        return CLSVM_ERR_NOTFOUND; /* changing, hidden, freed, or p past the requested size */
+    if ((s1 & 1) || atomic_load_explicit(&e->seq, ACQ) != s1)
+        return CLSVM_ERR_NOTFOUND; /* published or withdrawn during the call */
+    if (!s1 || !size)
+        return NO_ENTRY;
+    if (p - a >= size)
+        return CLSVM_ERR_NOTFOUND; /* p in the block's slack or past it */
     if (info)
         *info = (heap_block_info){a, (size_t)size, flags, (void *)tag};
     return CLSVM_OK;
@@ -405,14 +430,19 @@ int heap_map_lookup(const heap_map *m, uintptr_t p, heap_block_info *info)
     if (ch) {
         gtable *g = atomic_load_explicit(&ch->g, ACQ);
         int gi = g ? pred_start(g, granule_of(m, p)) : -1;
-        if (gi >= 0)
-            return entry_read(&g->ent[gi],
-                              m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift), p, info);
+        if (gi >= 0) {
+            int rc = entry_read(&g->ent[gi],
+                                m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift), p, info);
+            if (rc != NO_ENTRY)
+                return rc;
+            b = atomic_load_explicit(&g->slot[gi], ACQ);
+            return b ? heap_block_read(b, p, info) : CLSVM_ERR_NOTFOUND;
+        }
         b = atomic_load_explicit(&ch->cover, ACQ);
     }
     if (!b)
         b = atomic_load_explicit(&m->lcover[c >> LEAF_BITS], ACQ);
-    /* A block reaching p from an earlier chunk: large, rare here, read from its record. */
+    /* A block reaching p from an earlier chunk: read from its record. */
     return b ? heap_block_read(b, p, info) : CLSVM_ERR_NOTFOUND;
 }
 
@@ -428,7 +458,7 @@ struct heap_block *heap_map_at(const heap_map *m, uintptr_t addr)
     unsigned gi = granule_of(m, addr);
     if (!(atomic_load_explicit(&g->bits[gi >> 6], ACQ) & (UINT64_C(1) << (gi & 63))))
         return NULL;
-    return atomic_load_explicit(&g->ent[gi].rec, ACQ);
+    return record_at(g, gi);
 }
 
 void heap_map_foreach(const heap_map *m, heap_map_visit_fn fn, void *user)
@@ -453,7 +483,7 @@ void heap_map_foreach(const heap_map *m, heap_map_visit_fn fn, void *user)
             for (uint64_t word = atomic_load_explicit(&g->bits[w], ACQ); word; word &= word - 1) {
                 unsigned gi = (w << 6) + (unsigned)__builtin_ctzll(word);
                 uintptr_t start = cbase + ((uintptr_t)gi << m->gshift);
-                if (fn(start, 0, atomic_load_explicit(&g->ent[gi].rec, ACQ), user))
+                if (fn(start, 0, record_at(g, gi), user))
                     return;
             }
     }
@@ -472,11 +502,25 @@ static const char *validate_table(const heap_map *m, uint64_t c, const gtable *g
          * scan would make every validate cost 16384 loads per chunk). */
         for (; word; word &= word - 1) {
             unsigned gi = (w << 6) + (unsigned)__builtin_ctzll(word);
+            if (((uint64_t)gi << m->gshift) + (c << m->cshift) >= m->size)
+                return "a start beyond the range's end";
             const mentry *e = &g->ent[gi];
             const heap_block *b = atomic_load_explicit(&e->rec, ACQ);
-            if (!b)
+            const heap_block *sb = atomic_load_explicit(&g->slot[gi], ACQ);
+            if (!b && !sb)
                 return "a start bit without a record";
-            uintptr_t a = atomic_load_explicit(&b->addr, memory_order_relaxed);
+            if (b && sb)
+                return "a start published both in an entry and in a slot";
+            uintptr_t a = atomic_load_explicit(&(b ? b : sb)->addr, memory_order_relaxed);
+            if (a != m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift))
+                return "a start's record is elsewhere";
+            const heap_block *n = atomic_load_explicit(&(b ? b : sb)->next, memory_order_relaxed);
+            bool small = atomic_load_explicit(&n->addr, memory_order_relaxed) - a <=
+                         (uint64_t)ENTRY_GRANULES << m->gshift;
+            if (small != (b != NULL))
+                return "a start published in the wrong place for its block's size";
+            if (!b)
+                continue;
             uint64_t size = atomic_load_explicit(&e->size, ACQ);
             bool shown = atomic_load_explicit(&b->state, memory_order_relaxed) & STATE_VISIBLE;
             if ((atomic_load_explicit(&e->seq, ACQ) & 1) ||
@@ -484,11 +528,8 @@ static const char *validate_table(const heap_map *m, uint64_t c, const gtable *g
                     atomic_load_explicit(&b->aux0, memory_order_relaxed) ||
                 atomic_load_explicit(&e->flags, ACQ) !=
                     (uint32_t)atomic_load_explicit(&b->aux1, memory_order_relaxed) ||
-                size != (shown ? requested_size(b) : 0) ||
-                a != m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift))
+                size != (shown ? requested_size(b) : 0))
                 return "a start's entry disagrees with its record";
-            if (((uint64_t)gi << m->gshift) + (c << m->cshift) >= m->size)
-                return "a start beyond the range's end";
         }
     }
     if (n != g->starts)
@@ -561,9 +602,11 @@ void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len)
         if (!g || g->starts || page <= 0 || touched < TRIM_MIN_PAGES)
             continue;
         memset(g->touched, 0, sizeof g->touched);
-        /* With no start every word of the table (summary, bits, count, slots) is zero, and
-         * reads as zero again after MADV_DONTNEED (anonymous memory comes back zero-filled),
-         * so racing readers see no difference. */
+        /* With no start every word of the table (summary, bits, count, slots, entries) is zero
+         * but the entries' sequence numbers, and reads as zero again after MADV_DONTNEED
+         * (anonymous memory comes back zero-filled). A racing reader sees no difference: an
+         * entry with sequence 0 holds no block, and one it read before the trim cannot show
+         * its old number again (entry_set draws them from the map's counter). */
         uintptr_t lo = ((uintptr_t)g + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
         uintptr_t hi = (uintptr_t)(g + 1) & ~((uintptr_t)page - 1);
         if (hi > lo)
