@@ -14,29 +14,37 @@
  *    write, a 64 GiB one 8, not one per page.
  *  - g: the chunk's start table, allocated when a block first starts in the chunk: one bit per
  *    granule (set where a used block starts), a 256-bit summary (bit w set iff bit word w is
- *    non-zero) and one record pointer per granule (the block starting there).
+ *    non-zero) and, per granule, where the block starting there is published: a block of at
+ *    most ENTRY_GRANULES granules in a 32-byte entry (its size, tag and flags, with a sequence
+ *    number of its own, and its record), a larger one in an 8-byte slot (its record).
  * find(p): the highest set bit at or below p's granule in p's chunk (one masked word, else one
  * of four summary words and one more bit word) names the only block that can contain p; with
  * no start below p in its chunk, the chunk's cover, else the leaf's, is the candidate. Cost:
  * at most seven dependent loads, no lock, no loop over live blocks.
+ * lookup(p) = find(p) + reading the candidate: for a small block its entry, one cache line
+ * beside nothing else (the record and its successor's address, which give the size, are two
+ * or three more lines at random addresses: at 100,000 live blocks they made a lookup miss the
+ * L2 cache twice); for a larger block or a cover, the record (heap_block_read).
  *
  * Concurrency: the heap serialises writers (the window mutex); readers take no lock. Every
  * shared word is a C11 atomic (release stores, acquire loads: plain moves on x86), so a reader
  * sees each word either before or after a write, never torn. Tables and leaves are never freed
  * before the map is destroyed, so a reader holding a stale pointer reads valid memory. The map
- * only names a candidate: the heap re-checks it under the record's sequence counter
- * (heap_tlsf.c), so a racing free makes a lookup report "not live", never a wrong block.
+ * only names a candidate, read under a sequence counter: the entry's (entry_set, entry_read) or
+ * the record's (heap_tlsf.c), so a racing free makes a lookup report "not live", never a
+ * wrong block or a mix of two.
  * A block live for the whole lookup is always found: while it lives no other block starts
  * between its start and p, its bit, slot and summary bit stay set, and a summary bit found
  * stale (word already cleared by a racing free) only makes the search continue lower.
  *
- * Memory: 64 KiB per leaf (one per 8 GiB of window that ever held a block) and 130 KiB per
- * chunk that ever held a block start (6.3% of those chunks' span: 8 bytes per 128-byte
- * granule), kept until the heap is destroyed; mmap'd, so pages never written stay
- * unbacked whatever state the malloc heap is in, and heap_map_trim() returns the pages of tables
- * left without starts that dirtied at least 4 pages (the window calls it when it decommits a
- * chunk): at most 12 KiB stays resident per empty table. With 64-byte allocations that is 8 bytes
- * per allocation.
+ * Memory: 64 KiB per leaf (one per 8 GiB of window that ever held a block) and 642 KiB of
+ * address space per chunk that ever held a block start, kept until the heap is destroyed;
+ * mmap'd, so only pages written cost memory, whatever state the malloc heap is in: the slots
+ * are 8 bytes per 128-byte granule (6.3% of the span of the blocks that use them), the entries
+ * 32 (25% of the span of blocks of up to 512 bytes: 32 bytes per 64-byte allocation, none for
+ * a 4 KiB one). heap_map_trim() returns the pages of tables left without starts that dirtied
+ * at least 4 pages (the window calls it when it decommits a chunk): at most 12 KiB stays
+ * resident per empty table.
  */
 #include "heap_map.h"
 
@@ -80,6 +88,7 @@ enum { TOUCH_WORDS = 3 }; /* one bit per 4 KiB page of a gtable */
 typedef struct gtable {
     _Atomic uint64_t summary[SUMMARY_WORDS];
     _Atomic uint64_t bits[WORDS];
+    _Atomic uint64_t small[WORDS]; /* bit set: the start's block is published in its entry */
     uint32_t starts;               /* set bits; writer only */
     uint64_t touched[TOUCH_WORDS]; /* pages written since the last trim; writer only */
     _Atomic(struct heap_block *) slot[CHUNK_GRANULES]; /* record of a larger block's start */
@@ -256,6 +265,12 @@ static void set_covers(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bl
     cover_plan(m, addr, len, store_cover, b);
 }
 
+/* Is the block starting at granule gi published in its entry (else in its slot)? */
+static bool is_small(const gtable *g, unsigned gi)
+{
+    return atomic_load_explicit(&g->small[gi >> 6], ACQ) >> (gi & 63) & 1;
+}
+
 static void touch(gtable *g, const void *at)
 {
     uint64_t page = (uint64_t)((uintptr_t)at - (uintptr_t)g) >> 12;
@@ -271,23 +286,24 @@ static uint64_t requested_size(const heap_block *b)
     return atomic_load_explicit(&n->addr, memory_order_relaxed) - a - (st & STATE_SLACK);
 }
 
-/* Write entry e as a copy of used block b's lookup fields (size 0 while b is hidden), or
- * clear it (b NULL). The sequence values come from one counter of the map, not from the entry:
+/* Write entry e as a copy of the lookup fields of used block b = [.., + len) (size 0 while b is
+ * hidden). The sequence values come from one counter of the map, not from the entry:
  * heap_map_trim() zeroes a table's pages, and a per-entry counter restarting at 0 could come
- * back to the value a stalled reader saw before the trim, passing a mix of two blocks. */
-static void entry_set(heap_map *m, mentry *e, const heap_block *b)
+ * back to the value a stalled reader saw before the trim, passing a mix of two blocks.
+ * Withdrawing needs no sequence change (heap_map_remove): size 0 alone says "no block", and a
+ * reader that read the size before it went to 0 read the rest of that same block. */
+static void entry_set(heap_map *m, mentry *e, const heap_block *b, uint64_t len)
 {
     m->seq += 2;
     if (!m->seq) /* 0 means "never written or trimmed": readers treat it as empty */
         m->seq = 2;
+    uint32_t st = atomic_load_explicit(&b->state, memory_order_relaxed);
     atomic_store_explicit(&e->seq, m->seq - 1, REL);
     atomic_store_explicit(&e->rec, (struct heap_block *)b, REL);
-    atomic_store_explicit(&e->tag, b ? atomic_load_explicit(&b->aux0, memory_order_relaxed) : 0,
+    atomic_store_explicit(&e->tag, atomic_load_explicit(&b->aux0, memory_order_relaxed), REL);
+    atomic_store_explicit(&e->flags, (uint32_t)atomic_load_explicit(&b->aux1, memory_order_relaxed),
                           REL);
-    atomic_store_explicit(
-        &e->flags, b ? (uint32_t)atomic_load_explicit(&b->aux1, memory_order_relaxed) : 0, REL);
-    bool shown = b && (atomic_load_explicit(&b->state, memory_order_relaxed) & STATE_VISIBLE);
-    atomic_store_explicit(&e->size, shown ? requested_size(b) : 0, REL);
+    atomic_store_explicit(&e->size, (st & STATE_VISIBLE) ? len - (st & STATE_SLACK) : 0, REL);
     atomic_store_explicit(&e->seq, m->seq, REL); /* even again: the entry is stable */
 }
 
@@ -297,8 +313,11 @@ void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bloc
     unsigned gi = granule_of(m, addr), w = gi >> 6;
     /* Entry or slot before bit: a reader that sees the bit finds the block. */
     if (len <= (uint64_t)ENTRY_GRANULES << m->gshift) {
-        entry_set(m, &g->ent[gi], b);
+        entry_set(m, &g->ent[gi], b, len);
         touch(g, &g->ent[gi]);
+        uint64_t sm = atomic_load_explicit(&g->small[w], memory_order_relaxed);
+        atomic_store_explicit(&g->small[w], sm | (UINT64_C(1) << (gi & 63)), REL);
+        touch(g, &g->small[w]);
     } else {
         atomic_store_explicit(&g->slot[gi], b, REL);
         touch(g, &g->slot[gi]);
@@ -314,15 +333,15 @@ void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bloc
     set_covers(m, addr, len, b);
 }
 
-void heap_map_show(heap_map *m, uintptr_t addr)
+void heap_map_show(heap_map *m, uintptr_t addr, uint64_t size)
 {
     mchunk *ch = chunk_entry(m, chunk_of(m, addr));
     gtable *g = ch ? atomic_load_explicit(&ch->g, memory_order_relaxed) : NULL;
-    mentry *e = g ? &g->ent[granule_of(m, addr)] : NULL;
-    const heap_block *b = e ? atomic_load_explicit(&e->rec, memory_order_relaxed) : NULL;
+    unsigned gi = granule_of(m, addr);
+    if (!g || !is_small(g, gi))
+        return; /* a larger block: its record holds the visible bit */
     /* One word, as the record's visible bit: a reader sees the block hidden or shown. */
-    if (b)
-        atomic_store_explicit(&e->size, requested_size(b), REL);
+    atomic_store_explicit(&g->ent[gi].size, size, REL);
 }
 
 void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
@@ -336,9 +355,11 @@ void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
         uint64_t s = atomic_load_explicit(&g->summary[w >> 6], memory_order_relaxed);
         atomic_store_explicit(&g->summary[w >> 6], s & ~(UINT64_C(1) << (w & 63)), REL);
     }
-    if (atomic_load_explicit(&g->ent[gi].rec, memory_order_relaxed))
-        entry_set(m, &g->ent[gi], NULL);
-    else
+    uint64_t sm = atomic_load_explicit(&g->small[w], memory_order_relaxed);
+    if (sm & (UINT64_C(1) << (gi & 63))) {
+        atomic_store_explicit(&g->small[w], sm & ~(UINT64_C(1) << (gi & 63)), REL);
+        atomic_store_explicit(&g->ent[gi].size, 0, REL); /* see entry_set */
+    } else
         atomic_store_explicit(&g->slot[gi], NULL, REL);
     g->starts--;
     set_covers(m, addr, len, NULL);
@@ -347,8 +368,12 @@ void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
 /* The record of the block published at granule gi (entry or slot), or NULL. */
 static struct heap_block *record_at(const gtable *g, unsigned gi)
 {
-    struct heap_block *b = atomic_load_explicit(&g->ent[gi].rec, ACQ);
-    return b ? b : atomic_load_explicit(&g->slot[gi], ACQ);
+    /* Asked, not tried: reading the entry of a larger block's start would touch a page its
+     * block never writes (after a trim, a zero-page fault: with 4 KiB blocks one per 4 frees,
+     * twice the cost of an alloc/free batch that empties its chunks), and reading the slot of
+     * a small block's one more line per free. */
+    return is_small(g, gi) ? atomic_load_explicit(&g->ent[gi].rec, ACQ)
+                           : atomic_load_explicit(&g->slot[gi], ACQ);
 }
 
 static unsigned top_bit(uint64_t x)
@@ -497,6 +522,8 @@ static const char *validate_table(const heap_map *m, uint64_t c, const gtable *g
         uint64_t s = atomic_load_explicit(&g->summary[w >> 6], ACQ);
         if (!!word != !!(s & (UINT64_C(1) << (w & 63))))
             return "a summary bit disagrees with its bit word";
+        if (atomic_load_explicit(&g->small[w], ACQ) & ~word)
+            return "a small bit where no block starts";
         n += (uint64_t)__builtin_popcountll(word);
         /* Only slots under set bits are ever read, so only those are checked (a full slot
          * scan would make every validate cost 16384 loads per chunk). */
@@ -505,11 +532,14 @@ static const char *validate_table(const heap_map *m, uint64_t c, const gtable *g
             if (((uint64_t)gi << m->gshift) + (c << m->cshift) >= m->size)
                 return "a start beyond the range's end";
             const mentry *e = &g->ent[gi];
-            const heap_block *b = atomic_load_explicit(&e->rec, ACQ);
+            bool in_entry = is_small(g, gi);
+            /* A withdrawn entry keeps its old record (heap_map_remove): only the small bit
+             * says which of entry and slot is current. */
+            const heap_block *b = in_entry ? atomic_load_explicit(&e->rec, ACQ) : NULL;
             const heap_block *sb = atomic_load_explicit(&g->slot[gi], ACQ);
             if (!b && !sb)
                 return "a start bit without a record";
-            if (b && sb)
+            if (in_entry && sb)
                 return "a start published both in an entry and in a slot";
             uintptr_t a = atomic_load_explicit(&(b ? b : sb)->addr, memory_order_relaxed);
             if (a != m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift))
@@ -517,7 +547,7 @@ static const char *validate_table(const heap_map *m, uint64_t c, const gtable *g
             const heap_block *n = atomic_load_explicit(&(b ? b : sb)->next, memory_order_relaxed);
             bool small = atomic_load_explicit(&n->addr, memory_order_relaxed) - a <=
                          (uint64_t)ENTRY_GRANULES << m->gshift;
-            if (small != (b != NULL))
+            if (small != in_entry)
                 return "a start published in the wrong place for its block's size";
             if (!b)
                 continue;
@@ -602,8 +632,8 @@ void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len)
         if (!g || g->starts || page <= 0 || touched < TRIM_MIN_PAGES)
             continue;
         memset(g->touched, 0, sizeof g->touched);
-        /* With no start every word of the table (summary, bits, count, slots, entries) is zero
-         * but the entries' sequence numbers, and reads as zero again after MADV_DONTNEED
+        /* With no start every word of the table (summary, bits, small bits, count, slots, entries)
+         * is but the entries' sequence numbers, and reads as zero again after MADV_DONTNEED
          * (anonymous memory comes back zero-filled). A racing reader sees no difference: an
          * entry with sequence 0 holds no block, and one it read before the trim cannot show
          * its old number again (entry_set draws them from the map's counter). */

@@ -628,7 +628,7 @@ void heap_show(heap *h, uintptr_t addr)
         return;
     /* one word: a reader sees the block hidden or visible, all else is stable */
     atomic_store_explicit(&b->state, state_of(b) | STATE_VISIBLE, REL);
-    heap_map_show(r->map, addr);
+    heap_map_show(r->map, addr, req_size_of(b));
 }
 
 int heap_free(heap *h, uintptr_t addr, heap_block_info *info)
