@@ -265,7 +265,8 @@ static void set_covers(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bl
     cover_plan(m, addr, len, store_cover, b);
 }
 
-/* Is the block starting at granule gi published in its entry (else in its slot)? */
+/* Is the block starting at granule gi (its start bit set) published in its entry, else in its
+ * slot? (Without a start bit: does the entry hold a withdrawn small block?) */
 static bool is_small(const gtable *g, unsigned gi)
 {
     return atomic_load_explicit(&g->small[gi >> 6], ACQ) >> (gi & 63) & 1;
@@ -290,8 +291,13 @@ static uint64_t requested_size(const heap_block *b)
  * hidden). The sequence values come from one counter of the map, not from the entry:
  * heap_map_trim() zeroes a table's pages, and a per-entry counter restarting at 0 could come
  * back to the value a stalled reader saw before the trim, passing a mix of two blocks.
- * Withdrawing needs no sequence change (heap_map_remove): size 0 alone says "no block", and a
- * reader that read the size before it went to 0 read the rest of that same block. */
+ * Withdrawing writes nothing here (heap_map_remove clears the start bit): a reader reaches an
+ * entry only through a start bit it read, so one reading a withdrawn entry read the bit while
+ * the block was live, during its call, and may report the block as it was. What must not
+ * happen is reaching the stale entry through a new start there: a new small block rewrites
+ * the entry under a new number, and a larger one voids it (size 0, small bit cleared) before
+ * its slot and bit are set. The small bit thus means "the entry holds the last small block
+ * started here" and, with the start bit set, "the current start is that block". */
 static void entry_set(heap_map *m, mentry *e, const heap_block *b, uint64_t len)
 {
     m->seq += 2;
@@ -319,6 +325,11 @@ void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bloc
         atomic_store_explicit(&g->small[w], sm | (UINT64_C(1) << (gi & 63)), REL);
         touch(g, &g->small[w]);
     } else {
+        uint64_t sm = atomic_load_explicit(&g->small[w], memory_order_relaxed);
+        if (sm & (UINT64_C(1) << (gi & 63))) { /* a withdrawn small block's entry: void it */
+            atomic_store_explicit(&g->ent[gi].size, 0, REL);
+            atomic_store_explicit(&g->small[w], sm & ~(UINT64_C(1) << (gi & 63)), REL);
+        }
         atomic_store_explicit(&g->slot[gi], b, REL);
         touch(g, &g->slot[gi]);
     }
@@ -333,15 +344,18 @@ void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bloc
     set_covers(m, addr, len, b);
 }
 
-void heap_map_show(heap_map *m, uintptr_t addr, uint64_t size)
+struct heap_block *heap_map_show(heap_map *m, uintptr_t addr)
 {
-    mchunk *ch = chunk_entry(m, chunk_of(m, addr));
-    gtable *g = ch ? atomic_load_explicit(&ch->g, memory_order_relaxed) : NULL;
+    struct heap_block *b = heap_map_at(m, addr);
+    if (!b)
+        return NULL;
+    gtable *g = atomic_load_explicit(&chunk_entry(m, chunk_of(m, addr))->g, memory_order_relaxed);
     unsigned gi = granule_of(m, addr);
-    if (!g || !is_small(g, gi))
-        return; /* a larger block: its record holds the visible bit */
-    /* One word, as the record's visible bit: a reader sees the block hidden or shown. */
-    atomic_store_explicit(&g->ent[gi].size, size, REL);
+    /* One word, as the record's visible bit: a reader sees the block hidden or shown. A larger
+     * block's lookups read that bit in its record. */
+    if (is_small(g, gi))
+        atomic_store_explicit(&g->ent[gi].size, requested_size(b), REL);
+    return b;
 }
 
 void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
@@ -355,11 +369,9 @@ void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
         uint64_t s = atomic_load_explicit(&g->summary[w >> 6], memory_order_relaxed);
         atomic_store_explicit(&g->summary[w >> 6], s & ~(UINT64_C(1) << (w & 63)), REL);
     }
-    uint64_t sm = atomic_load_explicit(&g->small[w], memory_order_relaxed);
-    if (sm & (UINT64_C(1) << (gi & 63))) {
-        atomic_store_explicit(&g->small[w], sm & ~(UINT64_C(1) << (gi & 63)), REL);
-        atomic_store_explicit(&g->ent[gi].size, 0, REL); /* see entry_set */
-    } else
+    /* A small block's entry stays as it was (see entry_set), so a free writes no line of the
+     * table beyond the bit words. */
+    if (!is_small(g, gi))
         atomic_store_explicit(&g->slot[gi], NULL, REL);
     g->starts--;
     set_covers(m, addr, len, NULL);
@@ -522,8 +534,6 @@ static const char *validate_table(const heap_map *m, uint64_t c, const gtable *g
         uint64_t s = atomic_load_explicit(&g->summary[w >> 6], ACQ);
         if (!!word != !!(s & (UINT64_C(1) << (w & 63))))
             return "a summary bit disagrees with its bit word";
-        if (atomic_load_explicit(&g->small[w], ACQ) & ~word)
-            return "a small bit where no block starts";
         n += (uint64_t)__builtin_popcountll(word);
         /* Only slots under set bits are ever read, so only those are checked (a full slot
          * scan would make every validate cost 16384 loads per chunk). */
@@ -632,11 +642,11 @@ void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len)
         if (!g || g->starts || page <= 0 || touched < TRIM_MIN_PAGES)
             continue;
         memset(g->touched, 0, sizeof g->touched);
-        /* With no start every word of the table (summary, bits, small bits, count, slots, entries)
-         * is but the entries' sequence numbers, and reads as zero again after MADV_DONTNEED
-         * (anonymous memory comes back zero-filled). A racing reader sees no difference: an
-         * entry with sequence 0 holds no block, and one it read before the trim cannot show
-         * its old number again (entry_set draws them from the map's counter). */
+        /* With no start the summary, bits, count and slots are zero; entries and small bits
+         * may still hold withdrawn small blocks, which no reader reaches without a stale start
+         * bit. All read as zero after MADV_DONTNEED (anonymous memory comes back zero-filled):
+         * an entry with sequence 0 holds no block, and a reader that read an entry's number
+         * before the trim cannot see it again (entry_set draws them from the map's counter). */
         uintptr_t lo = ((uintptr_t)g + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
         uintptr_t hi = (uintptr_t)(g + 1) & ~((uintptr_t)page - 1);
         if (hi > lo)

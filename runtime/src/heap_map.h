@@ -24,9 +24,9 @@ int heap_map_prepare(heap_map *m, uintptr_t addr, uint64_t len);
  * set); withdraw it again. The map keeps a copy of what lookups need (size, tag, flags). */
 void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_block *b);
 void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len);
-/* The block starting at addr, size bytes as requested, was made visible (heap_show): lookups
- * may now report it. */
-void heap_map_show(heap_map *m, uintptr_t addr, uint64_t size);
+/* Let lookups report the block starting at addr (heap_show, which then sets the record's
+ * visible bit): its record, or NULL if no block starts there. */
+struct heap_block *heap_map_show(heap_map *m, uintptr_t addr);
 
 /*
  * Lock-free: the only used block that can contain p (the nearest start at or below p in p's

@@ -623,12 +623,9 @@ void heap_hide_new(heap *h)
 void heap_show(heap *h, uintptr_t addr)
 {
     const heap_range *r = range_of(h, addr);
-    heap_block *b = r ? heap_map_at(r->map, addr) : NULL;
-    if (!b)
-        return;
-    /* one word: a reader sees the block hidden or visible, all else is stable */
-    atomic_store_explicit(&b->state, state_of(b) | STATE_VISIBLE, REL);
-    heap_map_show(r->map, addr, req_size_of(b));
+    heap_block *b = r ? heap_map_show(r->map, addr) : NULL;
+    if (b) /* one word: a reader sees the block hidden or visible, all else is stable */
+        atomic_store_explicit(&b->state, state_of(b) | STATE_VISIBLE, REL);
 }
 
 int heap_free(heap *h, uintptr_t addr, heap_block_info *info)
