@@ -114,8 +114,9 @@ struct heap_map {
     size_t nleaves;
     _Atomic(mleaf *) *leaves;
     _Atomic(struct heap_block *) *lcover; /* per leaf: a block covering all its chunks */
-    uint64_t bytes;                       /* writer only */
-    uint32_t seq;                         /* last entry sequence value written; writer only */
+    _Atomic(gtable *) *flat; /* per chunk: its start table, as in its leaf; NULL if no room */
+    uint64_t bytes;          /* writer only */
+    uint32_t seq;            /* last entry sequence value written; writer only */
 };
 
 #define ACQ memory_order_acquire
@@ -142,6 +143,13 @@ int heap_map_create(uintptr_t base, uint64_t size, unsigned gshift, heap_map **o
         return CLSVM_ERR_HOSTMEM;
     }
     m->bytes = sizeof *m + m->nleaves * (sizeof *m->leaves + sizeof *m->lcover);
+    /* The start tables again, one pointer per chunk, so that a lookup reaches p's table in
+     * one load instead of two (leaf, then chunk entry). Address space only, touched where
+     * tables exist (256 KiB for the default 64 GiB window, 512 MiB for a 128 TiB one); where
+     * the kernel refuses it the lookup walks the leaves. */
+    void *flat = mmap(NULL, m->nchunks * sizeof *m->flat, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    m->flat = flat == MAP_FAILED ? NULL : flat;
     *out = m;
     return CLSVM_OK;
 }
@@ -174,6 +182,8 @@ void heap_map_destroy(heap_map *m)
             table_free(atomic_load_explicit(&leaf->c[i].g, memory_order_relaxed));
         free(leaf);
     }
+    if (m->flat)
+        munmap(m->flat, m->nchunks * sizeof *m->flat);
     free(m->leaves);
     free(m->lcover);
     free(m);
@@ -247,6 +257,8 @@ int heap_map_prepare(heap_map *m, uintptr_t addr, uint64_t len)
             return CLSVM_ERR_HOSTMEM;
         m->bytes += sizeof *g;
         atomic_store_explicit(&ch->g, g, REL);
+        if (m->flat)
+            atomic_store_explicit(&m->flat[c0], g, REL);
     }
     return cover_plan(m, addr, len, prepare_cover, NULL);
 }
@@ -462,24 +474,30 @@ int heap_map_lookup(const heap_map *m, uintptr_t p, heap_block_info *info)
     if (p < m->base || p - m->base >= m->size)
         return CLSVM_ERR_NOTFOUND;
     uint64_t c = chunk_of(m, p);
-    mchunk *ch = chunk_entry(m, c);
-    const struct heap_block *b = NULL;
-    if (ch) {
-        gtable *g = atomic_load_explicit(&ch->g, ACQ);
-        int gi = g ? pred_start(g, granule_of(m, p)) : -1;
-        if (gi >= 0) {
-            int rc = entry_read(&g->ent[gi],
-                                m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift), p, info);
-            if (rc != NO_ENTRY)
-                return rc;
-            b = atomic_load_explicit(&g->slot[gi], ACQ);
-            return b ? heap_block_read(b, p, info) : CLSVM_ERR_NOTFOUND;
-        }
-        b = atomic_load_explicit(&ch->cover, ACQ);
+    mchunk *ch = NULL;
+    gtable *g;
+    if (m->flat) {
+        g = atomic_load_explicit(&m->flat[c], ACQ);
+    } else {
+        ch = chunk_entry(m, c);
+        g = ch ? atomic_load_explicit(&ch->g, ACQ) : NULL;
     }
+    int gi = g ? pred_start(g, granule_of(m, p)) : -1;
+    if (gi >= 0) {
+        int rc = entry_read(&g->ent[gi], m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift),
+                            p, info);
+        if (rc != NO_ENTRY)
+            return rc;
+        const struct heap_block *b = atomic_load_explicit(&g->slot[gi], ACQ);
+        return b ? heap_block_read(b, p, info) : CLSVM_ERR_NOTFOUND;
+    }
+    /* No start at or below p in its chunk: a block reaching p from an earlier chunk, read from
+     * its record. */
+    if (!ch)
+        ch = chunk_entry(m, c);
+    const struct heap_block *b = ch ? atomic_load_explicit(&ch->cover, ACQ) : NULL;
     if (!b)
         b = atomic_load_explicit(&m->lcover[c >> LEAF_BITS], ACQ);
-    /* A block reaching p from an earlier chunk: read from its record. */
     return b ? heap_block_read(b, p, info) : CLSVM_ERR_NOTFOUND;
 }
 
