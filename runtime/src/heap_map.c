@@ -20,7 +20,9 @@
  * find(p): the highest set bit at or below p's granule in p's chunk (one masked word, else one
  * of four summary words and one more bit word) names the only block that can contain p; with
  * no start below p in its chunk, the chunk's cover, else the leaf's, is the candidate. Cost:
- * at most seven dependent loads, no lock, no loop over live blocks.
+ * at most seven dependent loads, no lock, no loop over live blocks. A lookup reaches the start
+ * table through flat (one pointer per chunk, mmap'd address space) rather than leaf and chunk
+ * entry when the kernel granted that array.
  * lookup(p) = find(p) + reading the candidate: for a small block its entry, one cache line
  * beside nothing else (the record and its successor's address, which give the size, are two
  * or three more lines at random addresses: at 100,000 live blocks they made a lookup miss the
