@@ -141,23 +141,34 @@ cl_device_svm_capabilities clsvm_svm_caps(void)
     return platform_caps;
 }
 
-cl_device_svm_capabilities clsvm_svm_context_caps(const clsvm_obj *ctx)
+static cl_device_svm_capabilities context_caps_slow(const clsvm_obj *ctx)
 {
     clsvm_devlist *l = ctx->ext;
     if (!clsvm_svm_window())
         return 0;
     if (!l)
         return clsvm_svm_caps();
-    /* Cached: a device's answers never change, and clSVMAlloc asks every time. */
-    cl_ulong known = atomic_load_explicit(&l->svm_caps, memory_order_relaxed);
-    if (known)
-        return (cl_device_svm_capabilities)(known - 1);
     cl_device_svm_capabilities caps = svm_caps;
     for (cl_uint i = 0; caps && i < l->n; i++)
         if (!device_reaches_window(l->dev[i]->be))
             caps = 0;
     atomic_store_explicit(&l->svm_caps, caps + 1, memory_order_relaxed);
     return caps;
+}
+
+/* Cached in the context: a device's answers never change, and clSVMAlloc and every SVM kernel
+ * argument ask. The cache is read before the window's pthread_once (a cached answer implies
+ * an open window) and inlined into those hot paths. */
+static inline cl_device_svm_capabilities context_caps(const clsvm_obj *ctx)
+{
+    const clsvm_devlist *l = ctx->ext;
+    cl_ulong known = l ? atomic_load_explicit(&l->svm_caps, memory_order_relaxed) : 0;
+    return known ? (cl_device_svm_capabilities)(known - 1) : context_caps_slow(ctx);
+}
+
+cl_device_svm_capabilities clsvm_svm_context_caps(const clsvm_obj *ctx)
+{
+    return context_caps(ctx);
 }
 
 cl_int clsvm_svm_max_alloc(cl_device_id be_dev, cl_ulong *out)
@@ -312,7 +323,7 @@ void *CL_API_CALL clsvm_clSVMAlloc(cl_context context, cl_svm_mem_flags flags, s
     if ((flags & CL_MEM_SVM_ATOMICS) && !(flags & CL_MEM_SVM_FINE_GRAIN_BUFFER))
         return refuse(R_ATOMICS);
     clsvm_window *w = clsvm_svm_window();
-    cl_device_svm_capabilities caps = w ? clsvm_svm_context_caps(c) : 0;
+    cl_device_svm_capabilities caps = w ? context_caps(c) : 0;
     if (!w || !caps ||
         ((flags & CL_MEM_SVM_FINE_GRAIN_BUFFER) && !(caps & CL_DEVICE_SVM_FINE_GRAIN_BUFFER)) ||
         ((flags & CL_MEM_SVM_ATOMICS) && !(caps & CL_DEVICE_SVM_ATOMICS)))
@@ -354,7 +365,7 @@ static int usable_svm_pointer(clsvm_obj *ctx, const void *p)
 {
     if (clsvm_svm_lookup_in(ctx, p, NULL))
         return 1;
-    return p && (clsvm_svm_context_caps(ctx) & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM);
+    return p && (context_caps(ctx) & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM);
 }
 
 cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel, cl_uint arg_index,
@@ -364,7 +375,7 @@ cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel, cl_uint arg_
     if (!k)
         return CL_INVALID_KERNEL;
     /* API spec: CL_INVALID_OPERATION when the context's devices support no SVM. */
-    if (!clsvm_be->clSetKernelArgSVMPointer || !clsvm_svm_context_caps(k->owner))
+    if (!clsvm_be->clSetKernelArgSVMPointer || !context_caps(k->owner))
         return CL_INVALID_OPERATION;
     /* NULL is a valid SVM pointer value (a kernel may test it); anything else must be ours. */
     if (arg_value && !usable_svm_pointer(k->owner, arg_value))

@@ -88,6 +88,10 @@ int heap_free_checked(heap *h, uintptr_t addr, const void *tag, heap_block_info 
  */
 int heap_lookup(const heap *h, uintptr_t p, heap_block_info *info);
 
+/* The lookup map of the range containing addr (NULL if none): heap_map_lookup() on it is
+ * heap_lookup() without finding the range, for a caller that knows its range (the window). */
+struct heap_map *heap_range_map(const heap *h, uintptr_t addr);
+
 /* Visit used blocks in address order; stop when fn returns non-zero. */
 void heap_foreach(const heap *h, int (*fn)(const heap_block_info *, void *), void *user);
 

@@ -14,29 +14,39 @@
  *    write, a 64 GiB one 8, not one per page.
  *  - g: the chunk's start table, allocated when a block first starts in the chunk: one bit per
  *    granule (set where a used block starts), a 256-bit summary (bit w set iff bit word w is
- *    non-zero) and one record pointer per granule (the block starting there).
+ *    non-zero) and, per granule, where the block starting there is published: a block of at
+ *    most ENTRY_GRANULES granules in a 32-byte entry (its size, tag and flags, with a sequence
+ *    number of its own, and its record), a larger one in an 8-byte slot (its record).
  * find(p): the highest set bit at or below p's granule in p's chunk (one masked word, else one
  * of four summary words and one more bit word) names the only block that can contain p; with
  * no start below p in its chunk, the chunk's cover, else the leaf's, is the candidate. Cost:
- * at most seven dependent loads, no lock, no loop over live blocks.
+ * at most seven dependent loads, no lock, no loop over live blocks. A lookup reaches the start
+ * table through flat (one pointer per chunk, mmap'd address space) rather than leaf and chunk
+ * entry when the kernel granted that array.
+ * lookup(p) = find(p) + reading the candidate: for a small block its entry, one cache line
+ * beside nothing else (the record and its successor's address, which give the size, are two
+ * or three more lines at random addresses: at 100,000 live blocks they made a lookup miss the
+ * L2 cache twice); for a larger block or a cover, the record (heap_block_read).
  *
  * Concurrency: the heap serialises writers (the window mutex); readers take no lock. Every
  * shared word is a C11 atomic (release stores, acquire loads: plain moves on x86), so a reader
  * sees each word either before or after a write, never torn. Tables and leaves are never freed
  * before the map is destroyed, so a reader holding a stale pointer reads valid memory. The map
- * only names a candidate: the heap re-checks it under the record's sequence counter
- * (heap_tlsf.c), so a racing free makes a lookup report "not live", never a wrong block.
+ * only names a candidate, read under a sequence counter: the entry's (entry_set, entry_read) or
+ * the record's (heap_tlsf.c), so a racing free makes a lookup report "not live", never a
+ * wrong block or a mix of two.
  * A block live for the whole lookup is always found: while it lives no other block starts
  * between its start and p, its bit, slot and summary bit stay set, and a summary bit found
  * stale (word already cleared by a racing free) only makes the search continue lower.
  *
- * Memory: 64 KiB per leaf (one per 8 GiB of window that ever held a block) and 130 KiB per
- * chunk that ever held a block start (6.3% of those chunks' span: 8 bytes per 128-byte
- * granule), kept until the heap is destroyed; mmap'd, so pages never written stay
- * unbacked whatever state the malloc heap is in, and heap_map_trim() returns the pages of tables
- * left without starts that dirtied at least 4 pages (the window calls it when it decommits a
- * chunk): at most 12 KiB stays resident per empty table. With 64-byte allocations that is 8 bytes
- * per allocation.
+ * Memory: 64 KiB per leaf (one per 8 GiB of window that ever held a block) and 642 KiB of
+ * address space per chunk that ever held a block start, kept until the heap is destroyed;
+ * mmap'd, so only pages written cost memory, whatever state the malloc heap is in: the slots
+ * are 8 bytes per 128-byte granule (6.3% of the span of the blocks that use them), the entries
+ * 32 (25% of the span of blocks of up to 512 bytes: 32 bytes per 64-byte allocation, none for
+ * a 4 KiB one). heap_map_trim() returns the pages of tables left without starts that dirtied
+ * at least 4 pages (the window calls it when it decommits a chunk): at most 12 KiB stays
+ * resident per empty table.
  */
 #include "heap_map.h"
 
@@ -47,6 +57,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -57,18 +68,36 @@ enum {
     SUMMARY_WORDS = WORDS / 64,
     LEAF_BITS = 12,
     TRIM_MIN_PAGES = 4, /* trim a table only when it dirtied this many pages (see trim) */
+    ENTRY_GRANULES = 4, /* blocks of at most this many granules are published in an entry */
     LEAF_CHUNKS = 1 << LEAF_BITS,
 };
+
+/* What a lookup needs of the used block starting at a granule, next to where the search ends,
+ * so that a lookup reads one cache line of it instead of the heap's record and its successor's
+ * (three lines at random addresses). Its own seqlock: seq is odd while the writer changes it. */
+typedef struct mentry {
+    _Atomic uint32_t seq;
+    _Atomic uint32_t flags;
+    _Atomic uint64_t size; /* bytes as requested; 0 while the block is hidden (heap_map_show) */
+    _Atomic uintptr_t tag;
+    _Atomic(struct heap_block *) rec; /* the heap's record (free, heap_map_at, validate) */
+} mentry;
+
+_Static_assert(sizeof(mentry) == 32, "two entries per cache line, none straddling two");
+
+enum { TOUCH_WORDS = 3 }; /* one bit per 4 KiB page of a gtable */
 
 typedef struct gtable {
     _Atomic uint64_t summary[SUMMARY_WORDS];
     _Atomic uint64_t bits[WORDS];
-    uint32_t starts;  /* set bits; writer only */
-    uint64_t touched; /* 4 KiB pages of this table written since the last trim; writer only */
-    _Atomic(struct heap_block *) slot[CHUNK_GRANULES];
+    _Atomic uint64_t small[WORDS]; /* bit set: the start's block is published in its entry */
+    uint32_t starts;               /* set bits; writer only */
+    uint64_t touched[TOUCH_WORDS]; /* pages written since the last trim; writer only */
+    _Atomic(struct heap_block *) slot[CHUNK_GRANULES]; /* record of a larger block's start */
+    _Alignas(64) mentry ent[CHUNK_GRANULES];           /* a small block's start */
 } gtable;
 
-_Static_assert(sizeof(gtable) <= 64 * 4096, "the touched mask has one bit per 4 KiB page");
+_Static_assert(sizeof(gtable) <= TOUCH_WORDS * 64 * 4096, "one touched bit per 4 KiB page");
 
 typedef struct mchunk {
     _Atomic(struct heap_block *) cover;
@@ -87,7 +116,9 @@ struct heap_map {
     size_t nleaves;
     _Atomic(mleaf *) *leaves;
     _Atomic(struct heap_block *) *lcover; /* per leaf: a block covering all its chunks */
-    uint64_t bytes;                       /* writer only */
+    _Atomic(gtable *) *flat; /* per chunk: its start table, as in its leaf; NULL if no room */
+    uint64_t bytes;          /* writer only */
+    uint32_t seq;            /* last entry sequence value written; writer only */
 };
 
 #define ACQ memory_order_acquire
@@ -114,6 +145,13 @@ int heap_map_create(uintptr_t base, uint64_t size, unsigned gshift, heap_map **o
         return CLSVM_ERR_HOSTMEM;
     }
     m->bytes = sizeof *m + m->nleaves * (sizeof *m->leaves + sizeof *m->lcover);
+    /* The start tables again, one pointer per chunk, so that a lookup reaches p's table in
+     * one load instead of two (leaf, then chunk entry). Address space only, touched where
+     * tables exist (256 KiB for the default 64 GiB window, 512 MiB for a 128 TiB one); where
+     * the kernel refuses it the lookup walks the leaves. */
+    void *flat = mmap(NULL, m->nchunks * sizeof *m->flat, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    m->flat = flat == MAP_FAILED ? NULL : flat;
     *out = m;
     return CLSVM_OK;
 }
@@ -146,6 +184,8 @@ void heap_map_destroy(heap_map *m)
             table_free(atomic_load_explicit(&leaf->c[i].g, memory_order_relaxed));
         free(leaf);
     }
+    if (m->flat)
+        munmap(m->flat, m->nchunks * sizeof *m->flat);
     free(m->leaves);
     free(m->lcover);
     free(m);
@@ -219,6 +259,8 @@ int heap_map_prepare(heap_map *m, uintptr_t addr, uint64_t len)
             return CLSVM_ERR_HOSTMEM;
         m->bytes += sizeof *g;
         atomic_store_explicit(&ch->g, g, REL);
+        if (m->flat)
+            atomic_store_explicit(&m->flat[c0], g, REL);
     }
     return cover_plan(m, addr, len, prepare_cover, NULL);
 }
@@ -237,12 +279,74 @@ static void set_covers(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bl
     cover_plan(m, addr, len, store_cover, b);
 }
 
+/* Is the block starting at granule gi (its start bit set) published in its entry, else in its
+ * slot? (Without a start bit: does the entry hold a withdrawn small block?) */
+static bool is_small(const gtable *g, unsigned gi)
+{
+    return atomic_load_explicit(&g->small[gi >> 6], ACQ) >> (gi & 63) & 1;
+}
+
+static void touch(gtable *g, const void *at)
+{
+    uint64_t page = (uint64_t)((uintptr_t)at - (uintptr_t)g) >> 12;
+    g->touched[page >> 6] |= UINT64_C(1) << (page & 63);
+}
+
+/* Bytes block b was asked for (writer side: b is used and stable under the heap's lock). */
+static uint64_t requested_size(const heap_block *b)
+{
+    uintptr_t a = atomic_load_explicit(&b->addr, memory_order_relaxed);
+    const heap_block *n = atomic_load_explicit(&b->next, memory_order_relaxed);
+    uint32_t st = atomic_load_explicit(&b->state, memory_order_relaxed);
+    return atomic_load_explicit(&n->addr, memory_order_relaxed) - a - (st & STATE_SLACK);
+}
+
+/* Write entry e as a copy of the lookup fields of used block b = [.., + len) (size 0 while b is
+ * hidden). The sequence values come from one counter of the map, not from the entry:
+ * heap_map_trim() zeroes a table's pages, and a per-entry counter restarting at 0 could come
+ * back to the value a stalled reader saw before the trim, passing a mix of two blocks.
+ * Withdrawing writes nothing here (heap_map_remove clears the start bit): a reader reaches an
+ * entry only through a start bit it read, so one reading a withdrawn entry read the bit while
+ * the block was live, during its call, and may report the block as it was. What must not
+ * happen is reaching the stale entry through a new start there: a new small block rewrites
+ * the entry under a new number, and a larger one voids it (size 0, small bit cleared) before
+ * its slot and bit are set. The small bit thus means "the entry holds the last small block
+ * started here" and, with the start bit set, "the current start is that block". */
+static void entry_set(heap_map *m, mentry *e, const heap_block *b, uint64_t len)
+{
+    m->seq += 2;
+    if (!m->seq) /* 0 means "never written or trimmed": readers treat it as empty */
+        m->seq = 2;
+    uint32_t st = atomic_load_explicit(&b->state, memory_order_relaxed);
+    atomic_store_explicit(&e->seq, m->seq - 1, REL);
+    atomic_store_explicit(&e->rec, (struct heap_block *)b, REL);
+    atomic_store_explicit(&e->tag, atomic_load_explicit(&b->aux0, memory_order_relaxed), REL);
+    atomic_store_explicit(&e->flags, (uint32_t)atomic_load_explicit(&b->aux1, memory_order_relaxed),
+                          REL);
+    atomic_store_explicit(&e->size, (st & STATE_VISIBLE) ? len - (st & STATE_SLACK) : 0, REL);
+    atomic_store_explicit(&e->seq, m->seq, REL); /* even again: the entry is stable */
+}
+
 void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_block *b)
 {
     gtable *g = atomic_load_explicit(&chunk_entry(m, chunk_of(m, addr))->g, memory_order_relaxed);
     unsigned gi = granule_of(m, addr), w = gi >> 6;
-    /* Slot before bit: a reader that sees the bit finds the record. */
-    atomic_store_explicit(&g->slot[gi], b, REL);
+    /* Entry or slot before bit: a reader that sees the bit finds the block. */
+    if (len <= (uint64_t)ENTRY_GRANULES << m->gshift) {
+        entry_set(m, &g->ent[gi], b, len);
+        touch(g, &g->ent[gi]);
+        uint64_t sm = atomic_load_explicit(&g->small[w], memory_order_relaxed);
+        atomic_store_explicit(&g->small[w], sm | (UINT64_C(1) << (gi & 63)), REL);
+        touch(g, &g->small[w]);
+    } else {
+        uint64_t sm = atomic_load_explicit(&g->small[w], memory_order_relaxed);
+        if (sm & (UINT64_C(1) << (gi & 63))) { /* a withdrawn small block's entry: void it */
+            atomic_store_explicit(&g->ent[gi].size, 0, REL);
+            atomic_store_explicit(&g->small[w], sm & ~(UINT64_C(1) << (gi & 63)), REL);
+        }
+        atomic_store_explicit(&g->slot[gi], b, REL);
+        touch(g, &g->slot[gi]);
+    }
     uint64_t old = atomic_load_explicit(&g->bits[w], memory_order_relaxed);
     atomic_store_explicit(&g->bits[w], old | (UINT64_C(1) << (gi & 63)), REL);
     if (!old) {
@@ -250,9 +354,22 @@ void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bloc
         atomic_store_explicit(&g->summary[w >> 6], s | (UINT64_C(1) << (w & 63)), REL);
     }
     g->starts++;
-    g->touched |= UINT64_C(1) << (((uintptr_t)&g->slot[gi] - (uintptr_t)g) >> 12) |
-                  UINT64_C(1) << (((uintptr_t)&g->bits[w] - (uintptr_t)g) >> 12);
+    touch(g, &g->bits[w]);
     set_covers(m, addr, len, b);
+}
+
+struct heap_block *heap_map_show(heap_map *m, uintptr_t addr)
+{
+    struct heap_block *b = heap_map_at(m, addr);
+    if (!b)
+        return NULL;
+    gtable *g = atomic_load_explicit(&chunk_entry(m, chunk_of(m, addr))->g, memory_order_relaxed);
+    unsigned gi = granule_of(m, addr);
+    /* One word, as the record's visible bit: a reader sees the block hidden or shown. A larger
+     * block's lookups read that bit in its record. */
+    if (is_small(g, gi))
+        atomic_store_explicit(&g->ent[gi].size, requested_size(b), REL);
+    return b;
 }
 
 void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
@@ -266,9 +383,23 @@ void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
         uint64_t s = atomic_load_explicit(&g->summary[w >> 6], memory_order_relaxed);
         atomic_store_explicit(&g->summary[w >> 6], s & ~(UINT64_C(1) << (w & 63)), REL);
     }
-    atomic_store_explicit(&g->slot[gi], NULL, REL);
+    /* A small block's entry stays as it was (see entry_set), so a free writes no line of the
+     * table beyond the bit words. */
+    if (!is_small(g, gi))
+        atomic_store_explicit(&g->slot[gi], NULL, REL);
     g->starts--;
     set_covers(m, addr, len, NULL);
+}
+
+/* The record of the block published at granule gi (entry or slot), or NULL. */
+static struct heap_block *record_at(const gtable *g, unsigned gi)
+{
+    /* Asked, not tried: reading the entry of a larger block's start would touch a page its
+     * block never writes (after a trim, a zero-page fault: with 4 KiB blocks one per 4 frees,
+     * twice the cost of an alloc/free batch that empties its chunks), and reading the slot of
+     * a small block's one more line per free. */
+    return is_small(g, gi) ? atomic_load_explicit(&g->ent[gi].rec, ACQ)
+                           : atomic_load_explicit(&g->slot[gi], ACQ);
 }
 
 static unsigned top_bit(uint64_t x)
@@ -277,7 +408,7 @@ static unsigned top_bit(uint64_t x)
 }
 
 /* Highest set granule at or below gi, or -1. */
-static int pred_start(const gtable *g, unsigned gi)
+static inline __attribute__((always_inline)) int pred_start(const gtable *g, unsigned gi)
 {
     unsigned w = gi >> 6, b = gi & 63;
     uint64_t mask = b == 63 ? ~UINT64_C(0) : (UINT64_C(2) << b) - 1;
@@ -310,7 +441,7 @@ struct heap_block *heap_map_find(const heap_map *m, uintptr_t p)
         gtable *g = atomic_load_explicit(&ch->g, ACQ);
         int gi = g ? pred_start(g, granule_of(m, p)) : -1;
         if (gi >= 0)
-            return atomic_load_explicit(&g->slot[gi], ACQ);
+            return record_at(g, (unsigned)gi);
         struct heap_block *cover = atomic_load_explicit(&ch->cover, ACQ);
         if (cover)
             return cover;
@@ -318,9 +449,57 @@ struct heap_block *heap_map_find(const heap_map *m, uintptr_t p)
     return atomic_load_explicit(&m->lcover[c >> LEAF_BITS], ACQ);
 }
 
+enum { NO_ENTRY = 1 }; /* entry_read: the entry describes no visible block */
+
+/* Seqlock read of entry e of the start a: as heap_block_read, from one line. NO_ENTRY when
+ * the entry holds no visible block (never written, trimmed, cleared, or its block hidden):
+ * the start is then a larger block's, published in the slot. */
+static int entry_read(const mentry *e, uintptr_t a, uintptr_t p, heap_block_info *info)
+{
+    uint32_t s1 = atomic_load_explicit(&e->seq, ACQ);
+    uint64_t size = atomic_load_explicit(&e->size, ACQ);
+    uintptr_t tag = atomic_load_explicit(&e->tag, ACQ);
+    uint32_t flags = atomic_load_explicit(&e->flags, ACQ);
+    if ((s1 & 1) || atomic_load_explicit(&e->seq, ACQ) != s1)
+        return CLSVM_ERR_NOTFOUND; /* published or withdrawn during the call */
+    if (!s1 || !size)
+        return NO_ENTRY;
+    if (p - a >= size)
+        return CLSVM_ERR_NOTFOUND; /* p in the block's slack or past it */
+    if (info)
+        *info = (heap_block_info){a, (size_t)size, flags, (void *)tag};
+    return CLSVM_OK;
+}
+
 int heap_map_lookup(const heap_map *m, uintptr_t p, heap_block_info *info)
 {
-    const struct heap_block *b = heap_map_find(m, p);
+    if (p < m->base || p - m->base >= m->size)
+        return CLSVM_ERR_NOTFOUND;
+    uint64_t c = chunk_of(m, p);
+    mchunk *ch = NULL;
+    gtable *g;
+    if (m->flat) {
+        g = atomic_load_explicit(&m->flat[c], ACQ);
+    } else {
+        ch = chunk_entry(m, c);
+        g = ch ? atomic_load_explicit(&ch->g, ACQ) : NULL;
+    }
+    int gi = g ? pred_start(g, granule_of(m, p)) : -1;
+    if (gi >= 0) {
+        int rc = entry_read(&g->ent[gi], m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift),
+                            p, info);
+        if (rc != NO_ENTRY)
+            return rc;
+        const struct heap_block *b = atomic_load_explicit(&g->slot[gi], ACQ);
+        return b ? heap_block_read(b, p, info) : CLSVM_ERR_NOTFOUND;
+    }
+    /* No start at or below p in its chunk: a block reaching p from an earlier chunk, read from
+     * its record. */
+    if (!ch)
+        ch = chunk_entry(m, c);
+    const struct heap_block *b = ch ? atomic_load_explicit(&ch->cover, ACQ) : NULL;
+    if (!b)
+        b = atomic_load_explicit(&m->lcover[c >> LEAF_BITS], ACQ);
     return b ? heap_block_read(b, p, info) : CLSVM_ERR_NOTFOUND;
 }
 
@@ -336,7 +515,7 @@ struct heap_block *heap_map_at(const heap_map *m, uintptr_t addr)
     unsigned gi = granule_of(m, addr);
     if (!(atomic_load_explicit(&g->bits[gi >> 6], ACQ) & (UINT64_C(1) << (gi & 63))))
         return NULL;
-    return atomic_load_explicit(&g->slot[gi], ACQ);
+    return record_at(g, gi);
 }
 
 void heap_map_foreach(const heap_map *m, heap_map_visit_fn fn, void *user)
@@ -361,7 +540,7 @@ void heap_map_foreach(const heap_map *m, heap_map_visit_fn fn, void *user)
             for (uint64_t word = atomic_load_explicit(&g->bits[w], ACQ); word; word &= word - 1) {
                 unsigned gi = (w << 6) + (unsigned)__builtin_ctzll(word);
                 uintptr_t start = cbase + ((uintptr_t)gi << m->gshift);
-                if (fn(start, 0, atomic_load_explicit(&g->slot[gi], ACQ), user))
+                if (fn(start, 0, record_at(g, gi), user))
                     return;
             }
     }
@@ -380,10 +559,37 @@ static const char *validate_table(const heap_map *m, uint64_t c, const gtable *g
          * scan would make every validate cost 16384 loads per chunk). */
         for (; word; word &= word - 1) {
             unsigned gi = (w << 6) + (unsigned)__builtin_ctzll(word);
-            if (!atomic_load_explicit(&g->slot[gi], ACQ))
-                return "a start bit without a record";
             if (((uint64_t)gi << m->gshift) + (c << m->cshift) >= m->size)
                 return "a start beyond the range's end";
+            const mentry *e = &g->ent[gi];
+            bool in_entry = is_small(g, gi);
+            /* A withdrawn entry keeps its old record (heap_map_remove): only the small bit
+             * says which of entry and slot is current. */
+            const heap_block *b = in_entry ? atomic_load_explicit(&e->rec, ACQ) : NULL;
+            const heap_block *sb = atomic_load_explicit(&g->slot[gi], ACQ);
+            if (!b && !sb)
+                return "a start bit without a record";
+            if (in_entry && sb)
+                return "a start published both in an entry and in a slot";
+            uintptr_t a = atomic_load_explicit(&(b ? b : sb)->addr, memory_order_relaxed);
+            if (a != m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift))
+                return "a start's record is elsewhere";
+            const heap_block *n = atomic_load_explicit(&(b ? b : sb)->next, memory_order_relaxed);
+            bool small = atomic_load_explicit(&n->addr, memory_order_relaxed) - a <=
+                         (uint64_t)ENTRY_GRANULES << m->gshift;
+            if (small != in_entry)
+                return "a start published in the wrong place for its block's size";
+            if (!b)
+                continue;
+            uint64_t size = atomic_load_explicit(&e->size, ACQ);
+            bool shown = atomic_load_explicit(&b->state, memory_order_relaxed) & STATE_VISIBLE;
+            if ((atomic_load_explicit(&e->seq, ACQ) & 1) ||
+                atomic_load_explicit(&e->tag, ACQ) !=
+                    atomic_load_explicit(&b->aux0, memory_order_relaxed) ||
+                atomic_load_explicit(&e->flags, ACQ) !=
+                    (uint32_t)atomic_load_explicit(&b->aux1, memory_order_relaxed) ||
+                size != (shown ? requested_size(b) : 0))
+                return "a start's entry disagrees with its record";
         }
     }
     if (n != g->starts)
@@ -450,12 +656,17 @@ void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len)
         /* A table that dirtied only a few pages (blocks of a MiB or more start once or twice
          * per chunk) keeps them: trimming would cost a madvise and page faults on every
          * alloc/free cycle of such blocks (7x the CPU time of 1 MiB pairs), for at most 12 KiB. */
-        if (!g || g->starts || page <= 0 || __builtin_popcountll(g->touched) < TRIM_MIN_PAGES)
+        int touched = 0;
+        for (int i = 0; g && i < TOUCH_WORDS; i++)
+            touched += __builtin_popcountll(g->touched[i]);
+        if (!g || g->starts || page <= 0 || touched < TRIM_MIN_PAGES)
             continue;
-        g->touched = 0;
-        /* With no start every word of the table (summary, bits, count, slots) is zero, and
-         * reads as zero again after MADV_DONTNEED (anonymous memory comes back zero-filled),
-         * so racing readers see no difference. */
+        memset(g->touched, 0, sizeof g->touched);
+        /* With no start the summary, bits, count and slots are zero; entries and small bits
+         * may still hold withdrawn small blocks, which no reader reaches without a stale start
+         * bit. All read as zero after MADV_DONTNEED (anonymous memory comes back zero-filled):
+         * an entry with sequence 0 holds no block, and a reader that read an entry's number
+         * before the trim cannot see it again (entry_set draws them from the map's counter). */
         uintptr_t lo = ((uintptr_t)g + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
         uintptr_t hi = (uintptr_t)(g + 1) & ~((uintptr_t)page - 1);
         if (hi > lo)

@@ -20,9 +20,13 @@ void heap_map_destroy(heap_map *m);
  * fail. CLSVM_OK or CLSVM_ERR_HOSTMEM; either way nothing readers see changes. */
 int heap_map_prepare(heap_map *m, uintptr_t addr, uint64_t len);
 
-/* Publish used block b = [addr, addr + len) (prepared); withdraw it again. */
+/* Publish used block b = [addr, addr + len) (prepared; its tag, flags, slack and visibility
+ * set); withdraw it again. The map keeps a copy of what lookups need (size, tag, flags). */
 void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_block *b);
 void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len);
+/* Let lookups report the block starting at addr (heap_show, which then sets the record's
+ * visible bit): its record, or NULL if no block starts there. */
+struct heap_block *heap_map_show(heap_map *m, uintptr_t addr);
 
 /*
  * Lock-free: the only used block that can contain p (the nearest start at or below p in p's

@@ -623,7 +623,7 @@ void heap_hide_new(heap *h)
 void heap_show(heap *h, uintptr_t addr)
 {
     const heap_range *r = range_of(h, addr);
-    heap_block *b = r ? heap_map_at(r->map, addr) : NULL;
+    heap_block *b = r ? heap_map_show(r->map, addr) : NULL;
     if (b) /* one word: a reader sees the block hidden or visible, all else is stable */
         atomic_store_explicit(&b->state, state_of(b) | STATE_VISIBLE, REL);
 }
@@ -663,6 +663,12 @@ int heap_lookup(const heap *h, uintptr_t p, heap_block_info *info)
     if (!r || p - r->base >= r->size)
         r = range_of(h, p);
     return r ? heap_map_lookup(r->map, p, info) : CLSVM_ERR_NOTFOUND;
+}
+
+struct heap_map *heap_range_map(const heap *h, uintptr_t addr)
+{
+    const heap_range *r = h ? range_of(h, addr) : NULL;
+    return r ? r->map : NULL;
 }
 
 /* Ranges in address order (they are few; a window has one). */

@@ -12,7 +12,7 @@
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
  * held for one heap operation plus, rarely, one commit/decommit syscall. clsvm_lookup() takes
- * no lock at all (heap_lookup reads the heap's lookup map and records as a seqlock). fork()
+ * no lock at all (it reads the heap's lookup map, whose entries are seqlocks). fork()
  * handlers (window_fork.c) hold every window's lock across fork(), so a child finds them free. A
  * per-thread cache of small free blocks in front of it is the obvious next step if profiles show
  * contention. Invariants (clsvm_window_validate): every live allocation lies in [base, base +
@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "fault.h"
+#include "heap_map.h"
 #include "clsvm/internal/log.h"
 
 #include <stdlib.h>
@@ -251,6 +252,7 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     if (!rc) {
         heap_hide_new(w->heap); /* shown once committed (clsvm_alloc) */
         rc = heap_add_range(w->heap, w->region.base, (size_t)w->region.size);
+        w->map = heap_range_map(w->heap, w->region.base);
     }
     if (!rc)
         rc = commit_map_create(prov, &w->region, &w->commits);
@@ -494,7 +496,7 @@ int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info)
     heap_block_info b; /* no lock: both lookups are safe against concurrent alloc and free */
     int rc = small_lookup(w, a, &b);
     if (rc == SMALL_PASS) {
-        rc = heap_lookup(w->heap, a, &b);
+        rc = heap_map_lookup(w->map, a, &b);
         if (!rc && small_is_slab_tag(w, b.tag))
             rc = CLSVM_ERR_NOTFOUND; /* a slab the directory no longer (or not yet) names */
     }

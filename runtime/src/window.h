@@ -109,6 +109,7 @@ struct clsvm_window {
     const provider *prov;
     provider_region region;
     heap *heap;
+    struct heap_map *map; /* the heap's lookup map of the region: clsvm_lookup's shortcut */
     commit_map *commits;
     unsigned va_bits;
     size_t default_align;

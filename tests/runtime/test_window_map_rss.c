@@ -1,7 +1,7 @@
-/* test_window_map_rss: the lookup map's start tables (130 KiB per chunk where a block starts)
- * cost only the pages they write, even when the process's malloc heap holds recycled memory.
- * A calloc'd table served from a free chunk inside glibc's heap is cleared with memset, which
- * makes all 130 KiB resident: 500 chunks with one live block each then kept ~65 MiB of
+/* test_window_map_rss: the lookup map's start tables (642 KiB of address space per chunk where a
+ * block starts) cost only the pages they write, even when the process's malloc heap holds recycled
+ * memory. A calloc'd table served from a free chunk inside glibc's heap is cleared with memset,
+ * which makes the whole table resident: 500 chunks with one live block each then kept ~65 MiB of
  * metadata resident (clsvm-bench, purge figures). Here: the malloc heap is left with 64 MiB of
  * free, trimmed (non-resident) memory below a live guard block, then 64 untouched 2 MiB blocks
  * are allocated; RSS may grow by a few pages per table, not by whole tables. */
