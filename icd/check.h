@@ -51,15 +51,11 @@ static inline size_t clsvm_check_guard(size_t size)
     return ((size + 63) & ~(size_t)63) - size + 64;
 }
 
-/* Around clsvm_alloc with any check on (serialised with frees and guard checks, so a guard is
- * never checked before it is written): lock, then after the allocation (p NULL: it failed)
- * remember where it was made and write its guard, then unlock. */
-void clsvm_check_alloc_begin(void);
-void clsvm_check_alloc_end(void *p, size_t size, size_t guard, uint32_t flags);
-/* Around a free of base (guard: its guard length, 0 when base is no allocation's base): the
- * guard is checked first and the record dropped after a successful free. */
-void clsvm_check_free_begin(void *base, size_t guard);
-void clsvm_check_free_end(void *base, int freed);
+/* After clsvm_alloc gave p (size bytes for the application, then guard bytes) with a check on:
+ * write its guard and remember it, with where it was allocated. */
+void clsvm_check_alloc_done(void *p, size_t size, size_t guard, uint32_t flags);
+/* Before the free of live allocation base: check its guard and forget it. */
+void clsvm_check_forget(void *base);
 /* Backend kernel be_kernel was given pointer p (an argument or an exec-info pointer): its name
  * is remembered for the reports on p's allocation. */
 void clsvm_check_kernel_uses(void *be_kernel, const void *p);

@@ -7,14 +7,17 @@
  * clsvm's own commands (memcpy, fill) are range-checked against the application's size and
  * never reach a guard; only kernels (and host code) can.
  *
- * Locking: one mutex, taken only with a check on, around allocation + guard write, guard checks
- * and free + record removal; so a guard is never checked before it is written or after its
- * memory was reused. It is a leaf (nothing else is locked under it; the backend is called
- * outside it).
+ * Locking: one mutex, taken only with a check on. A record is inserted (with its guard written)
+ * after the allocation and removed (its guard checked) before the free, each under the mutex,
+ * so the checks, which read guards under it, only ever read live allocations with written
+ * guards. It is a leaf: no other clsvm lock (the window's included) is taken under it, and
+ * the backend is called outside it.
  */
 #include "check.h"
 #include "fork.h"
 #include "svm.h"
+
+#include "clsvm/internal/log.h"
 
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -119,32 +122,33 @@ void clsvm_check_atfork_release(void)
     pthread_mutex_unlock(&lock);
 }
 
-void clsvm_check_alloc_begin(void)
+void clsvm_check_alloc_done(void *p, size_t size, size_t guard, uint32_t flags)
 {
+    record *r = calloc(1, sizeof *r);
+    if (!r) { /* out of memory: the allocation goes unrecorded, and unchecked */
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "check: out of memory; some SVM allocations go unchecked");
+        return;
+    }
+    r->base = p;
+    r->size = size;
+    r->guard = guard;
+    r->flags = flags;
+    r->nframes = capture(r->frames);
     pthread_mutex_lock(&lock);
-}
-
-void clsvm_check_alloc_end(void *p, size_t size, size_t guard, uint32_t flags)
-{
-    if (p) {
-        if (guard)
-            memset((char *)p + size, GUARD_BYTE, guard);
-        if (nrecords >= nbuckets * 2)
-            grow();
-        record *r = nbuckets ? calloc(1, sizeof *r) : NULL;
-        if (r) { /* out of memory: the allocation goes unrecorded, and unchecked */
-            r->base = p;
-            r->size = size;
-            r->guard = guard;
-            r->flags = flags;
-            r->nframes = capture(r->frames);
-            record **at = &buckets[slot(p, nbuckets)];
-            r->next = *at;
-            *at = r;
-            nrecords++;
-        }
+    /* The guard is written under the lock that checks read it under, before the record is
+     * visible: no check sees an allocation whose guard is not written yet. */
+    memset((char *)p + size, GUARD_BYTE, guard);
+    if (nrecords >= nbuckets * 2)
+        grow();
+    if (nbuckets) {
+        record **at = &buckets[slot(p, nbuckets)];
+        r->next = *at;
+        *at = r;
+        nrecords++;
+        r = NULL;
     }
     pthread_mutex_unlock(&lock);
+    free(r);
 }
 
 /* Check r's guard; report an overwrite and restore the pattern (so it is reported once). */
@@ -177,24 +181,18 @@ static void check_guard(record *r, const char *when)
                        "the guard has been restored, so a later report means a new overwrite");
 }
 
-void clsvm_check_free_begin(void *base, size_t guard)
+void clsvm_check_forget(void *base)
 {
     pthread_mutex_lock(&lock);
-    record **r = guard ? find(base) : NULL;
-    if (r && *r)
-        check_guard(*r, "clSVMFree");
-}
-
-void clsvm_check_free_end(void *base, int freed)
-{
-    record **r = freed ? find(base) : NULL;
-    if (r && *r) {
-        record *gone = *r;
+    record **r = find(base), *gone = r ? *r : NULL;
+    if (gone) {
+        if (gone->guard)
+            check_guard(gone, "clSVMFree");
         *r = gone->next;
         nrecords--;
-        free(gone);
     }
     pthread_mutex_unlock(&lock);
+    free(gone);
 }
 
 void clsvm_check_kernel_uses(void *be_kernel, const void *p)

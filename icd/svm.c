@@ -235,19 +235,16 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
         return CL_TRUE;
     clsvm_window *w = window_if_open();
     clsvm_alloc_info in;
-    int checking = clsvm_check_on(CLSVM_CHECK_ALL);
-    if (checking) {
-        /* The guard is checked before the memory can be reused; the checker's lock keeps any
-         * other free or allocation out until the free is done. */
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_ALL), 0)) {
+        /* The checker forgets (and checks the guard of) what this free will free, before its
+         * memory can be reused; of racing frees, the first forgets it. */
         clsvm_alloc_info pre;
-        int found = w && clsvm_lookup(w, p, &pre) == CLSVM_OK && pre.base == p;
-        clsvm_check_free_begin(p, found ? pre.flags >> CLSVM_CHECK_GUARD_SHIFT : 0);
+        if (w && clsvm_lookup(w, p, &pre) == CLSVM_OK && pre.base == p && (!ctx || pre.tag == ctx))
+            clsvm_check_forget(p);
     }
     /* Checked and freed under one lock: of two racing frees of one pointer exactly one wins,
      * and a free can never hit a new allocation that reused the address in between. */
     int rc = w ? clsvm_free_checked(w, p, ctx, &in) : CLSVM_ERR_NOTFOUND;
-    if (checking)
-        clsvm_check_free_end(p, rc == CLSVM_OK);
     if (rc == CLSVM_OK || rc == CLSVM_ERR_MISMATCH)
         user_view(&in, in.base);
     if (rc == CLSVM_OK) {
@@ -334,14 +331,11 @@ static void *checked_alloc(clsvm_window *w, clsvm_obj *c, cl_svm_mem_flags flags
     size_t guard = clsvm_check_on(CLSVM_CHECK_REDZONE) ? clsvm_check_guard(size) : 0;
     uint32_t tagged = (uint32_t)flags | (uint32_t)guard << CLSVM_CHECK_GUARD_SHIFT;
     void *p = NULL;
-    clsvm_check_alloc_begin();
-    int rc = size + guard < size ? CLSVM_ERR_NOMEM
-                                 : clsvm_alloc(w, size + guard, alignment, tagged, c, &p);
-    clsvm_check_alloc_end(rc == CLSVM_OK ? p : NULL, size, guard, (uint32_t)flags);
-    if (rc != CLSVM_OK) {
+    if (size + guard < size || clsvm_alloc(w, size + guard, alignment, tagged, c, &p) != CLSVM_OK) {
         clsvm_obj_release(c);
         return refuse(R_NOMEM);
     }
+    clsvm_check_alloc_done(p, size, guard, (uint32_t)flags);
     return p;
 }
 
