@@ -29,6 +29,8 @@ static const char *check_name(unsigned bit)
         return "leaks";
     case CLSVM_CHECK_REDZONE:
         return "redzone";
+    case CLSVM_CHECK_STALE:
+        return "stale";
     default:
         return "check";
     }

@@ -34,7 +34,7 @@ static inline int clsvm_check_on(unsigned bit)
  * CLSVM_CHECK_ABORT=1. */
 void clsvm_check_report(unsigned bit, const char *what, const char *where, const char *fix);
 /* Every check this build has (CLSVM_CHECK=all). */
-#define CLSVM_CHECK_ALL (CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE)
+#define CLSVM_CHECK_ALL (CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE | CLSVM_CHECK_STALE)
 
 /* Reports made so far by the checks in mask bits (tests and the exit summary). */
 unsigned long clsvm_check_reports(unsigned bits);
@@ -56,6 +56,27 @@ static inline size_t clsvm_check_guard(size_t size)
 void clsvm_check_alloc_done(void *p, size_t size, size_t guard, uint32_t flags);
 /* Before the free of live allocation base: check its guard and forget it. */
 void clsvm_check_forget(void *base);
+/* The allocation containing p as the checker knows it: 1 and *out, or 0 (none, or made before
+ * the checker knew it). serial tells two allocations at one address apart. */
+typedef struct clsvm_check_alloc {
+    void *base;
+    size_t size;
+    uint64_t serial;
+} clsvm_check_alloc;
+int clsvm_check_which(const void *p, clsvm_check_alloc *out);
+
+/* ---- check_stale.c ---- */
+
+/* A kernel wrapper was made (src: the kernel it clones, whose SVM arguments it inherits, or
+ * NULL): it starts with the SVM arguments the checker knows of src, none for a new kernel. */
+void clsvm_check_kernel_new(const void *kernel, const void *src);
+/* clSetKernelArgSVMPointer(kernel, index, p) succeeded. */
+void clsvm_check_kernel_arg(const void *kernel, uint32_t index, const void *p);
+/* clSetKernelExecInfo(kernel, CL_KERNEL_EXEC_INFO_SVM_PTRS, n pointers) succeeded. */
+void clsvm_check_kernel_exec_ptrs(const void *kernel, void *const *ptrs, size_t n);
+/* Before kernel (backend handle be_kernel) is enqueued: report each SVM argument or exec-info
+ * pointer whose allocation was freed (or freed and allocated again) since it was set. */
+void clsvm_check_kernel_enqueue(const void *kernel, void *be_kernel);
 /* Backend kernel be_kernel was given pointer p (an argument or an exec-info pointer): its name
  * is remembered for the reports on p's allocation. */
 void clsvm_check_kernel_uses(void *be_kernel, const void *p);

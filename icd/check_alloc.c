@@ -36,6 +36,7 @@ typedef struct record {
     void *base;
     size_t size, guard;
     uint32_t flags;
+    uint64_t serial; /* which allocation: an address freed and allocated again gets a new one */
     int nframes;
     void *frames[FRAMES];
     char kernel[KERNEL_NAME]; /* the last kernel given a pointer into it; "" none */
@@ -44,6 +45,7 @@ typedef struct record {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static record **buckets;
 static size_t nbuckets, nrecords;
+static uint64_t next_serial = 1;
 
 static size_t slot(const void *base, size_t n)
 {
@@ -138,6 +140,7 @@ void clsvm_check_alloc_done(void *p, size_t size, size_t guard, uint32_t flags)
     /* The guard is written under the lock that checks read it under, before the record is
      * visible: no check sees an allocation whose guard is not written yet. */
     memset((char *)p + size, GUARD_BYTE, guard);
+    r->serial = next_serial++;
     if (nrecords >= nbuckets * 2)
         grow();
     if (nbuckets) {
@@ -179,6 +182,23 @@ static void check_guard(record *r, const char *when)
     clsvm_check_report(CLSVM_CHECK_REDZONE, what, where,
                        "find the kernel's (or host code's) index past the end of this allocation; "
                        "the guard has been restored, so a later report means a new overwrite");
+}
+
+int clsvm_check_which(const void *p, clsvm_check_alloc *out)
+{
+    clsvm_alloc_info in;
+    if (!p || !clsvm_svm_lookup(p, &in))
+        return 0;
+    pthread_mutex_lock(&lock);
+    record **r = find(in.base);
+    int found = r && *r;
+    if (found) {
+        out->base = (*r)->base;
+        out->size = (*r)->size;
+        out->serial = (*r)->serial;
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
 }
 
 void clsvm_check_forget(void *base)

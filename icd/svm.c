@@ -414,7 +414,10 @@ cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel, cl_uint arg_
         return CL_INVALID_ARG_VALUE;
     if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE), 0))
         clsvm_check_kernel_uses(k->be, arg_value);
-    return clsvm_be->clSetKernelArgSVMPointer(k->be, arg_index, arg_value);
+    cl_int err = clsvm_be->clSetKernelArgSVMPointer(k->be, arg_index, arg_value);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0) && err == CL_SUCCESS)
+        clsvm_check_kernel_arg(k, arg_index, arg_value);
+    return err;
 }
 
 cl_int CL_API_CALL clsvm_clSetKernelExecInfo(cl_kernel kernel, cl_kernel_exec_info param_name,
@@ -450,7 +453,11 @@ cl_int CL_API_CALL clsvm_clSetKernelExecInfo(cl_kernel kernel, cl_kernel_exec_in
     default:
         return CL_INVALID_VALUE;
     }
-    return clsvm_be->clSetKernelExecInfo(k->be, param_name, param_value_size, param_value);
+    cl_int err = clsvm_be->clSetKernelExecInfo(k->be, param_name, param_value_size, param_value);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0) && err == CL_SUCCESS &&
+        param_name == CL_KERNEL_EXEC_INFO_SVM_PTRS)
+        clsvm_check_kernel_exec_ptrs(k, param_value, param_value_size / sizeof(void *));
+    return err;
 }
 
 /* ---- leak report ---- */

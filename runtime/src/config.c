@@ -25,7 +25,7 @@ typedef struct option {
 static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL};
 static const char *const window_choices[] = {"auto", "devsvm", "reserve", NULL};
 /* The order is the bit order of CLSVM_CHECK_* (clsvm/internal/config.h). */
-static const char *const check_choices[] = {"leaks", "redzone", NULL};
+static const char *const check_choices[] = {"leaks", "redzone", "stale", NULL};
 
 #define GiB (INT64_C(1) << 30)
 
@@ -78,9 +78,9 @@ static const option options[CLSVM_OPT_COUNT] = {
                                     KIND_TEXT, NULL, 0, 0, "a directory or off"},
     [CLSVM_OPT_CHECK] = {{"CLSVM_CHECK", "",
                           "SVM misuse checks (docs/checker.md): 1 or all, or a comma list of "
-                          "leaks, redzone; unset: none (no cost)."},
+                          "leaks, redzone, stale; unset: none (no cost)."},
                          KIND_LIST, check_choices, 0, 0,
-                         "1, all, 0 or a comma list of leaks, redzone"},
+                         "1, all, 0 or a comma list of leaks, redzone, stale"},
     [CLSVM_OPT_CHECK_ABORT] = {{"CLSVM_CHECK_ABORT", "0",
                                 "1: abort() at the first CLSVM_CHECK report (for a core dump or a "
                                 "debugger)."},

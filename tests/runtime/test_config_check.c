@@ -18,13 +18,15 @@ static int64_t parsed(clsvm_option_id id, const char *text)
 
 int main(void)
 {
-    const int64_t all = CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE;
+    const int64_t all = CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE | CLSVM_CHECK_STALE;
     CHECK(parsed(CLSVM_OPT_CHECK, "1") == all);
     CHECK(parsed(CLSVM_OPT_CHECK, "all") == all);
     CHECK(parsed(CLSVM_OPT_CHECK, "0") == 0);
     CHECK(parsed(CLSVM_OPT_CHECK, "leaks") == CLSVM_CHECK_LEAKS);
     CHECK(parsed(CLSVM_OPT_CHECK, "redzone") == CLSVM_CHECK_REDZONE);
-    CHECK(parsed(CLSVM_OPT_CHECK, "redzone,leaks") == all);
+    CHECK(parsed(CLSVM_OPT_CHECK, "stale") == CLSVM_CHECK_STALE);
+    CHECK(parsed(CLSVM_OPT_CHECK, "redzone,leaks") == (CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE));
+    CHECK(parsed(CLSVM_OPT_CHECK, "stale,redzone,leaks") == all);
     CHECK(parsed(CLSVM_OPT_CHECK, "leaks,leaks") == CLSVM_CHECK_LEAKS);
     const char *bad[] = {
         "2",     "yes",       "leak",         "leaks,", ",leaks", "leaks,,redzone", "leaks redzone",
