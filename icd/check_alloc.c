@@ -247,20 +247,21 @@ void clsvm_check_at_exit(void)
 {
     if (clsvm_check_on(CLSVM_CHECK_REDZONE))
         clsvm_check_guards_all("exit");
-    if (!clsvm_check_on(CLSVM_CHECK_LEAKS))
-        return;
     pthread_mutex_lock(&lock);
-    for (size_t i = 0; i < nbuckets; i++)
+    for (size_t i = 0; clsvm_check_on(CLSVM_CHECK_LEAKS) && i < nbuckets; i++)
         for (record *r = buckets[i]; r; r = r->next) {
             char what[256], where[2048] = "";
             snprintf(what, sizeof what,
                      "SVM allocation %p (%zu bytes, flags %#" PRIx32 ") never freed", r->base,
                      r->size, r->flags);
             put_frames(where, sizeof where, r);
-            clsvm_check_report(
-                CLSVM_CHECK_LEAKS, what, where,
-                "clSVMFree (or clEnqueueSVMFree) it when done; releasing the context "
-                "does not free its SVM allocations");
+            clsvm_check_report(CLSVM_CHECK_LEAKS, what, where,
+                               "clSVMFree (or clEnqueueSVMFree) it when done; releasing the "
+                               "context does not free its SVM allocations");
         }
     pthread_mutex_unlock(&lock);
+    /* The last line of a long stderr: whether anything above came from the checker. */
+    unsigned long n = clsvm_check_reports(CLSVM_CHECK_ALL);
+    if (n)
+        fprintf(stderr, "clsvm check: %lu report(s) in this process\n", n);
 }

@@ -68,6 +68,8 @@ int main(int argc, char **argv)
     CHECK_MSG(count_of(r.err, "clsvm check [leaks]: ") == 2 &&
                   count_of(r.err, "clsvm check [") == 2,
               "want two leak reports and no other:\n%s", r.err);
+    CHECK_MSG(strstr(r.err, "clsvm check: 2 report(s) in this process\n"), "no summary in:\n%s",
+              r.err);
     char block[4096], want[128];
     CHECK_MSG(report_of(r.err, a, block, sizeof block), "no report of %p:\n%s", a, r.err);
     snprintf(want, sizeof want, "SVM allocation %p (1000 bytes, flags %#llx) never freed\n", a,

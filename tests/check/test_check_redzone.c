@@ -92,6 +92,8 @@ static void one_report(const char *self, const char *part, const char *when)
              p, when);
     CHECK_MSG(strstr(r.err, what), "no '%s' in:\n%s", what, r.err);
     CHECK_MSG(count_of(r.err, "clsvm check [") == 1, "not exactly one report:\n%s", r.err);
+    CHECK_MSG(strstr(r.err, "clsvm check: 1 report(s) in this process\n"), "no summary in:\n%s",
+              r.err);
     CHECK_MSG(strstr(r.err, "overwritten: bytes 1000..1003 from its start (0..3 past its end"),
               "wrong range in:\n%s", r.err);
     CHECK_MSG(strstr(r.err, "last kernel given a pointer into it: overrun_kernel\n"),
