@@ -80,6 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (id == CLSVM_OPT_LOG || id == CLSVM_OPT_WINDOW) {
             if (num < 0 || num > 3)
                 FAIL("option %d: choice index %" PRId64 " for '%s'", id, num, text);
+        } else if (id == CLSVM_OPT_CHECK) {
+            /* A list of names: a mask of the known checks, not a number to round-trip. */
+            if (num & ~(int64_t)(CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE | CLSVM_CHECK_STALE))
+                FAIL("CLSVM_CHECK: mask %#" PRIx64 " for '%s'", (uint64_t)num, text);
         } else {
             if (num < 0)
                 FAIL("option %d: negative value %" PRId64 " accepted from '%s'", id, num, text);

@@ -5,6 +5,7 @@
  * completed backend user event when the command ran on the caller's thread (then the wrapper's
  * ext holds its profiling times), and carry the SVM command type they report in the upper half
  * of the wrapper's flags. */
+#include "check.h"
 #include "host_command.h"
 #include "host_ptr.h"
 #include "info_answer.h"
@@ -105,6 +106,8 @@ cl_int CL_API_CALL clsvm_clWaitForEvents(cl_uint num_events, const cl_event *eve
         return err;
     err = clsvm_be->clWaitForEvents(num_events, wl.list);
     clsvm_evlist_done(&wl);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE), 0))
+        clsvm_check_guards_all("clWaitForEvents"); /* the commands waited for are complete */
     if (err != CL_SUCCESS)
         clsvm_host_sweep(); /* a failed wait list may have stranded host commands */
     return err;

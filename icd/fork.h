@@ -15,6 +15,10 @@ void clsvm_objects_atfork_release(void);
 /* host_command.c: the stripes of pending host commands, reset in the child (not held). */
 void clsvm_host_atfork_child(void);
 
+/* check_alloc.c: the checker's lock. */
+void clsvm_check_atfork_prepare(void);
+void clsvm_check_atfork_release(void);
+
 /* oclc20/program_state.c: oclc20_state_lock. */
 void oclc20_state_atfork_prepare(void);
 void oclc20_state_atfork_release(void);

@@ -8,6 +8,7 @@
  * an 8-byte value is translated if it is a live clsvm mem/sampler (slab membership check, never
  * a dereference) and rejected if it points into the slab at anything else.
  */
+#include "check.h"
 #include "host_ptr.h"
 #include "info_answer.h"
 #include "oclc20/program_state.h"
@@ -54,15 +55,22 @@ static arg_kinds *query_arg_kinds(cl_kernel be)
     return a;
 }
 
-static clsvm_obj *wrap_kernel(void *be, clsvm_obj *program)
+static clsvm_obj *wrap_kernel_from(void *be, clsvm_obj *program, const clsvm_obj *src)
 {
     clsvm_obj *k = clsvm_obj_new(CLSVM_KERNEL, be, program->owner, program);
+    if (k && __builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0))
+        clsvm_check_kernel_new(k, src); /* before the handle is handed out */
     if (k) {
         k->ext = query_arg_kinds(be);
         if (oclc20_nonuniform(program))
             k->flags |= CLSVM_F_NONUNIFORM;
     }
     return k;
+}
+
+static clsvm_obj *wrap_kernel(void *be, clsvm_obj *program)
+{
+    return wrap_kernel_from(be, program, NULL);
 }
 
 cl_kernel CL_API_CALL clsvm_clCreateKernel(cl_program program, const char *kernel_name,
@@ -110,8 +118,8 @@ cl_kernel CL_API_CALL clsvm_clCloneKernel(cl_kernel source_kernel, cl_int *errco
         err = CL_INVALID_OPERATION;
     else if (src)
         be = clsvm_be->clCloneKernel(src->be, &err);
-    return clsvm_wrap_made(CLSVM_KERNEL, be, be ? wrap_kernel(be, src->parent) : NULL, err,
-                           errcode_ret);
+    return clsvm_wrap_made(CLSVM_KERNEL, be, be ? wrap_kernel_from(be, src->parent, src) : NULL,
+                           err, errcode_ret);
 }
 
 cl_int CL_API_CALL clsvm_clSetKernelArg(cl_kernel kernel, cl_uint arg_index, size_t arg_size,

@@ -14,6 +14,7 @@
  * does not have it, since the backend would refuse the remainder groups. Everything else goes to
  * the backend unchanged.
  */
+#include "check.h"
 #include "icd.h"
 #include "queue_tail.h"
 #include "oclc20/program_state.h"
@@ -230,6 +231,8 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
         return CL_INVALID_KERNEL;
     if (!clsvm_be->clEnqueueNDRangeKernel)
         return CL_INVALID_OPERATION;
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0))
+        clsvm_check_kernel_enqueue(k, k->be);
     clsvm_evlist wl;
     cl_event ev = NULL, first = NULL;
     cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);

@@ -1,5 +1,6 @@
 /* queue.c: command queues. A queue wrapper holds references on its context (owner) and device
  * (parent) and is in the backend->wrapper map so CL_QUEUE_DEVICE_DEFAULT can be answered. */
+#include "check.h"
 #include "info_answer.h"
 #include "queue_tail.h"
 
@@ -148,4 +149,17 @@ cl_int CL_API_CALL clsvm_clSetCommandQueueProperty(cl_command_queue command_queu
     if (enable && (properties & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE))
         clsvm_qtail_disable(q); /* before: a command enqueued right after may run out of order */
     return clsvm_be->clSetCommandQueueProperty(q->be, properties, enable, old_properties);
+}
+
+/* Forwarded; with the red zone check on, every command of the queue has completed, so it is a
+ * point where a kernel's out-of-bounds write is complete and can be found. */
+cl_int CL_API_CALL clsvm_clFinish(cl_command_queue command_queue)
+{
+    clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
+    if (!q)
+        return CL_INVALID_COMMAND_QUEUE;
+    cl_int err = clsvm_be->clFinish(q->be);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE), 0))
+        clsvm_check_guards_all("clFinish");
+    return err;
 }

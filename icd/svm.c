@@ -14,6 +14,7 @@
  */
 #include "svm.h"
 
+#include "check.h"
 #include "clsvm/internal/log.h"
 
 #include <pthread.h>
@@ -189,11 +190,26 @@ cl_bool clsvm_svm_lookup(const void *p, clsvm_alloc_info *info)
     return clsvm_svm_lookup_in(NULL, p, info);
 }
 
+/* The application's view of an allocation: without the red zone guard the checker may have
+ * put after it (its length is in the flags' top bits; 0 when the check is off). 0 when p lies
+ * in that guard, which is no part of the allocation for any pointer rule. */
+static int user_view(clsvm_alloc_info *in, const void *p)
+{
+    size_t guard = in->flags >> CLSVM_CHECK_GUARD_SHIFT;
+    if (__builtin_expect(guard != 0, 0)) {
+        in->size -= guard;
+        in->flags &= (1u << CLSVM_CHECK_GUARD_SHIFT) - 1;
+        return (uintptr_t)p - (uintptr_t)in->base < in->size;
+    }
+    return 1;
+}
+
 cl_bool clsvm_svm_lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *info)
 {
     clsvm_window *w = window_if_open();
     clsvm_alloc_info in;
-    if (!w || !p || clsvm_lookup(w, p, &in) != CLSVM_OK || (ctx && in.tag != ctx))
+    if (!w || !p || clsvm_lookup(w, p, &in) != CLSVM_OK || (ctx && in.tag != ctx) ||
+        !user_view(&in, p))
         return CL_FALSE;
     if (info)
         *info = in;
@@ -230,9 +246,18 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
         return CL_TRUE;
     clsvm_window *w = window_if_open();
     clsvm_alloc_info in;
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_ALL), 0)) {
+        /* The checker forgets (and checks the guard of) what this free will free, before its
+         * memory can be reused; of racing frees, the first forgets it. */
+        clsvm_alloc_info pre;
+        if (w && clsvm_lookup(w, p, &pre) == CLSVM_OK && pre.base == p && (!ctx || pre.tag == ctx))
+            clsvm_check_forget(p);
+    }
     /* Checked and freed under one lock: of two racing frees of one pointer exactly one wins,
      * and a free can never hit a new allocation that reused the address in between. */
     int rc = w ? clsvm_free_checked(w, p, ctx, &in) : CLSVM_ERR_NOTFOUND;
+    if (rc == CLSVM_OK || rc == CLSVM_ERR_MISMATCH)
+        user_view(&in, in.base);
     if (rc == CLSVM_OK) {
         clsvm_obj_release(in.tag);
         return CL_TRUE;
@@ -309,6 +334,22 @@ static cl_ulong context_max_alloc(const clsvm_obj *c)
     return lim;
 }
 
+/* clSVMAlloc with the checker on: a red zone guard after the block (its length in the flags'
+ * top bits, see user_view) and a record of where it was made. */
+static void *checked_alloc(clsvm_window *w, clsvm_obj *c, cl_svm_mem_flags flags, size_t size,
+                           cl_uint alignment)
+{
+    size_t guard = clsvm_check_on(CLSVM_CHECK_REDZONE) ? clsvm_check_guard(size) : 0;
+    uint32_t tagged = (uint32_t)flags | (uint32_t)guard << CLSVM_CHECK_GUARD_SHIFT;
+    void *p = NULL;
+    if (size + guard < size || clsvm_alloc(w, size + guard, alignment, tagged, c, &p) != CLSVM_OK) {
+        clsvm_obj_release(c);
+        return refuse(R_NOMEM);
+    }
+    clsvm_check_alloc_done(p, size, guard, (uint32_t)flags);
+    return p;
+}
+
 void *CL_API_CALL clsvm_clSVMAlloc(cl_context context, cl_svm_mem_flags flags, size_t size,
                                    cl_uint alignment)
 {
@@ -338,6 +379,8 @@ void *CL_API_CALL clsvm_clSVMAlloc(cl_context context, cl_svm_mem_flags flags, s
      * (a bogus free of a guessed address) can drop it first. */
     clsvm_obj_retain(c);
     void *p = NULL;
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_ALL), 0))
+        return checked_alloc(w, c, flags, size, alignment);
     if (clsvm_alloc(w, size, alignment, (uint32_t)flags, c, &p) != CLSVM_OK) {
         clsvm_obj_release(c);
         return refuse(R_NOMEM);
@@ -380,7 +423,12 @@ cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel, cl_uint arg_
     /* NULL is a valid SVM pointer value (a kernel may test it); anything else must be ours. */
     if (arg_value && !usable_svm_pointer(k->owner, arg_value))
         return CL_INVALID_ARG_VALUE;
-    return clsvm_be->clSetKernelArgSVMPointer(k->be, arg_index, arg_value);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE), 0))
+        clsvm_check_kernel_uses(k->be, arg_value);
+    cl_int err = clsvm_be->clSetKernelArgSVMPointer(k->be, arg_index, arg_value);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0) && err == CL_SUCCESS)
+        clsvm_check_kernel_arg(k, arg_index, arg_value);
+    return err;
 }
 
 cl_int CL_API_CALL clsvm_clSetKernelExecInfo(cl_kernel kernel, cl_kernel_exec_info param_name,
@@ -401,6 +449,9 @@ cl_int CL_API_CALL clsvm_clSetKernelExecInfo(cl_kernel kernel, cl_kernel_exec_in
         for (size_t i = 0; i < param_value_size / sizeof(void *); i++)
             if (!usable_svm_pointer(k->owner, ptrs[i]))
                 return CL_INVALID_VALUE;
+        if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE), 0))
+            for (size_t i = 0; i < param_value_size / sizeof(void *); i++)
+                clsvm_check_kernel_uses(k->be, ptrs[i]);
         break;
     }
     case CL_KERNEL_EXEC_INFO_SVM_FINE_GRAIN_SYSTEM:
@@ -413,7 +464,11 @@ cl_int CL_API_CALL clsvm_clSetKernelExecInfo(cl_kernel kernel, cl_kernel_exec_in
     default:
         return CL_INVALID_VALUE;
     }
-    return clsvm_be->clSetKernelExecInfo(k->be, param_name, param_value_size, param_value);
+    cl_int err = clsvm_be->clSetKernelExecInfo(k->be, param_name, param_value_size, param_value);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0) && err == CL_SUCCESS &&
+        param_name == CL_KERNEL_EXEC_INFO_SVM_PTRS)
+        clsvm_check_kernel_exec_ptrs(k, param_value, param_value_size / sizeof(void *));
+    return err;
 }
 
 /* ---- leak report ---- */
@@ -425,8 +480,10 @@ typedef struct leak_sum {
 static int add_leak(const clsvm_alloc_info *info, void *user)
 {
     leak_sum *s = user;
+    clsvm_alloc_info in = *info;
+    user_view(&in, in.base);
     s->count++;
-    s->bytes += info->size;
+    s->bytes += in.size;
     return 0;
 }
 
@@ -435,6 +492,8 @@ static int add_leak(const clsvm_alloc_info *info, void *user)
 __attribute__((destructor)) static void report_leaks(void)
 {
     clsvm_window *w = window_if_open();
+    if (w && clsvm_check_on(CLSVM_CHECK_ALL))
+        clsvm_check_at_exit();
     if (!w || !clsvm_log_enabled(CLSVM_LOG_INFO))
         return;
     leak_sum s = {0, 0};

@@ -10,18 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { KIND_CHOICE, KIND_UINT, KIND_SIZE, KIND_TEXT } option_kind;
+/* KIND_LIST: a comma list of choices (a bit mask, bit i for choice i); "1" or "all" is every
+ * choice, "0" none. */
+typedef enum { KIND_CHOICE, KIND_UINT, KIND_SIZE, KIND_TEXT, KIND_LIST } option_kind;
 
 typedef struct option {
     clsvm_option_desc desc;
     option_kind kind;
-    const char *const *choices; /* KIND_CHOICE: NULL-terminated */
+    const char *const *choices; /* KIND_CHOICE, KIND_LIST: NULL-terminated */
     int64_t min, max;           /* KIND_UINT / KIND_SIZE bounds */
     const char *expect;         /* what a valid value looks like, for the error line */
 } option;
 
 static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL};
 static const char *const window_choices[] = {"auto", "devsvm", "reserve", NULL};
+/* The order is the bit order of CLSVM_CHECK_* (clsvm/internal/config.h). */
+static const char *const check_choices[] = {"leaks", "redzone", "stale", NULL};
 
 #define GiB (INT64_C(1) << 30)
 
@@ -72,6 +76,15 @@ static const option options[CLSVM_OPT_COUNT] = {
                                      "Cache of compiled OpenCL C 2.x programs; off: none "
                                      "(unset: $XDG_CACHE_HOME or ~/.cache, clsvm/oclc20)."},
                                     KIND_TEXT, NULL, 0, 0, "a directory or off"},
+    [CLSVM_OPT_CHECK] = {{"CLSVM_CHECK", "",
+                          "SVM misuse checks (docs/checker.md): 1 or all, or a comma list of "
+                          "leaks, redzone, stale; unset: none (no cost)."},
+                         KIND_LIST, check_choices, 0, 0,
+                         "1, all, 0 or a comma list of leaks, redzone, stale"},
+    [CLSVM_OPT_CHECK_ABORT] = {{"CLSVM_CHECK_ABORT", "0",
+                                "1: abort() at the first CLSVM_CHECK report (for a core dump or a "
+                                "debugger)."},
+                               KIND_UINT, NULL, 0, 1, "0 or 1"},
 };
 /* clang-format on */
 
@@ -156,6 +169,37 @@ int clsvm_parse_size(const char *text, uint64_t *out)
     return 0;
 }
 
+static int parse_list(const char *const *choices, const char *text, int64_t *num)
+{
+    int n = 0;
+    while (choices[n])
+        n++;
+    if (!*text || !strcmp(text, "0")) {
+        *num = 0;
+        return 0;
+    }
+    if (!strcmp(text, "1") || !strcmp(text, "all")) {
+        *num = (INT64_C(1) << n) - 1;
+        return 0;
+    }
+    int64_t mask = 0;
+    for (const char *c = text;;) {
+        size_t len = strcspn(c, ",");
+        int found = -1;
+        for (int i = 0; i < n && found < 0; i++)
+            if (strlen(choices[i]) == len && !strncmp(c, choices[i], len))
+                found = i;
+        if (found < 0) /* also an empty item: "redzone,,leaks" is a typo worth a warning */
+            return -1;
+        mask |= INT64_C(1) << found;
+        if (!c[len])
+            break;
+        c += len + 1;
+    }
+    *num = mask;
+    return 0;
+}
+
 static int parse_value(const option *o, const char *text, int64_t *num)
 {
     switch (o->kind) {
@@ -183,6 +227,8 @@ static int parse_value(const option *o, const char *text, int64_t *num)
     case KIND_TEXT:
         *num = 0;
         return 0;
+    case KIND_LIST:
+        return parse_list(o->choices, text, num);
     }
     return -1;
 }

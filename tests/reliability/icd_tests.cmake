@@ -84,6 +84,10 @@ endif()
 clsvm_rel_icd_exe(test_fork_threads_icd SOURCE test_fork_threads_icd.c)
 clsvm_rel_icd_run(test_fork_threads_icd test_fork_threads_icd
                   ARGS reserve ${CMAKE_CURRENT_BINARY_DIR}/fork-threads LABELS fork TIMEOUT 300)
+# The same with every CLSVM_CHECK check on: the checker's lock must be free in each child too.
+clsvm_rel_icd_run(test_fork_threads_icd.check test_fork_threads_icd
+                  ARGS reserve ${CMAKE_CURRENT_BINARY_DIR}/fork-threads-check LABELS fork check
+                  TIMEOUT 300 ENV CLSVM_CHECK=all)
 if(TARGET clsvm-devsvm-shim AND DEFINED CLSVM_DEVSVM_PRELOAD AND NOT _devsvm_skip)
   clsvm_rel_icd_run(test_fork_threads_icd.devsvm test_fork_threads_icd
                     ARGS devsvm ${CMAKE_CURRENT_BINARY_DIR}/fork-threads-devsvm

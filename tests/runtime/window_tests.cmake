@@ -21,3 +21,7 @@ clsvm_test(test_config_doc SOURCES runtime/test_config_doc.c LIBS clsvm-runtime-
            LABELS runtime window)
 target_compile_definitions(test_config_doc
   PRIVATE CLSVM_CONFIG_DOC="${CMAKE_SOURCE_DIR}/docs/configuration.md")
+
+clsvm_test(test_config_check SOURCES runtime/test_config_check.c LIBS clsvm-runtime-static
+           LABELS runtime check)
+clsvm_runtime_internals(test_config_check)

@@ -1,0 +1,267 @@
+/*
+ * check_alloc.c: the checker's record of every live SVM allocation, kept only while a check is
+ * on (docs/checker.md), and the checks built on it:
+ *   leaks    each allocation still live at exit, with where it was allocated;
+ *   redzone  guard bytes after each allocation, written with a pattern at allocation and
+ *            checked at clFinish, clWaitForEvents, clSVMFree (and the free command) and exit.
+ * clsvm's own commands (memcpy, fill) are range-checked against the application's size and
+ * never reach a guard; only kernels (and host code) can.
+ *
+ * Locking: one mutex, taken only with a check on. A record is inserted (with its guard written)
+ * after the allocation and removed (its guard checked) before the free, each under the mutex,
+ * so the checks, which read guards under it, only ever read live allocations with written
+ * guards. It is a leaf: no other clsvm lock (the window's included) is taken under it, and
+ * the backend is called outside it.
+ */
+#include "check.h"
+#include "fork.h"
+#include "svm.h"
+
+#include "clsvm/internal/log.h"
+
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GUARD_BYTE 0xfd /* rarely a value a kernel writes by accident (not 0, not ~0) */
+#define FRAMES 6
+#define KERNEL_NAME 64
+
+typedef struct record {
+    struct record *next;
+    void *base;
+    size_t size, guard;
+    uint32_t flags;
+    uint64_t serial; /* which allocation: an address freed and allocated again gets a new one */
+    int nframes;
+    void *frames[FRAMES];
+    char kernel[KERNEL_NAME]; /* the last kernel given a pointer into it; "" none */
+} record;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static record **buckets;
+static size_t nbuckets, nrecords;
+static uint64_t next_serial = 1;
+
+static size_t slot(const void *base, size_t n)
+{
+    return (size_t)(((uint64_t)(uintptr_t)base >> 6) * UINT64_C(0x9e3779b97f4a7c15) >> 20) &
+           (n - 1);
+}
+
+static record **find(const void *base)
+{
+    if (!nbuckets)
+        return NULL;
+    record **r = &buckets[slot(base, nbuckets)];
+    while (*r && (*r)->base != base)
+        r = &(*r)->next;
+    return r;
+}
+
+static void grow(void)
+{
+    size_t n = nbuckets ? nbuckets * 2 : 1024;
+    record **b = calloc(n, sizeof *b);
+    if (!b)
+        return; /* longer chains; still correct */
+    for (size_t i = 0; i < nbuckets; i++)
+        for (record *r = buckets[i], *next; r; r = next) {
+            next = r->next;
+            size_t s = slot(r->base, n);
+            r->next = b[s];
+            b[s] = r;
+        }
+    free(buckets);
+    buckets = b;
+    nbuckets = n;
+}
+
+/* The caller's frames outside libclsvm (the application's, and the ICD loader's). */
+static int capture(void **out)
+{
+    void *all[FRAMES + 8];
+    int n = backtrace(all, FRAMES + 8), kept = 0;
+    Dl_info self, at;
+    if (!dladdr((void *)clsvm_check_report, &self))
+        self.dli_fbase = NULL;
+    for (int i = 0; i < n && kept < FRAMES; i++)
+        if (!dladdr(all[i], &at) || at.dli_fbase != self.dli_fbase)
+            out[kept++] = all[i];
+    return kept;
+}
+
+/* Append "  <label>\n    frame\n..." to buf. */
+static void put_frames(char *buf, size_t cap, const record *r)
+{
+    size_t len = strlen(buf);
+    if (!r || !r->nframes) {
+        snprintf(buf + len, cap - len, "  allocated at: (not recorded)\n");
+        return;
+    }
+    char **names = backtrace_symbols(r->frames, r->nframes);
+    len += (size_t)snprintf(buf + len, cap - len, "  allocated at:\n");
+    for (int i = 0; i < r->nframes && len < cap; i++) {
+        if (names)
+            len += (size_t)snprintf(buf + len, cap - len, "    #%d %s\n", i, names[i]);
+        else
+            len += (size_t)snprintf(buf + len, cap - len, "    #%d %p\n", i, r->frames[i]);
+    }
+    free(names);
+}
+
+void clsvm_check_atfork_prepare(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+void clsvm_check_atfork_release(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+void clsvm_check_alloc_done(void *p, size_t size, size_t guard, uint32_t flags)
+{
+    record *r = calloc(1, sizeof *r);
+    if (!r) { /* out of memory: the allocation goes unrecorded, and unchecked */
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN, "check: out of memory; some SVM allocations go unchecked");
+        return;
+    }
+    r->base = p;
+    r->size = size;
+    r->guard = guard;
+    r->flags = flags;
+    r->nframes = capture(r->frames);
+    pthread_mutex_lock(&lock);
+    /* The guard is written under the lock that checks read it under, before the record is
+     * visible: no check sees an allocation whose guard is not written yet. */
+    memset((char *)p + size, GUARD_BYTE, guard);
+    r->serial = next_serial++;
+    if (nrecords >= nbuckets * 2)
+        grow();
+    if (nbuckets) {
+        record **at = &buckets[slot(p, nbuckets)];
+        r->next = *at;
+        *at = r;
+        nrecords++;
+        r = NULL;
+    }
+    pthread_mutex_unlock(&lock);
+    free(r);
+}
+
+/* Check r's guard; report an overwrite and restore the pattern (so it is reported once). */
+static void check_guard(record *r, const char *when)
+{
+    const unsigned char *g = (const unsigned char *)r->base + r->size;
+    size_t first = r->guard, last = 0;
+    for (size_t i = 0; i < r->guard; i++)
+        if (g[i] != GUARD_BYTE) {
+            if (first == r->guard)
+                first = i;
+            last = i;
+        }
+    if (first == r->guard)
+        return;
+    char what[256], where[2048];
+    snprintf(what, sizeof what,
+             "out-of-bounds write past the SVM allocation %p (%zu bytes), found at %s", r->base,
+             r->size, when);
+    snprintf(where, sizeof where,
+             "  overwritten: bytes %zu..%zu from its start (%zu..%zu past its end; guard of %zu "
+             "bytes checked)\n"
+             "  last kernel given a pointer into it: %s\n",
+             r->size + first, r->size + last, first, last, r->guard,
+             r->kernel[0] ? r->kernel : "(none)");
+    put_frames(where, sizeof where, r);
+    memset((char *)r->base + r->size, GUARD_BYTE, r->guard);
+    clsvm_check_report(CLSVM_CHECK_REDZONE, what, where,
+                       "find the kernel's (or host code's) index past the end of this allocation; "
+                       "the guard has been restored, so a later report means a new overwrite");
+}
+
+int clsvm_check_which(const void *p, clsvm_check_alloc *out)
+{
+    clsvm_alloc_info in;
+    if (!p || !clsvm_svm_lookup(p, &in))
+        return 0;
+    pthread_mutex_lock(&lock);
+    record **r = find(in.base);
+    int found = r && *r;
+    if (found) {
+        out->base = (*r)->base;
+        out->size = (*r)->size;
+        out->serial = (*r)->serial;
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
+void clsvm_check_forget(void *base)
+{
+    pthread_mutex_lock(&lock);
+    record **r = find(base), *gone = r ? *r : NULL;
+    if (gone) {
+        if (gone->guard)
+            check_guard(gone, "clSVMFree");
+        *r = gone->next;
+        nrecords--;
+    }
+    pthread_mutex_unlock(&lock);
+    free(gone);
+}
+
+void clsvm_check_kernel_uses(void *be_kernel, const void *p)
+{
+    clsvm_alloc_info in;
+    if (!p || !clsvm_svm_lookup(p, &in))
+        return;
+    char name[KERNEL_NAME] = "";
+    /* Called outside the lock: the backend is never called under it. */
+    if (clsvm_be->clGetKernelInfo(be_kernel, CL_KERNEL_FUNCTION_NAME, sizeof name, name, NULL) !=
+        CL_SUCCESS)
+        snprintf(name, sizeof name, "(a kernel whose name is longer than %d bytes)",
+                 KERNEL_NAME - 1);
+    pthread_mutex_lock(&lock);
+    record **r = find(in.base);
+    if (r && *r)
+        memcpy((*r)->kernel, name, sizeof name);
+    pthread_mutex_unlock(&lock);
+}
+
+void clsvm_check_guards_all(const char *when)
+{
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < nbuckets; i++)
+        for (record *r = buckets[i]; r; r = r->next)
+            if (r->guard)
+                check_guard(r, when);
+    pthread_mutex_unlock(&lock);
+}
+
+void clsvm_check_at_exit(void)
+{
+    if (clsvm_check_on(CLSVM_CHECK_REDZONE))
+        clsvm_check_guards_all("exit");
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; clsvm_check_on(CLSVM_CHECK_LEAKS) && i < nbuckets; i++)
+        for (record *r = buckets[i]; r; r = r->next) {
+            char what[256], where[2048] = "";
+            snprintf(what, sizeof what,
+                     "SVM allocation %p (%zu bytes, flags %#" PRIx32 ") never freed", r->base,
+                     r->size, r->flags);
+            put_frames(where, sizeof where, r);
+            clsvm_check_report(CLSVM_CHECK_LEAKS, what, where,
+                               "clSVMFree (or clEnqueueSVMFree) it when done; releasing the "
+                               "context does not free its SVM allocations");
+        }
+    pthread_mutex_unlock(&lock);
+    /* The last line of a long stderr: whether anything above came from the checker. */
+    unsigned long n = clsvm_check_reports(CLSVM_CHECK_ALL);
+    if (n)
+        fprintf(stderr, "clsvm check: %lu report(s) in this process\n", n);
+}
