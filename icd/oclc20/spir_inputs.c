@@ -193,21 +193,13 @@ fail:
 /* Remove what oclc20_write_inputs and clang left in work, then work itself. */
 void oclc20_clean_work(const oclc20_job *j, const char *work)
 {
+    static const char *const made[] = {"program.cl", "program.bc", "undef.h",    "workitem.h",
+                                       "deps.d",     "module.ll",  "stripped.ll"};
     char path[2400];
-    snprintf(path, sizeof path, "%s/program.cl", work);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/program.bc", work);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/undef.h", work);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/workitem.h", work);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/deps.d", work);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/module.ll", work);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/stripped.ll", work);
-    unlink(path);
+    for (size_t i = 0; i < sizeof made / sizeof *made; i++) {
+        snprintf(path, sizeof path, "%s/%s", work, made[i]);
+        unlink(path);
+    }
     for (cl_uint i = 0; i < j->nin; i++) {
         snprintf(path, sizeof path, "%s/in%u.bc", work, i);
         unlink(path);
