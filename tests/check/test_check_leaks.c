@@ -52,6 +52,23 @@ static const char *report_of(const char *err, void *p, char *block, size_t cap)
     return block;
 }
 
+/* The "leak" part leaks on purpose: its live SVM allocations keep the context, and with it the
+ * backend's context, alive at exit, which LeakSanitizer (ASan builds) would report as a failure. */
+static void run_leaking(child_run *r, const char *self, const char *check)
+{
+    const char *asan = getenv("ASAN_OPTIONS");
+    char *saved = asan ? strdup(asan) : NULL;
+    char no_leaks[1024];
+    snprintf(no_leaks, sizeof no_leaks, "%s%sdetect_leaks=0", asan ? asan : "", asan ? ":" : "");
+    setenv("ASAN_OPTIONS", no_leaks, 1);
+    child_run_part(r, self, "leak", check, 0);
+    if (saved)
+        setenv("ASAN_OPTIONS", saved, 1);
+    else
+        unsetenv("ASAN_OPTIONS");
+    free(saved);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -59,7 +76,7 @@ int main(int argc, char **argv)
     const char *self = "/proc/self/exe";
     static child_run r;
 
-    child_run_part(&r, self, "leak", "all", 0);
+    run_leaking(&r, self, "all");
     child_ok(&r, "leak");
     void *a, *b, *c;
     unsigned long long fine;
@@ -88,7 +105,7 @@ int main(int argc, char **argv)
     child_run_part(&r, self, "noleak", "leaks", 0);
     child_ok(&r, "noleak");
     CHECK_MSG(!strstr(r.err, "clsvm check"), "unexpected report:\n%s", r.err);
-    child_run_part(&r, self, "leak", NULL, 0);
+    run_leaking(&r, self, NULL);
     child_ok(&r, "leak, check off");
     CHECK_MSG(!strstr(r.err, "clsvm check"), "unexpected report with the check off:\n%s", r.err);
     puts("ok");
