@@ -6,6 +6,7 @@
 #define CLSVM_TEST_CHECK_CHILD_H
 
 #include "check.h"
+#include "svm/svm_test.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -78,6 +79,18 @@ static inline int count_of(const char *hay, const char *needle)
     for (const char *c = strstr(hay, needle); c; c = strstr(c + 1, needle))
         n++;
     return n;
+}
+
+/* The child's opening: the platform's SVM context in e, or 0 (e closed, the reason printed) when
+ * the checker cannot run here: it is clsvm's, and needs SVM. */
+static inline int check_child_env(svm_env *e)
+{
+    svm_env_open(e);
+    if (e->is_clsvm && e->caps)
+        return 1;
+    printf("the checker is clsvm's, and needs SVM\n");
+    svm_env_close(e);
+    return 0;
 }
 
 #endif

@@ -3,7 +3,6 @@
  * function that allocated it; a freed one is not reported; the same program freeing everything
  * reports nothing, and with the check off nothing is reported either. */
 #include "check/check_child.h"
-#include "svm/svm_test.h"
 
 /* Exported (ENABLE_EXPORTS), so the report's allocation site shows its name. */
 __attribute__((noinline)) void *leaky_alloc(svm_env *e, cl_svm_mem_flags flags, size_t size)
@@ -16,12 +15,8 @@ __attribute__((noinline)) void *leaky_alloc(svm_env *e, cl_svm_mem_flags flags, 
 static int child(const char *part)
 {
     svm_env e;
-    svm_env_open(&e);
-    if (!e.is_clsvm || !e.caps) {
-        printf("the checker is clsvm's, and needs SVM\n");
-        svm_env_close(&e);
+    if (!check_child_env(&e))
         return SVM_TEST_SKIP;
-    }
     cl_svm_mem_flags fine = CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER;
     if (!(e.caps & CL_DEVICE_SVM_FINE_GRAIN_BUFFER))
         fine = CL_MEM_READ_WRITE;

@@ -4,7 +4,6 @@
  * or off; CLSVM_CHECK_ABORT=1 aborts at the report. With the guard in place, clsvm's pointer
  * rule still sees only the application's bytes. */
 #include "check/check_child.h"
-#include "svm/svm_test.h"
 
 #define N 250 /* ints: 1000 bytes, not a multiple of 64, so the guard starts mid-line */
 
@@ -15,12 +14,8 @@ static const char *const src =
 static int child(const char *part)
 {
     svm_env e;
-    svm_env_open(&e);
-    if (!e.is_clsvm || !e.caps) {
-        printf("the checker is clsvm's, and needs SVM\n");
-        svm_env_close(&e);
+    if (!check_child_env(&e))
         return SVM_TEST_SKIP;
-    }
     cl_svm_mem_flags flags = CL_MEM_READ_WRITE;
     int *p = svm_alloc(&e, flags, N * sizeof(int), 0);
     printf("ALLOC %p\n", (void *)p);

@@ -3,7 +3,6 @@
  * pointer and the allocation it was in (and, when the address was allocated again, that it now
  * lies in another allocation); setting the argument again, or the check off, reports nothing. */
 #include "check/check_child.h"
-#include "svm/svm_test.h"
 
 static const char *const src = "__kernel void stale_kernel(__global int *p, int write)\n"
                                "{ if (write) p[get_global_id(0)] = 1; }\n";
@@ -18,12 +17,8 @@ static void enqueue(svm_env *e, cl_kernel k)
 static int child(const char *part)
 {
     svm_env e;
-    svm_env_open(&e);
-    if (!e.is_clsvm || !e.caps) {
-        printf("the checker is clsvm's, and needs SVM\n");
-        svm_env_close(&e);
+    if (!check_child_env(&e))
         return SVM_TEST_SKIP;
-    }
     cl_program prog = icd_test_program(e.context, e.device, src, NULL);
     cl_kernel k = icd_test_kernel(prog, "stale_kernel");
     /* The kernel does not touch the pointer (write = 0): the misuse is only enqueued. */
