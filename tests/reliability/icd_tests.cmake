@@ -8,11 +8,12 @@ set(_rel_env
     TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/../icd/tsan.supp
     POCL_CACHE_DIR=${CMAKE_BINARY_DIR}/pocl-cache)
 
-# clsvm_rel_icd_exe(<name> SOURCE <file.c>): an ICD-level test program, linked against the
+# clsvm_rel_icd_exe(<name> SOURCE <file.c>...): an ICD-level test program, linked against the
 # loader, registered by the caller (several runs with different arguments or environments).
 function(clsvm_rel_icd_exe name)
-  cmake_parse_arguments(R "" "SOURCE" "" ${ARGN})
-  add_executable(${name} reliability/${R_SOURCE})
+  cmake_parse_arguments(R "" "" "SOURCE" ${ARGN})
+  list(TRANSFORM R_SOURCE PREPEND reliability/)
+  add_executable(${name} ${R_SOURCE})
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
   target_link_libraries(${name} PRIVATE OpenCL::OpenCL Threads::Threads ${CMAKE_DL_LIBS})
   target_compile_definitions(${name} PRIVATE CL_TARGET_OPENCL_VERSION=300)
@@ -43,7 +44,8 @@ endforeach()
 
 # Hostile input: a table of bad calls into every hand-written entry point (and handle checks of
 # the generated ones); the live SVM allocation is checked after each.
-clsvm_rel_icd_exe(test_hostile_icd SOURCE test_hostile_icd.c)
+clsvm_rel_icd_exe(test_hostile_icd SOURCE test_hostile_icd.c hostile_objects.c hostile_programs.c
+                  hostile_svm.c)
 clsvm_rel_icd_run(test_hostile_icd test_hostile_icd LABELS hostile ENV CLSVM_LOG=error)
 
 # Stress: threads allocating, running kernels, copying, filling and freeing SVM at once for 10 s
