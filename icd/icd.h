@@ -36,6 +36,9 @@ typedef enum clsvm_kind {
 /* A kernel of a program built for non-uniform work-groups (ndrange.c); set at creation, since
  * such a program is not rebuilt while it has kernels. */
 #define CLSVM_F_NONUNIFORM 4u
+/* be is not owned: the parent keeps it alive (events of commands run on the caller's thread,
+ * standing on their queue's complete user event), so the wrapper never releases it. */
+#define CLSVM_F_BORROWED 8u
 
 typedef struct clsvm_obj clsvm_obj;
 struct clsvm_obj {
