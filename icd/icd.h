@@ -45,7 +45,7 @@ struct clsvm_obj {
     const struct _cl_icd_dispatch *dispatch; /* must be first: the loader dispatches on it */
     _Atomic uint32_t tag;                    /* CLSVM_TAG(kind) while alive */
     atomic_int refs;   /* internal references, plus one while app > 0; freed at 0 */
-    void *be;          /* backend handle; one backend reference owned */
+    void *be;          /* backend handle; one backend reference owned (unless CLSVM_F_BORROWED) */
     clsvm_obj *owner;  /* context (platform for devices/contexts); holds a reference */
     clsvm_obj *parent; /* program of a kernel, queue of an event, buffer of a sub-buffer or
                           image, parent device, device of a queue; holds a reference */

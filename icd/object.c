@@ -21,7 +21,8 @@
  * allocation, a kernel, a pending callback) still needs.
  *
  * Invariants: a live object's refs >= 1; it holds one reference on owner and parent (if set)
- * and one backend reference on be (if set); those are dropped, child first, when refs hits 0.
+ * and one backend reference on be (if set and not CLSVM_F_BORROWED); those are dropped, child
+ * first, when refs hits 0.
  */
 #include "icd.h"
 
