@@ -125,11 +125,16 @@ void fig_alloc_free(bench *b)
 /* clSetKernelArgSVMPointer with an interior pointer among `live` 64-byte allocations: the
  * ICD validates the pointer (clsvm_lookup) before forwarding it; pocl only stores it. Timed in
  * CPU time of the calling thread (both contenders do all the work there): on a shared machine
- * wall time of a 10 ns call measures the other jobs' preemptions more than the call. */
-static void lookup_at(bench *b, size_t live)
+ * wall time of a 10 ns call measures the other jobs' preemptions more than the call. `spread`
+ * pointers taken at random from the live allocations are set in turn: 4096 (every call a
+ * different allocation, a worst case for clsvm's per-thread cache) or 4 (a kernel's buffers set
+ * again launch after launch). */
+static void lookup_at(bench *b, size_t live, int spread)
 {
     size_t calls = b->quick ? 10000 : 200000;
-    figure *f = bench_figure("lookup", "ns/call", 0, "interior ptr, %zu live", live);
+    figure *f = spread == 4 ? bench_figure("lookup", "ns/call", 0,
+                                           "interior ptr, 4 buffers in turn, %zu live", live)
+                            : bench_figure("lookup", "ns/call", 0, "interior ptr, %zu live", live);
     for (int c = C_CLSVM; c <= C_POCL; c++) {
         size_t n = c == C_POCL && live > POCL_MAX_LIVE ? POCL_MAX_LIVE : live;
         if (n != live)
@@ -145,7 +150,7 @@ static void lookup_at(bench *b, size_t live)
         for (int r = 0; r < b->reps; r++) {
             double t0 = bench_cpu_now();
             for (size_t i = 0; i < calls; i++)
-                bench_check(clSetKernelArgSVMPointer(k, 0, ptrs[i % NPTR]),
+                bench_check(clSetKernelArgSVMPointer(k, 0, ptrs[i % (size_t)spread]),
                             "clSetKernelArgSVMPointer");
             v[r] = (bench_cpu_now() - t0) / (double)calls * 1e9;
         }
@@ -158,7 +163,8 @@ void fig_lookup(bench *b)
 {
     static const size_t lives[] = {1000, 10000, 100000};
     for (int i = 0; i < 3; i++)
-        lookup_at(b, b->quick ? lives[i] / 10 : lives[i]);
+        lookup_at(b, b->quick ? lives[i] / 10 : lives[i], 4096);
+    lookup_at(b, b->quick ? lives[1] / 10 : lives[1], 4);
 }
 
 typedef struct thread_arg {

@@ -98,6 +98,18 @@ cl_int clsvm_event_out_typed(cl_int err, cl_command_queue queue, cl_event be_eve
     return err;
 }
 
+cl_int clsvm_event_borrowed(clsvm_obj *q, cl_event be_event, cl_command_type type, cl_event *event)
+{
+    /* Not clsvm_wrap_result: its failure path would release a reference this wrapper never had. */
+    clsvm_obj *e = clsvm_obj_new(CLSVM_EVENT, be_event, q->owner, q);
+    *event = (cl_event)e;
+    if (!e)
+        return CL_OUT_OF_HOST_MEMORY;
+    /* Set before the handle is returned, so no other thread can read flags yet. */
+    e->flags |= CLSVM_F_BORROWED | (uint32_t)(type & 0xffffu) << EVENT_TYPE_SHIFT;
+    return CL_SUCCESS;
+}
+
 cl_int CL_API_CALL clsvm_clWaitForEvents(cl_uint num_events, const cl_event *event_list)
 {
     clsvm_evlist wl;
@@ -185,6 +197,14 @@ void clsvm_event_ext_free(void *ext)
         clsvm_be->clReleaseEvent(x->first);
 }
 
+int clsvm_queue_profiles(const clsvm_obj *q)
+{
+    cl_command_queue_properties props = 0;
+    return clsvm_be->clGetCommandQueueInfo(q->be, CL_QUEUE_PROPERTIES, sizeof props, &props,
+                                           NULL) == CL_SUCCESS &&
+           (props & CL_QUEUE_PROFILING_ENABLE);
+}
+
 /* The profiling answer of a command run on the caller's thread: the times clsvm took, when its
  * queue profiles (as the backend would answer for one of its own commands). */
 static cl_int host_profiling(clsvm_obj *e, const event_ext *x, cl_profiling_info param, size_t size,
@@ -208,10 +228,7 @@ static cl_int host_profiling(clsvm_obj *e, const event_ext *x, cl_profiling_info
     default:
         return CL_INVALID_VALUE;
     }
-    cl_command_queue_properties props = 0;
-    if (clsvm_be->clGetCommandQueueInfo(e->parent->be, CL_QUEUE_PROPERTIES, sizeof props, &props,
-                                        NULL) != CL_SUCCESS ||
-        !(props & CL_QUEUE_PROFILING_ENABLE))
+    if (!clsvm_queue_profiles(e->parent))
         return CL_PROFILING_INFO_NOT_AVAILABLE;
     return clsvm_info_return(&x->times[i], sizeof x->times[i], size, value, size_ret);
 }

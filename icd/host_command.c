@@ -315,9 +315,12 @@ int clsvm_host_now(clsvm_obj *q, cl_command_type type, clsvm_host_fn fn, void *d
     /* A device without native kernels refuses the command the usual way. */
     if (!runs_native(q))
         return 0;
-    /* The clock is read only for an event (three reads cost about as much as a 64-byte copy on
-     * a virtual machine). */
-    cl_ulong queued = event ? backend_now() : 0, *times = NULL;
+    /* The clock is read only for an event of a queue that profiles (three reads cost about as
+     * much as a 64-byte copy on a virtual machine); without profiling the event needs no times
+     * and no record for them (the backend's user event answers the profiling queries:
+     * CL_PROFILING_INFO_NOT_AVAILABLE). */
+    int timed = event && clsvm_queue_profiles(q);
+    cl_ulong queued = timed ? backend_now() : 0, *times = NULL;
     if (!clsvm_qtail_run_begin(q))
         return 0;
     *err = CL_SUCCESS;
@@ -331,8 +334,8 @@ int clsvm_host_now(clsvm_obj *q, cl_command_type type, clsvm_host_fn fn, void *d
             clsvm_qtail_run_end(q);
             return 0; /* the native kernel's event will do */
         }
-        *err = clsvm_event_out_typed(CL_SUCCESS, (cl_command_queue)q, be, event, type);
-        if (*err == CL_SUCCESS && !(times = clsvm_event_host_times(*event))) {
+        *err = clsvm_event_borrowed(q, be, type, event);
+        if (*err == CL_SUCCESS && timed && !(times = clsvm_event_host_times(*event))) {
             clsvm_obj_app_release((clsvm_obj *)*event);
             *event = NULL;
             *err = CL_OUT_OF_HOST_MEMORY;

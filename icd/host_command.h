@@ -66,9 +66,16 @@ void clsvm_host_sweep(void);
  * (the backend event is a native kernel standing in for an SVM command). */
 cl_int clsvm_event_out_typed(cl_int err, cl_command_queue queue, cl_event be_event, cl_event *event,
                              cl_command_type type);
+/* event.c: a new event of q for command type, standing on be_event, which q keeps alive (the
+ * wrapper holds q and takes no backend reference: CLSVM_F_BORROWED). CL_OUT_OF_HOST_MEMORY
+ * (*event NULL) when no wrapper could be made. */
+cl_int clsvm_event_borrowed(clsvm_obj *q, cl_event be_event, cl_command_type type, cl_event *event);
 /* event.c: the profiling times (QUEUED, SUBMIT, START, END) of event, a wrapper just made, for
  * a command clsvm runs itself; the caller fills them in before the handle is returned. NULL when
  * out of memory. */
 cl_ulong *clsvm_event_host_times(cl_event event);
+/* event.c: does queue q profile its commands now (CL_QUEUE_PROFILING_ENABLE; OpenCL 1.0's
+ * clSetCommandQueueProperty may change it, so the backend is asked)? */
+int clsvm_queue_profiles(const clsvm_obj *q);
 
 #endif

@@ -36,13 +36,16 @@ typedef enum clsvm_kind {
 /* A kernel of a program built for non-uniform work-groups (ndrange.c); set at creation, since
  * such a program is not rebuilt while it has kernels. */
 #define CLSVM_F_NONUNIFORM 4u
+/* be is not owned: the parent keeps it alive (events of commands run on the caller's thread,
+ * standing on their queue's complete user event), so the wrapper never releases it. */
+#define CLSVM_F_BORROWED 8u
 
 typedef struct clsvm_obj clsvm_obj;
 struct clsvm_obj {
     const struct _cl_icd_dispatch *dispatch; /* must be first: the loader dispatches on it */
     _Atomic uint32_t tag;                    /* CLSVM_TAG(kind) while alive */
     atomic_int refs;   /* internal references, plus one while app > 0; freed at 0 */
-    void *be;          /* backend handle; one backend reference owned */
+    void *be;          /* backend handle; one backend reference owned (unless CLSVM_F_BORROWED) */
     clsvm_obj *owner;  /* context (platform for devices/contexts); holds a reference */
     clsvm_obj *parent; /* program of a kernel, queue of an event, buffer of a sub-buffer or
                           image, parent device, device of a queue; holds a reference */
@@ -63,6 +66,7 @@ typedef struct clsvm_devlist {
     _Atomic cl_ulong svm_max_alloc; /* svm.c's cache of the devices' limit; 0: not known yet */
     _Atomic cl_ulong svm_caps;      /* svm.c's cache of their common SVM capabilities + 1; 0: not
                                        known yet */
+    _Atomic uint64_t svm_epoch;     /* bumped by every free of the context's SVM (svm_cache.c) */
     clsvm_obj *dev[];
 } clsvm_devlist;
 

@@ -21,13 +21,15 @@
  * allocation, a kernel, a pending callback) still needs.
  *
  * Invariants: a live object's refs >= 1; it holds one reference on owner and parent (if set)
- * and one backend reference on be (if set); those are dropped, child first, when refs hits 0.
+ * and one backend reference on be (if set and not CLSVM_F_BORROWED); those are dropped, child
+ * first, when refs hits 0.
  */
 #include "icd.h"
 
 #include "fork.h"
 #include "clsvm/internal/log.h"
 #include "queue_tail.h"
+#include "svm_cache.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -44,7 +46,10 @@ uintptr_t clsvm_slab_base, clsvm_slab_limit;
 static atomic_uint slab_bump = 1; /* next never-used slot; slot 0 is never used */
 /* The quarantine: a FIFO of freed slots linked through free_next (0 ends it). */
 static pthread_mutex_t slab_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t slab_free_head, slab_free_tail, slab_free_count;
+static uint32_t slab_free_head, slab_free_tail;
+/* Written under slab_lock; read without it by allocations while the quarantine fills, which take
+ * a never-used slot without the lock (a stale count only defers reuse). */
+static _Atomic uint32_t slab_free_count;
 
 int clsvm_objects_init(void)
 {
@@ -67,12 +72,18 @@ static clsvm_obj *slot_at(uint32_t i)
 static clsvm_obj *quarantine_pop(uint32_t keep)
 {
     clsvm_obj *o = NULL;
+    if (atomic_load_explicit(&slab_free_count, memory_order_relaxed) <= keep)
+        return NULL;
     pthread_mutex_lock(&slab_lock);
-    if (slab_free_count > keep) {
+    uint32_t n = atomic_load_explicit(&slab_free_count, memory_order_relaxed);
+    if (n > keep) {
         o = slot_at(slab_free_head);
         slab_free_head = o->free_next;
-        if (--slab_free_count == 0)
+        atomic_store_explicit(&slab_free_count, n - 1, memory_order_relaxed);
+        if (n == 1)
             slab_free_tail = 0;
+        else /* the next slot handed out, out of every cache after waiting its turn */
+            __builtin_prefetch(slot_at(slab_free_head), 1);
     }
     pthread_mutex_unlock(&slab_lock);
     return o;
@@ -84,8 +95,10 @@ static clsvm_obj *slab_alloc(void)
     if (o)
         return o;
     uint32_t i = atomic_fetch_add(&slab_bump, 1);
-    if (i < SLAB_SLOTS)
+    if (i < SLAB_SLOTS) {
+        __builtin_prefetch(slot_at(i + 1), 1); /* likely the next object's */
         return slot_at(i);
+    }
     atomic_store(&slab_bump, SLAB_SLOTS);
     /* Every slot handed out: shorten the quarantine rather than fail while slots are free. */
     o = quarantine_pop(0);
@@ -108,7 +121,9 @@ static void slab_free(clsvm_obj *o)
     else
         slab_free_head = i;
     slab_free_tail = i;
-    slab_free_count++;
+    atomic_store_explicit(&slab_free_count,
+                          atomic_load_explicit(&slab_free_count, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     pthread_mutex_unlock(&slab_lock);
 }
 
@@ -317,9 +332,11 @@ void clsvm_obj_release(clsvm_obj *o)
         clsvm_qtail_clear(o->ext);
     if (kind == CLSVM_EVENT && o->ext)
         clsvm_event_ext_free(o->ext);
-    if (o->be)
+    if (o->be && !(o->flags & CLSVM_F_BORROWED))
         clsvm_be_release(kind, o->be);
     clsvm_obj *owner = o->owner, *parent = o->parent;
+    if (kind == CLSVM_CONTEXT)
+        clsvm_svm_cache_invalidate_all(); /* its wrapper slot may hold another context later */
     if (kind == CLSVM_CONTEXT && o->ext) {
         clsvm_devlist *l = o->ext;
         for (cl_uint i = 0; i < l->n; i++)

@@ -16,7 +16,9 @@ typedef struct qtail {
     int overlap;        /* two enqueues overlapped since inflight was last 0 */
     int disabled;       /* out of order: no tail ever */
     int running;        /* a command runs on its caller's thread: it is the queue's next one */
-    cl_event complete;  /* retained, complete backend user event (clsvm_qtail_complete_event) */
+    /* Retained, complete backend user event (clsvm_qtail_complete_event): set once, then read
+     * without the lock until the queue is destroyed. */
+    _Atomic(cl_event) complete;
 } qtail;
 
 void *clsvm_qtail_new(cl_command_queue_properties props)
@@ -44,9 +46,10 @@ void clsvm_qtail_clear(void *state)
         clsvm_be->clReleaseEvent(t->tail);
         t->tail = NULL;
     }
-    if (t && t->complete) {
-        clsvm_be->clReleaseEvent(t->complete);
-        t->complete = NULL;
+    cl_event complete = t ? atomic_load_explicit(&t->complete, memory_order_relaxed) : NULL;
+    if (complete) {
+        clsvm_be->clReleaseEvent(complete);
+        atomic_store_explicit(&t->complete, NULL, memory_order_relaxed);
     }
 }
 
@@ -174,12 +177,21 @@ int clsvm_qtail_run_begin(clsvm_obj *q)
     }
     /* Checked again: an enqueue may have come in while the status was asked. The reference held
      * on ev keeps its address from being reused by a newer tail meanwhile. */
+    cl_event ended = NULL;
     if (ok) {
         pthread_mutex_lock(&t->mu);
         ok = may_run(t, ev);
         t->running = ok;
+        /* An ended tail stands for nothing more than an empty queue does: dropped, so that the
+         * next command run here asks the backend nothing. */
+        if (ok && ev) {
+            ended = ev;
+            t->tail = NULL;
+        }
         pthread_mutex_unlock(&t->mu);
     }
+    if (ended)
+        clsvm_be->clReleaseEvent(ended); /* the queue's reference */
     if (ev)
         clsvm_be->clReleaseEvent(ev);
     return ok;
@@ -199,11 +211,7 @@ cl_event clsvm_qtail_complete_event(clsvm_obj *q)
     qtail *t = state_of(q);
     if (!t || !clsvm_be->clCreateUserEvent || !clsvm_be->clSetUserEventStatus)
         return NULL;
-    pthread_mutex_lock(&t->mu);
-    cl_event ev = t->complete;
-    if (ev)
-        clsvm_be->clRetainEvent(ev);
-    pthread_mutex_unlock(&t->mu);
+    cl_event ev = atomic_load_explicit(&t->complete, memory_order_acquire);
     if (ev)
         return ev;
     /* Made outside the lock; of two threads making one at once, the first to store it wins. */
@@ -215,18 +223,10 @@ cl_event clsvm_qtail_complete_event(clsvm_obj *q)
         clsvm_be->clReleaseEvent(ev);
         return NULL;
     }
-    cl_event drop = NULL;
-    pthread_mutex_lock(&t->mu);
-    if (!t->complete) {
-        t->complete = ev; /* the queue's reference; the caller gets another */
-        clsvm_be->clRetainEvent(ev);
-    } else {
-        drop = ev;
-        ev = t->complete;
-        clsvm_be->clRetainEvent(ev);
-    }
-    pthread_mutex_unlock(&t->mu);
-    if (drop)
-        clsvm_be->clReleaseEvent(drop);
-    return ev;
+    cl_event none = NULL;
+    if (atomic_compare_exchange_strong_explicit(&t->complete, &none, ev, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return ev; /* the queue's reference */
+    clsvm_be->clReleaseEvent(ev);
+    return none; /* another thread's, stored first */
 }

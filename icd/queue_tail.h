@@ -43,9 +43,10 @@ int clsvm_qtail_run_begin(clsvm_obj *q);
 void clsvm_qtail_run_end(clsvm_obj *q);
 
 /* A backend user event of q's context that completed before anything could wait on it, made once
- * per queue and shared by the events of the commands run on the caller's thread (each wrapper
- * owns a reference: no create, complete and release per command). Returned retained; NULL for an
- * out-of-order queue, a backend without user events, or when none could be made. */
+ * per queue and shared by the events of the commands run on the caller's thread (no create,
+ * complete and release per command). Not retained for the caller: q holds it until q is
+ * destroyed, so a wrapper that holds q may use it (CLSVM_F_BORROWED). NULL for an out-of-order
+ * queue, a backend without user events, or when none could be made. */
 cl_event clsvm_qtail_complete_event(clsvm_obj *q);
 
 #endif

@@ -88,6 +88,11 @@ clsvm_svm_test(test_svm_fast_path)
 # Memcpy, fill and free done on the caller's thread when the queue has nothing before them:
 # right data, complete events with truthful times, still ordered behind kernels and threads.
 clsvm_svm_test(test_svm_fast_copy)
+# Their events stand on one backend event of the queue: usable until released, queue gone or not.
+clsvm_svm_test(test_svm_fast_events)
+# Kernel-argument pointers validated through the per-thread cache: refused once freed, once
+# reallocated in another context, and while other threads free.
+clsvm_svm_test(test_svm_setarg_cache)
 
 # The SVM tests again on pocl's other device sets (POCL_DEVICES):
 #   <test>.basic        one device that executes commands on the calling thread
@@ -110,6 +115,6 @@ endfunction()
 foreach(t test_svm_alloc test_svm_free_unknown test_svm_caps test_svm_coarse test_svm_fine
           test_svm_linked test_svm_enqueue test_svm_buffer test_svm_threads test_svm_fill
           test_svm_enqueue_order test_svm_atomics_c11 test_svm_enqueue_ptrs test_svm_inline_device
-          test_svm_profiling test_svm_fast_path test_svm_fast_copy)
+          test_svm_profiling test_svm_fast_path test_svm_fast_copy test_svm_fast_events)
   clsvm_device_reruns(${t} svm ${t})
 endforeach()
