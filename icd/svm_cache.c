@@ -23,13 +23,12 @@
 #include "svm.h"
 
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 
 _Atomic uint64_t clsvm_svm_cache_gen = 1;
 _Thread_local clsvm_svm_cache *clsvm_tl_svm_cache;
 static pthread_key_t cache_key;
-static atomic_bool cache_key_ok;
+static int cache_key_ok;
 static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
 
 static void cache_free(void *c)
@@ -40,15 +39,7 @@ static void cache_free(void *c)
 
 static void key_create(void)
 {
-    atomic_store(&cache_key_ok, pthread_key_create(&cache_key, cache_free) == 0);
-}
-
-/* When the library is unloaded (dlclose of the ICD), threads that outlive it must not run a
- * destructor in unmapped code at their exit: their caches are then simply not freed. */
-__attribute__((destructor)) static void cache_unload(void)
-{
-    if (atomic_exchange(&cache_key_ok, false))
-        pthread_key_delete(cache_key);
+    cache_key_ok = pthread_key_create(&cache_key, cache_free) == 0;
 }
 
 /* The thread's cache, made on first use; NULL when it cannot have one. */
@@ -56,7 +47,7 @@ static clsvm_svm_cache *cache_get(void)
 {
     pthread_once(&cache_key_once, key_create);
     clsvm_svm_cache *c;
-    if (!atomic_load(&cache_key_ok) || !(c = calloc(1, sizeof *c)))
+    if (!cache_key_ok || !(c = calloc(1, sizeof *c)))
         return NULL;
     if (pthread_setspecific(cache_key, c) != 0) {
         free(c);
