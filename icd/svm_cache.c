@@ -87,6 +87,13 @@ int clsvm_svm_cache_probe(clsvm_obj *ctx, const void *p)
     return 1;
 }
 
+void clsvm_svm_cache_freed(clsvm_obj *ctx)
+{
+    clsvm_devlist *l = ctx->ext;
+    if (l)
+        atomic_fetch_add_explicit(&l->svm_epoch, 1, memory_order_release);
+}
+
 void clsvm_svm_cache_invalidate_all(void)
 {
     atomic_fetch_add_explicit(&clsvm_svm_cache_gen, 1, memory_order_release);

@@ -43,14 +43,8 @@ static inline int clsvm_svm_cache_bypassed(void)
     return c && c->misses >= CLSVM_SVM_CACHE_RUN && ++c->misses % CLSVM_SVM_CACHE_SAMPLE;
 }
 
-/* An SVM allocation of ctx was freed: called after the free, before it returns. Inline: it is
- * on every clSVMFree. */
-static inline void clsvm_svm_cache_freed(clsvm_obj *ctx)
-{
-    clsvm_devlist *l = ctx->ext;
-    if (l)
-        atomic_fetch_add_explicit(&l->svm_epoch, 1, memory_order_release);
-}
+/* An SVM allocation of ctx was freed: called after the free, before it returns. */
+void clsvm_svm_cache_freed(clsvm_obj *ctx);
 /* Forget every thread's entries: a context is being destroyed (before its wrapper slot can be
  * reused), or this is a fork() child (the window may be gone). */
 void clsvm_svm_cache_invalidate_all(void);
