@@ -32,7 +32,7 @@ ASAN_EXCLUDE='^(bench|fuzz|vm|install)$'
 # one program (oclc20_objects), and pocl's own lock-order inversion without clsvm (pocl_lock_order,
 # the evidence for tsan.supp). Labels are per area, not
 # per threading, hence a name pattern.
-TSAN_TESTS='threads|callbacks|events|enqueue_order|fast_path|fast_copy|setarg|inline_device|svm_devices|atomics|stress|coexist|refcount|oclc20_(list|flag|tree|fences|objects)|pocl_lock_order'
+TSAN_TESTS='threads|callbacks|events|enqueue_order|fast_path|fast_copy|inline_device|svm_devices|atomics|stress|coexist|refcount|oclc20_(list|flag|tree|fences|objects)|pocl_lock_order'
 
 # UBSan: stop at the first report (the build already uses -fno-sanitize-recover=undefined);
 # ASan: leaks on (the default on x86-64, made explicit). Tests add their own LSAN_OPTIONS and

@@ -61,7 +61,6 @@ static void record_devices(clsvm_obj *c, cl_uint n, const cl_device_id *devices)
         l->n = 0;
         atomic_init(&l->svm_max_alloc, 0);
         atomic_init(&l->svm_caps, 0);
-        atomic_init(&l->svm_epoch, 0);
         for (cl_uint i = 0; i < n; i++) {
             clsvm_obj *d = (clsvm_obj *)devices[i];
             if (!d)

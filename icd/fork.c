@@ -5,7 +5,6 @@
  * backend (pocl's threads do not survive fork(); docs/reliability.md).
  */
 #include "fork.h"
-#include "svm_cache.h"
 
 #include "clsvm/internal/log.h"
 
@@ -29,7 +28,6 @@ static void child(void)
 {
     parent();
     clsvm_host_atfork_child();
-    clsvm_svm_cache_invalidate_all(); /* the window may be gone in the child */
 }
 
 __attribute__((constructor)) static void install(void)

@@ -66,7 +66,6 @@ typedef struct clsvm_devlist {
     _Atomic cl_ulong svm_max_alloc; /* svm.c's cache of the devices' limit; 0: not known yet */
     _Atomic cl_ulong svm_caps;      /* svm.c's cache of their common SVM capabilities + 1; 0: not
                                        known yet */
-    _Atomic uint64_t svm_epoch;     /* bumped by every free of the context's SVM (svm_cache.c) */
     clsvm_obj *dev[];
 } clsvm_devlist;
 

@@ -29,7 +29,6 @@
 #include "fork.h"
 #include "clsvm/internal/log.h"
 #include "queue_tail.h"
-#include "svm_cache.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -335,8 +334,6 @@ void clsvm_obj_release(clsvm_obj *o)
     if (o->be && !(o->flags & CLSVM_F_BORROWED))
         clsvm_be_release(kind, o->be);
     clsvm_obj *owner = o->owner, *parent = o->parent;
-    if (kind == CLSVM_CONTEXT)
-        clsvm_svm_cache_invalidate_all(); /* its wrapper slot may hold another context later */
     if (kind == CLSVM_CONTEXT && o->ext) {
         clsvm_devlist *l = o->ext;
         for (cl_uint i = 0; i < l->n; i++)

@@ -15,7 +15,6 @@
 #include "svm.h"
 
 #include "check.h"
-#include "svm_cache.h"
 #include "clsvm/internal/log.h"
 
 #include <pthread.h>
@@ -205,21 +204,16 @@ static int user_view(clsvm_alloc_info *in, const void *p)
     return 1;
 }
 
-/* clsvm_svm_lookup_in, inlined into the kernel-argument checks (a call frame is a measurable
- * share of clSetKernelArgSVMPointer). */
-static inline int lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *info)
-{
-    clsvm_window *w = window_if_open();
-    /* Straight into *info: a copy of the runtime's field-by-field answer, read back as whole
-     * vectors, stalled store forwarding on every call. */
-    clsvm_alloc_info tmp, *in = info ? info : &tmp;
-    return w && p && clsvm_lookup(w, p, in) == CLSVM_OK && (!ctx || in->tag == ctx) &&
-           user_view(in, p);
-}
-
 cl_bool clsvm_svm_lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *info)
 {
-    return lookup_in(ctx, p, info);
+    clsvm_window *w = window_if_open();
+    clsvm_alloc_info in;
+    if (!w || !p || clsvm_lookup(w, p, &in) != CLSVM_OK || (ctx && in.tag != ctx) ||
+        !user_view(&in, p))
+        return CL_FALSE;
+    if (info)
+        *info = in;
+    return CL_TRUE;
 }
 
 int clsvm_svm_window_open(void)
@@ -265,7 +259,6 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
     if (rc == CLSVM_OK || rc == CLSVM_ERR_MISMATCH)
         user_view(&in, in.base);
     if (rc == CLSVM_OK) {
-        clsvm_svm_cache_freed(in.tag); /* before the context reference goes */
         clsvm_obj_release(in.tag);
         return CL_TRUE;
     }
@@ -411,9 +404,9 @@ void CL_API_CALL clsvm_clSVMFree(cl_context context, void *svm_pointer)
 
 /* An SVM pointer the kernel of context ctx may use: inside a live allocation of ctx, or any
  * address when every host pointer is device-addressable (fine-grain system SVM). */
-static inline __attribute__((always_inline)) int usable_svm_pointer(clsvm_obj *ctx, const void *p)
+static int usable_svm_pointer(clsvm_obj *ctx, const void *p)
 {
-    if (clsvm_svm_cache_bypassed() ? lookup_in(ctx, p, NULL) : clsvm_svm_cache_probe(ctx, p))
+    if (clsvm_svm_lookup_in(ctx, p, NULL))
         return 1;
     return p && (context_caps(ctx) & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM);
 }

@@ -26,8 +26,7 @@ cl_device_svm_capabilities clsvm_svm_context_caps(const clsvm_obj *ctx);
 /* What every root device of the backend supports. */
 cl_device_svm_capabilities clsvm_svm_caps(void);
 
-/* Find the live SVM allocation containing p (any byte of it): CL_TRUE and *info, else CL_FALSE
- * (*info then unspecified). */
+/* Find the live SVM allocation containing p (any byte of it): CL_TRUE and *info, else CL_FALSE. */
 cl_bool clsvm_svm_lookup(const void *p, clsvm_alloc_info *info);
 
 /* clsvm's pointer rule for host memory an entry point reads or writes: [p, p + size) (size 0:
@@ -51,8 +50,7 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p);
 cl_int clsvm_svm_max_alloc(cl_device_id be_dev, cl_ulong *out);
 
 /* The live allocation containing p, made in context ctx (NULL: any context): CL_TRUE and *info
- * (info may be NULL), else CL_FALSE (*info then unspecified). Validation of SVM pointers handed
- * to the backend. */
+ * (info may be NULL), else CL_FALSE. Validation of SVM pointers handed to the backend. */
 cl_bool clsvm_svm_lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *info);
 
 #endif

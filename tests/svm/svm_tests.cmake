@@ -90,9 +90,6 @@ clsvm_svm_test(test_svm_fast_path)
 clsvm_svm_test(test_svm_fast_copy)
 # Their events stand on one backend event of the queue: usable until released, queue gone or not.
 clsvm_svm_test(test_svm_fast_events)
-# Kernel-argument pointers validated through the per-thread cache: refused once freed, once
-# reallocated in another context, and while other threads free.
-clsvm_svm_test(test_svm_setarg_cache)
 
 # The SVM tests again on pocl's other device sets (POCL_DEVICES):
 #   <test>.basic        one device that executes commands on the calling thread
