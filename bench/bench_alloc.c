@@ -127,8 +127,7 @@ void fig_alloc_free(bench *b)
  * CPU time of the calling thread (both contenders do all the work there): on a shared machine
  * wall time of a 10 ns call measures the other jobs' preemptions more than the call. `spread`
  * pointers taken at random from the live allocations are set in turn: 4096 (every call a
- * different allocation, a worst case for clsvm's per-thread cache) or 4 (a kernel's buffers set
- * again launch after launch). */
+ * different allocation) or 4 (a kernel's buffers set again launch after launch). */
 static void lookup_at(bench *b, size_t live, int spread)
 {
     size_t calls = b->quick ? 10000 : 200000;
