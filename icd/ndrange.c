@@ -240,10 +240,13 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
         return err;
     const size_t *ls = local_work_size;
     size_t reqd[3];
+    void *ha = __builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0)
+                   ? clsvm_check_ha_kernel_begin(k)
+                   : NULL;
     clsvm_qtail_begin(q);
     if ((k->flags & CLSVM_F_NONUNIFORM) && valid_geometry(work_dim, global_work_size, ls)) {
-        /* The backend does not know the kernel's required work-group size (check_module in oclc20/spir.c removes it),
-         * so clsvm checks it and uses it when no local size is given. */
+        /* The backend does not know the kernel's required work-group size (check_module in
+         * oclc20/spir.c removes it), so clsvm checks it and uses it when no local size is given. */
         clsvm_nu_reqd(k, reqd);
         if (reqd[0] && !ls)
             ls = reqd;
@@ -261,6 +264,8 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
         err = clsvm_be->clEnqueueNDRangeKernel(q->be, k->be, work_dim, global_work_offset,
                                                global_work_size, local_work_size,
                                                num_events_in_wait_list, wl.list, &ev);
+    if (ha)
+        clsvm_check_ha_kernel_end(ha, err, ev);
     clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
     err = clsvm_event_out(err, command_queue, ev, event);
