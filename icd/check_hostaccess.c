@@ -208,6 +208,8 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
             r->open_for_good = 1;
             update(r);
         }
+        if (mine && r->prot)
+            mine = 0; /* could not be opened: retrying would fault forever */
         pthread_mutex_unlock(&lock);
         if (mine) {
             /* Not first: another thread opened it meanwhile; the access is simply retried. */
