@@ -2,10 +2,11 @@
  * without mapping it is one report naming the access (write, address, byte), the allocation
  * (address, size) and the function that wrote; the program then goes on (the write takes
  * effect). The same program with map/unmap reports nothing and its kernel (which reads the
- * buffer after the unmap) and clsvm's memcpy/fill see the host's data, also with every other
- * check on (the red zone check reads the guards of protected buffers). Fine-grain buffers are
- * exempt; a SIGSEGV outside SVM still reaches the application's own handler; CLSVM_CHECK=1 leaves
- * hostaccess out; CLSVM_CHECK_ABORT=1 aborts at the report. */
+ * buffer after the unmap; an NDRange and a task) and clsvm's memcpy/fill see the host's data,
+ * also with every other check on (the red zone check reads the guards of protected buffers).
+ * Fine-grain buffers are exempt; a SIGSEGV outside SVM still reaches the application's own handler;
+ * CLSVM_CHECK=1 leaves hostaccess out; CLSVM_CHECK_ABORT=1 aborts at the report. */
+#define CL_USE_DEPRECATED_OPENCL_1_2_APIS /* clEnqueueTask */
 #include "check/check_child.h"
 
 #include <sys/mman.h>
@@ -60,6 +61,8 @@ static void round_trip(svm_env *e, cl_svm_mem_flags in_flags, int map)
     CHECK_CL(clSetKernelArgSVMPointer(k, 1, out));
     size_t global = N;
     CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &global, NULL, 0, NULL, NULL));
+    /* A task is a kernel launch too (work-item 0 again: the same value). */
+    CHECK_CL(clEnqueueTask(e->queue, k, 0, NULL, NULL));
     CHECK_CL(clFinish(e->queue));
     /* clsvm's memcpy out of a protected buffer, then the host reads it mapped. */
     int host[N];
