@@ -1,14 +1,16 @@
 /* test_check_hostaccess: with CLSVM_CHECK=hostaccess, the host writing a coarse-grain SVM buffer
  * without mapping it is one report naming the access (write, address, byte), the allocation
  * (address, size) and the function that wrote; the program then goes on (the write takes
- * effect). The same program with map/unmap reports nothing and its kernel (which reads the
- * buffer after the unmap; an NDRange and a task) and clsvm's memcpy/fill see the host's data,
- * also with every other check on (the red zone check reads the guards of protected buffers).
- * Fine-grain buffers are exempt; a SIGSEGV outside SVM still reaches the application's own handler;
- * CLSVM_CHECK=1 leaves hostaccess out; CLSVM_CHECK_ABORT=1 aborts at the report. */
+ * effect); read(2) into the buffer before that fails with EFAULT, unreported. The same program
+ * with map/unmap reports nothing and its kernel (which reads the buffer after the unmap; an
+ * NDRange and a task) and clsvm's memcpy/fill see the host's data, also with every other check
+ * on (the red zone check reads the guards of protected buffers). Fine-grain buffers are exempt;
+ * a SIGSEGV outside SVM still reaches the application's own handler; CLSVM_CHECK=1 leaves
+ * hostaccess out; CLSVM_CHECK_ABORT=1 aborts at the report. */
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS /* clEnqueueTask */
 #include "check/check_child.h"
 
+#include <errno.h>
 #include <sys/mman.h>
 
 #define N 250 /* ints: 1000 bytes */
@@ -100,6 +102,17 @@ static int child(const char *part)
         int *p = svm_alloc(&e, CL_MEM_READ_WRITE, N * sizeof(int), 0);
         printf("ALLOC %p AT %p\n", (void *)p, (void *)(p + 10));
         fflush(stdout);
+        /* A system call does not fault: with the check it fails with EFAULT, unreported. */
+        const char *checks = getenv("CLSVM_CHECK");
+        int on = checks && strstr(checks, "hostaccess");
+        int zero = open("/dev/zero", O_RDONLY);
+        CHECK(zero >= 0);
+        errno = 0;
+        ssize_t got = read(zero, p + 20, 4);
+        CHECK_MSG(on ? got == -1 && errno == EFAULT : got == 4,
+                  "read(2) into the buffer (check %s): %zd, errno %d", on ? "on" : "off", got,
+                  errno);
+        close(zero);
         touch_without_map(p, 10, 42); /* the report */
         touch_without_map(p, 11, 43); /* the same allocation: no second report */
         /* The writes took effect. */
