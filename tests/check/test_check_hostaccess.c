@@ -3,10 +3,10 @@
  * (address, size) and the function that wrote; the program then goes on (the write takes
  * effect); read(2) into the buffer before that fails with EFAULT, unreported. The same program
  * with map/unmap reports nothing and its kernel (which reads the buffer after the unmap; an
- * NDRange and a task) and clsvm's memcpy/fill see the host's data, also with every other check
- * on (the red zone check reads the guards of protected buffers). Fine-grain buffers are exempt;
- * a SIGSEGV outside SVM still reaches the application's own handler; CLSVM_CHECK=1 leaves
- * hostaccess out; CLSVM_CHECK_ABORT=1 aborts at the report. */
+ * NDRange and a task; one reaching a buffer through exec info) and clsvm's memcpy/fill see the
+ * host's data, also with every other check on (the red zone check reads the guards of protected
+ * buffers). Fine-grain buffers are exempt; a SIGSEGV outside SVM still reaches the application's
+ * own handler; CLSVM_CHECK=1 leaves hostaccess out; CLSVM_CHECK_ABORT=1 aborts at the report. */
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS /* clEnqueueTask */
 #include "check/check_child.h"
 
@@ -17,7 +17,9 @@
 
 static const char *const src =
     "__kernel void double_it(__global const int *in, __global int *out)\n"
-    "{ size_t i = get_global_id(0); out[i] = 2 * in[i]; }\n";
+    "{ size_t i = get_global_id(0); out[i] = 2 * in[i]; }\n"
+    "__kernel void triple_via(__global int *__global const *outer, __global int *out)\n"
+    "{ size_t i = get_global_id(0); out[i] = 3 * outer[0][i]; }\n";
 
 /* Exported (ENABLE_EXPORTS): the report's backtrace names it. */
 __attribute__((noinline)) void touch_without_map(volatile int *p, int i, int v)
@@ -82,6 +84,41 @@ static void round_trip(svm_env *e, cl_svm_mem_flags in_flags, int map)
     clSVMFree(e->context, out);
 }
 
+/* A kernel reaching a coarse-grain buffer only through a pointer stored in another one, listed
+ * in CL_KERNEL_EXEC_INFO_SVM_PTRS: the device may touch it. */
+static void through_exec_info(svm_env *e)
+{
+    cl_svm_mem_flags coarse = CL_MEM_READ_WRITE;
+    int *inner = svm_alloc(e, coarse, N * sizeof(int), 0);
+    int **outer = svm_alloc(e, coarse, sizeof(int *), 0);
+    int *out = svm_alloc(e, coarse, N * sizeof(int), 0);
+    svm_map(e, coarse, inner, N * sizeof(int), CL_MAP_WRITE);
+    for (int i = 0; i < N; i++)
+        inner[i] = i + 1;
+    svm_unmap(e, coarse, inner);
+    svm_map(e, coarse, outer, sizeof(int *), CL_MAP_WRITE);
+    outer[0] = inner;
+    svm_unmap(e, coarse, outer);
+    cl_program prog = icd_test_program(e->context, e->device, src, NULL);
+    cl_kernel k = icd_test_kernel(prog, "triple_via");
+    CHECK_CL(clSetKernelArgSVMPointer(k, 0, outer));
+    CHECK_CL(clSetKernelArgSVMPointer(k, 1, out));
+    void *ptrs[] = {inner};
+    CHECK_CL(clSetKernelExecInfo(k, CL_KERNEL_EXEC_INFO_SVM_PTRS, sizeof ptrs, ptrs));
+    size_t global = N;
+    CHECK_CL(clEnqueueNDRangeKernel(e->queue, k, 1, NULL, &global, NULL, 0, NULL, NULL));
+    CHECK_CL(clFinish(e->queue));
+    svm_map(e, coarse, out, N * sizeof(int), CL_MAP_READ);
+    for (int i = 0; i < N; i++)
+        CHECK_MSG(out[i] == 3 * (i + 1), "out[%d] = %d, expected %d", i, out[i], 3 * (i + 1));
+    svm_unmap(e, coarse, out);
+    CHECK_CL(clReleaseKernel(k));
+    CHECK_CL(clReleaseProgram(prog));
+    clSVMFree(e->context, inner);
+    clSVMFree(e->context, outer);
+    clSVMFree(e->context, out);
+}
+
 static int child(const char *part)
 {
     if (!strcmp(part, "chain")) {
@@ -122,6 +159,7 @@ static int child(const char *part)
         clSVMFree(e.context, p);
     } else if (!strcmp(part, "ok")) {
         round_trip(&e, CL_MEM_READ_WRITE, 1);
+        through_exec_info(&e);
     } else if (!strcmp(part, "fine")) {
         if (!(e.caps & CL_DEVICE_SVM_FINE_GRAIN_BUFFER)) {
             printf("no fine-grain SVM buffers\n");
