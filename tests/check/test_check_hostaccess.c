@@ -28,16 +28,17 @@ __attribute__((noinline)) void touch_without_map(volatile int *p, int i, int v)
 }
 
 static volatile sig_atomic_t app_faults;
-static char *app_page;
+static volatile char *app_page; /* volatile: the faulting store stays before the checks */
 
 /* The application's own SIGSEGV handler: it fixes up its own page and counts. */
 static void app_handler(int sig, siginfo_t *si, void *uc)
 {
     (void)sig;
     (void)uc;
-    if ((char *)si->si_addr >= app_page && (char *)si->si_addr < app_page + 4096) {
+    if ((volatile char *)si->si_addr >= app_page &&
+        (volatile char *)si->si_addr < app_page + 4096) {
         app_faults++;
-        mprotect(app_page, 4096, PROT_READ | PROT_WRITE);
+        mprotect((void *)app_page, 4096, PROT_READ | PROT_WRITE);
         return;
     }
     _exit(3);
