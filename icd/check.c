@@ -31,16 +31,23 @@ static const char *check_name(unsigned bit)
         return "redzone";
     case CLSVM_CHECK_STALE:
         return "stale";
+    case CLSVM_CHECK_HOSTACCESS:
+        return "hostaccess";
     default:
         return "check";
     }
 }
 
-void clsvm_check_report(unsigned bit, const char *what, const char *where, const char *fix)
+void clsvm_check_count(unsigned bit)
 {
     for (unsigned i = 0; i < 32; i++)
         if (bit & (1u << i))
             atomic_fetch_add(&report_count[i], 1);
+}
+
+void clsvm_check_report(unsigned bit, const char *what, const char *where, const char *fix)
+{
+    clsvm_check_count(bit);
     char buf[4096];
     int n = snprintf(buf, sizeof buf, "clsvm check [%s]: %s\n%s  fix: %s\n", check_name(bit), what,
                      where ? where : "", fix);

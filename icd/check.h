@@ -5,6 +5,8 @@
  * check.c: the enabled checks (read once from the config table) and the one report function.
  * check_alloc.c: what the checks remember per SVM allocation (where it was allocated, the last
  * kernel given it) and the checks built on that: leaks at exit and red zones.
+ * check_stale.c: the SVM pointers each kernel was given (stale arguments; hostaccess uses them).
+ * check_hostaccess.c: coarse-grain SVM protected while the host has not mapped it.
  */
 #ifndef CLSVM_ICD_CHECK_H
 #define CLSVM_ICD_CHECK_H
@@ -33,8 +35,13 @@ static inline int clsvm_check_on(unsigned bit)
  * already ending in '\n'), then "  fix: <fix>". Counted per check; aborts the process when
  * CLSVM_CHECK_ABORT=1. */
 void clsvm_check_report(unsigned bit, const char *what, const char *where, const char *fix);
-/* Every check this build has (CLSVM_CHECK=all). */
-#define CLSVM_CHECK_ALL (CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE | CLSVM_CHECK_STALE)
+/* Count one report of check bit made without clsvm_check_report (async-signal-safe). */
+void clsvm_check_count(unsigned bit);
+/* Every check this build has (CLSVM_CHECK=all is these but CLSVM_CHECK_OPT_IN). */
+#define CLSVM_CHECK_ALL                                                                            \
+    (CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE | CLSVM_CHECK_STALE | CLSVM_CHECK_HOSTACCESS)
+/* The checks that need each kernel's SVM arguments and exec-info pointers (check_stale.c). */
+#define CLSVM_CHECK_KERNEL_ARGS (CLSVM_CHECK_STALE | CLSVM_CHECK_HOSTACCESS)
 
 /* Reports made so far by the checks in mask bits (tests and the exit summary). */
 unsigned long clsvm_check_reports(unsigned bits);
@@ -80,9 +87,36 @@ void clsvm_check_kernel_enqueue(const void *kernel, void *be_kernel);
 /* Backend kernel be_kernel was given pointer p (an argument or an exec-info pointer): its name
  * is remembered for the reports on p's allocation. */
 void clsvm_check_kernel_uses(void *be_kernel, const void *p);
+/* The allocations (as the checker knew them when set) of kernel's SVM arguments and exec-info
+ * pointers: a malloc'd array, *n entries (NULL and 0: none). */
+clsvm_check_alloc *clsvm_check_kernel_allocs(const void *kernel, size_t *n);
 /* At exit: check every guard and report every allocation still live (as enabled). */
 void clsvm_check_at_exit(void);
 /* Check the guard of every live allocation; when: the entry point, for the report. */
 void clsvm_check_guards_all(const char *when);
+
+/* ---- check_hostaccess.c ---- */
+
+/* The alignment of every SVM allocation with hostaccess on (align 0: the default): at least a
+ * page, so that no two allocations share a page and protecting one leaves the others alone. */
+size_t clsvm_check_ha_align(size_t align);
+/* After clsvm_check_alloc_done: protect a coarse-grain allocation (flags: its cl_svm_mem_flags). */
+void clsvm_check_ha_alloc(void *p, size_t size, size_t guard, uint32_t flags);
+/* Before the free of live allocation base (and before clsvm_check_forget): unprotect, forget. */
+void clsvm_check_ha_forget(void *base);
+/* clsvm's own work on the allocation containing p begins (+1) or ends (-1): open meanwhile. */
+void clsvm_check_ha_use(const void *p, int delta);
+/* clEnqueueSVMMap (+1) or clEnqueueSVMUnmap (-1) of p was enqueued. */
+void clsvm_check_ha_map(const void *p, int delta);
+/* p backs a memory object (CL_MEM_USE_HOST_PTR): its allocation stays open for good. */
+void clsvm_check_ha_exempt(const void *p);
+/* Around a kernel's enqueue: open the allocations of its SVM arguments and exec-info pointers
+ * (begin, before the backend can run it) until be_event completes (end; err not 0: the enqueue
+ * failed, open no longer). */
+void *clsvm_check_ha_kernel_begin(const void *kernel);
+void clsvm_check_ha_kernel_end(void *held, int err, void *be_event);
+/* Open every protected allocation (1) while clsvm itself reads them (the red zone guards), and
+ * protect them again (0). */
+void clsvm_check_ha_pause(int on);
 
 #endif

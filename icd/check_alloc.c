@@ -235,12 +235,17 @@ void clsvm_check_kernel_uses(void *be_kernel, const void *p)
 
 void clsvm_check_guards_all(const char *when)
 {
+    int ha = clsvm_check_on(CLSVM_CHECK_HOSTACCESS); /* the guards are read: open meanwhile */
+    if (ha)
+        clsvm_check_ha_pause(1);
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < nbuckets; i++)
         for (record *r = buckets[i]; r; r = r->next)
             if (r->guard)
                 check_guard(r, when);
     pthread_mutex_unlock(&lock);
+    if (ha)
+        clsvm_check_ha_pause(0);
 }
 
 void clsvm_check_at_exit(void)

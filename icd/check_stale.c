@@ -8,6 +8,7 @@
  * Kernels are keyed by their wrapper's address, which a later kernel may reuse: a new kernel's
  * entry is reset when it is made (clsvm_check_kernel_new). A released kernel's entry stays until
  * then (a few pointers per kernel).
+ * The same record tells the hostaccess check which allocations a kernel uses.
  * Locking: one mutex, a leaf; check_alloc.c's lock and the backend are used outside it.
  */
 #include "check.h"
@@ -124,6 +125,21 @@ void clsvm_check_kernel_exec_ptrs(const void *kernel, void *const *ptrs, size_t 
     }
     pthread_mutex_unlock(&lock);
     free(then);
+}
+
+clsvm_check_alloc *clsvm_check_kernel_allocs(const void *kernel, size_t *n)
+{
+    clsvm_check_alloc *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&lock);
+    kstate **k = slot_of(kernel);
+    if (*k && (*k)->n && (out = malloc((*k)->n * sizeof *out))) {
+        *n = (*k)->n;
+        for (size_t i = 0; i < *n; i++)
+            out[i] = (*k)->u[i].then;
+    }
+    pthread_mutex_unlock(&lock);
+    return out;
 }
 
 void clsvm_check_kernel_enqueue(const void *kernel, void *be_kernel)

@@ -15,6 +15,7 @@
  * only when the device reports fine-grain system SVM.
  */
 #include "callbacks.h"
+#include "check.h"
 #include "host_command.h"
 #include "svm_fill.h"
 #include "svm.h"
@@ -170,8 +171,13 @@ typedef struct copy_cmd {
 static void copy_work(void *data)
 {
     copy_cmd *c = data;
+    int ha = c->size && __builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0);
+    if (ha) /* the device's access, not the host's: coarse-grain memory open meanwhile */
+        clsvm_check_ha_use(c->dst, 1), clsvm_check_ha_use(c->src, 1);
     if (c->size)
         memcpy(c->dst, c->src, c->size);
+    if (ha)
+        clsvm_check_ha_use(c->dst, -1), clsvm_check_ha_use(c->src, -1);
 }
 
 cl_int CL_API_CALL clsvm_clEnqueueSVMMemcpy(cl_command_queue command_queue, cl_bool blocking_copy,
@@ -209,7 +215,12 @@ typedef struct fill_cmd {
 static void fill_work(void *data)
 {
     fill_cmd *f = data;
+    int ha = f->size && __builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0);
+    if (ha) /* the device's access, as for copy_work */
+        clsvm_check_ha_use(f->dst, 1);
     clsvm_fill_pattern(f->dst, f->size, f->pattern, f->psize);
+    if (ha)
+        clsvm_check_ha_use(f->dst, -1);
 }
 
 cl_int CL_API_CALL clsvm_clEnqueueSVMMemFill(cl_command_queue command_queue, void *svm_ptr,
@@ -258,8 +269,12 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMap(cl_command_queue command_queue, cl_bool
         err = check_range(q->owner, svm_ptr, size, 0, NULL);
     if (err != CL_SUCCESS)
         return refused(err, event);
-    return clsvm_host_order(q, CL_COMMAND_SVM_MAP, blocking_map, num_events_in_wait_list,
-                            event_wait_list, event);
+    err = clsvm_host_order(q, CL_COMMAND_SVM_MAP, blocking_map, num_events_in_wait_list,
+                           event_wait_list, event);
+    /* Open from the enqueue on: the host may not touch it before the map completes anyway. */
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0) && err == CL_SUCCESS)
+        clsvm_check_ha_map(svm_ptr, 1);
+    return err;
 }
 
 cl_int CL_API_CALL clsvm_clEnqueueSVMUnmap(cl_command_queue command_queue, void *svm_ptr,
@@ -272,6 +287,9 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMUnmap(cl_command_queue command_queue, void 
         err = check_range(q->owner, svm_ptr, 0, 0, NULL);
     if (err != CL_SUCCESS)
         return refused(err, event);
+    /* Closed at the enqueue: the host may not touch it once the unmap is enqueued. */
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0))
+        clsvm_check_ha_map(svm_ptr, -1);
     return clsvm_host_order(q, CL_COMMAND_SVM_UNMAP, CL_FALSE, num_events_in_wait_list,
                             event_wait_list, event);
 }

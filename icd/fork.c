@@ -15,10 +15,12 @@ static void prepare(void)
     oclc20_state_atfork_prepare();
     clsvm_objects_atfork_prepare();
     clsvm_check_atfork_prepare();
+    clsvm_check_ha_atfork_prepare();
 }
 
 static void parent(void)
 {
+    clsvm_check_ha_atfork_release();
     clsvm_check_atfork_release();
     clsvm_objects_atfork_release();
     oclc20_state_atfork_release();

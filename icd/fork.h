@@ -18,6 +18,9 @@ void clsvm_host_atfork_child(void);
 /* check_alloc.c: the checker's lock. */
 void clsvm_check_atfork_prepare(void);
 void clsvm_check_atfork_release(void);
+/* check_hostaccess.c: its lock (taken after check_alloc.c's, never under it otherwise). */
+void clsvm_check_ha_atfork_prepare(void);
+void clsvm_check_ha_atfork_release(void);
 
 /* oclc20/program_state.c: oclc20_state_lock. */
 void oclc20_state_atfork_prepare(void);

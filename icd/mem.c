@@ -4,6 +4,7 @@
  * is checked against the allocation and CL_MEM_USES_SVM_POINTER is answered from the window.
  * A memory object holds a reference on its context (owner) and on the object it was made from
  * (parent: the buffer of a sub-buffer or the buffer/image an image was created from). */
+#include "check.h"
 #include "host_ptr.h"
 #include "info_answer.h"
 #include "svm.h"
@@ -24,6 +25,9 @@ static cl_int check_svm_host_ptr(cl_mem_flags flags, size_t size, const void *ho
     if (!clsvm_svm_lookup(host_ptr, &in))
         return clsvm_svm_host_range(host_ptr, size, CL_INVALID_HOST_PTR);
     size_t left = in.size - (size_t)((const char *)host_ptr - (const char *)in.base);
+    if ((flags & CL_MEM_USE_HOST_PTR) &&
+        __builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0))
+        clsvm_check_ha_exempt(host_ptr); /* the object's commands reach it unseen */
     return size > left ? size_err : CL_SUCCESS;
 }
 

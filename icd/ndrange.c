@@ -1,6 +1,6 @@
 /*
- * ndrange.c: clEnqueueNDRangeKernel, with OpenCL 2.0 non-uniform work-groups on a backend that
- * runs only uniform NDRanges (docs/opencl-c-2.0.md, "Non-uniform work-groups").
+ * ndrange.c: clEnqueueNDRangeKernel (and clEnqueueTask), with OpenCL 2.0 non-uniform work-groups on
+ * a backend that runs only uniform NDRanges (docs/opencl-c-2.0.md, "Non-uniform work-groups").
  *
  * A kernel of a program built for non-uniform work-groups (CLSVM_F_NONUNIFORM) whose local size
  * does not divide the global size is run as up to 2^work_dim uniform backend launches: in each
@@ -240,10 +240,13 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
         return err;
     const size_t *ls = local_work_size;
     size_t reqd[3];
+    void *ha = __builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0)
+                   ? clsvm_check_ha_kernel_begin(k)
+                   : NULL;
     clsvm_qtail_begin(q);
     if ((k->flags & CLSVM_F_NONUNIFORM) && valid_geometry(work_dim, global_work_size, ls)) {
-        /* The backend does not know the kernel's required work-group size (check_module in oclc20/spir.c removes it),
-         * so clsvm checks it and uses it when no local size is given. */
+        /* The backend does not know the kernel's required work-group size (check_module in
+         * oclc20/spir.c removes it), so clsvm checks it and uses it when no local size is given. */
         clsvm_nu_reqd(k, reqd);
         if (reqd[0] && !ls)
             ls = reqd;
@@ -261,10 +264,43 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
         err = clsvm_be->clEnqueueNDRangeKernel(q->be, k->be, work_dim, global_work_offset,
                                                global_work_size, local_work_size,
                                                num_events_in_wait_list, wl.list, &ev);
+    if (ha)
+        clsvm_check_ha_kernel_end(ha, err, ev);
     clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
     err = clsvm_event_out(err, command_queue, ev, event);
     if (first && (err != CL_SUCCESS || !clsvm_event_set_first(*event, first)))
         clsvm_be->clReleaseEvent(first);
     return err;
+}
+
+/* Forwarded like the generated enqueues (forward.h), plus the hostaccess check's kernel hooks:
+ * a task is a kernel launch too, whose SVM arguments the device reaches. */
+cl_int CL_API_CALL clsvm_clEnqueueTask(cl_command_queue command_queue, cl_kernel kernel,
+                                       cl_uint num_events_in_wait_list,
+                                       const cl_event *event_wait_list, cl_event *event)
+{
+    clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
+    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
+    if (!q)
+        return CL_INVALID_COMMAND_QUEUE;
+    if (!k)
+        return CL_INVALID_KERNEL;
+    if (!clsvm_be->clEnqueueTask)
+        return CL_INVALID_OPERATION;
+    clsvm_evlist wl;
+    cl_event ev = NULL;
+    cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);
+    if (err != CL_SUCCESS)
+        return err;
+    void *ha = __builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0)
+                   ? clsvm_check_ha_kernel_begin(k)
+                   : NULL;
+    clsvm_qtail_begin(q);
+    err = clsvm_be->clEnqueueTask(q->be, k->be, num_events_in_wait_list, wl.list, &ev);
+    if (ha)
+        clsvm_check_ha_kernel_end(ha, err, ev);
+    clsvm_qtail_end(q, err == CL_SUCCESS, ev);
+    clsvm_evlist_done(&wl);
+    return clsvm_event_out(err, command_queue, ev, event);
 }

@@ -250,8 +250,11 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
         /* The checker forgets (and checks the guard of) what this free will free, before its
          * memory can be reused; of racing frees, the first forgets it. */
         clsvm_alloc_info pre;
-        if (w && clsvm_lookup(w, p, &pre) == CLSVM_OK && pre.base == p && (!ctx || pre.tag == ctx))
+        if (w && clsvm_lookup(w, p, &pre) == CLSVM_OK && pre.base == p &&
+            (!ctx || pre.tag == ctx)) {
+            clsvm_check_ha_forget(p); /* first: the guard check below reads the memory */
             clsvm_check_forget(p);
+        }
     }
     /* Checked and freed under one lock: of two racing frees of one pointer exactly one wins,
      * and a free can never hit a new allocation that reused the address in between. */
@@ -340,6 +343,8 @@ static void *checked_alloc(clsvm_window *w, clsvm_obj *c, cl_svm_mem_flags flags
                            cl_uint alignment)
 {
     size_t guard = clsvm_check_on(CLSVM_CHECK_REDZONE) ? clsvm_check_guard(size) : 0;
+    if (clsvm_check_on(CLSVM_CHECK_HOSTACCESS))
+        alignment = (cl_uint)clsvm_check_ha_align(alignment);
     uint32_t tagged = (uint32_t)flags | (uint32_t)guard << CLSVM_CHECK_GUARD_SHIFT;
     void *p = NULL;
     if (size + guard < size || clsvm_alloc(w, size + guard, alignment, tagged, c, &p) != CLSVM_OK) {
@@ -347,6 +352,8 @@ static void *checked_alloc(clsvm_window *w, clsvm_obj *c, cl_svm_mem_flags flags
         return refuse(R_NOMEM);
     }
     clsvm_check_alloc_done(p, size, guard, (uint32_t)flags);
+    if (clsvm_check_on(CLSVM_CHECK_HOSTACCESS))
+        clsvm_check_ha_alloc(p, size, guard, (uint32_t)flags);
     return p;
 }
 
@@ -426,7 +433,7 @@ cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel, cl_uint arg_
     if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE), 0))
         clsvm_check_kernel_uses(k->be, arg_value);
     cl_int err = clsvm_be->clSetKernelArgSVMPointer(k->be, arg_index, arg_value);
-    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0) && err == CL_SUCCESS)
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_KERNEL_ARGS), 0) && err == CL_SUCCESS)
         clsvm_check_kernel_arg(k, arg_index, arg_value);
     return err;
 }
@@ -465,7 +472,7 @@ cl_int CL_API_CALL clsvm_clSetKernelExecInfo(cl_kernel kernel, cl_kernel_exec_in
         return CL_INVALID_VALUE;
     }
     cl_int err = clsvm_be->clSetKernelExecInfo(k->be, param_name, param_value_size, param_value);
-    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0) && err == CL_SUCCESS &&
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_KERNEL_ARGS), 0) && err == CL_SUCCESS &&
         param_name == CL_KERNEL_EXEC_INFO_SVM_PTRS)
         clsvm_check_kernel_exec_ptrs(k, param_value, param_value_size / sizeof(void *));
     return err;

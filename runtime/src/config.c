@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* KIND_LIST: a comma list of choices (a bit mask, bit i for choice i); "1" or "all" is every
- * choice, "0" none. */
+ * choice but the opt-in ones (the option's min, a mask), "0" none. */
 typedef enum { KIND_CHOICE, KIND_UINT, KIND_SIZE, KIND_TEXT, KIND_LIST } option_kind;
 
 typedef struct option {
@@ -25,7 +25,7 @@ typedef struct option {
 static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL};
 static const char *const window_choices[] = {"auto", "devsvm", "reserve", NULL};
 /* The order is the bit order of CLSVM_CHECK_* (clsvm/internal/config.h). */
-static const char *const check_choices[] = {"leaks", "redzone", "stale", NULL};
+static const char *const check_choices[] = {"leaks", "redzone", "stale", "hostaccess", NULL};
 
 #define GiB (INT64_C(1) << 30)
 
@@ -77,10 +77,11 @@ static const option options[CLSVM_OPT_COUNT] = {
                                      "(unset: $XDG_CACHE_HOME or ~/.cache, clsvm/oclc20)."},
                                     KIND_TEXT, NULL, 0, 0, "a directory or off"},
     [CLSVM_OPT_CHECK] = {{"CLSVM_CHECK", "",
-                          "SVM misuse checks (docs/checker.md): 1 or all, or a comma list of "
-                          "leaks, redzone, stale; unset: none (no cost)."},
-                         KIND_LIST, check_choices, 0, 0,
-                         "1, all, 0 or a comma list of leaks, redzone, stale"},
+                          "SVM misuse checks (docs/checker.md): 1 or all (all but hostaccess), or "
+                          "a comma list of leaks, redzone, stale, hostaccess; unset: none (no "
+                          "cost)."},
+                         KIND_LIST, check_choices, CLSVM_CHECK_OPT_IN, 0,
+                         "1, all, 0 or a comma list of leaks, redzone, stale, hostaccess"},
     [CLSVM_OPT_CHECK_ABORT] = {{"CLSVM_CHECK_ABORT", "0",
                                 "1: abort() at the first CLSVM_CHECK report (for a core dump or a "
                                 "debugger)."},
@@ -169,7 +170,7 @@ int clsvm_parse_size(const char *text, uint64_t *out)
     return 0;
 }
 
-static int parse_list(const char *const *choices, const char *text, int64_t *num)
+static int parse_list(const char *const *choices, int64_t opt_in, const char *text, int64_t *num)
 {
     int n = 0;
     while (choices[n])
@@ -179,7 +180,7 @@ static int parse_list(const char *const *choices, const char *text, int64_t *num
         return 0;
     }
     if (!strcmp(text, "1") || !strcmp(text, "all")) {
-        *num = (INT64_C(1) << n) - 1;
+        *num = ((INT64_C(1) << n) - 1) & ~opt_in;
         return 0;
     }
     int64_t mask = 0;
@@ -228,7 +229,7 @@ static int parse_value(const option *o, const char *text, int64_t *num)
         *num = 0;
         return 0;
     case KIND_LIST:
-        return parse_list(o->choices, text, num);
+        return parse_list(o->choices, o->min, text, num);
     }
     return -1;
 }

@@ -1,7 +1,8 @@
-/* test_config_check: CLSVM_CHECK takes 1 or all (every check), 0 or nothing (none), or a comma
- * list of check names (a bit per name, in the order of clsvm/internal/config.h); anything else
- * (an unknown name, an empty item) is refused, which, read from the environment, is one warning
- * line naming the variable and the value, and no check. CLSVM_CHECK_ABORT is 0 or 1. */
+/* test_config_check: CLSVM_CHECK takes 1 or all (every check but the opt-in hostaccess), 0 or
+ * nothing (none), or a comma list of check names (a bit per name, in the order of
+ * clsvm/internal/config.h); anything else (an unknown name, an empty item) is refused, which,
+ * read from the environment, is one warning line naming the variable and the value, and no
+ * check. CLSVM_CHECK_ABORT is 0 or 1. */
 #include "check.h"
 
 #include "config.h"
@@ -28,6 +29,10 @@ int main(void)
     CHECK(parsed(CLSVM_OPT_CHECK, "redzone,leaks") == (CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE));
     CHECK(parsed(CLSVM_OPT_CHECK, "stale,redzone,leaks") == all);
     CHECK(parsed(CLSVM_OPT_CHECK, "leaks,leaks") == CLSVM_CHECK_LEAKS);
+    /* hostaccess is asked for by name only. */
+    CHECK(parsed(CLSVM_OPT_CHECK, "hostaccess") == CLSVM_CHECK_HOSTACCESS);
+    CHECK(parsed(CLSVM_OPT_CHECK, "leaks,redzone,stale,hostaccess") ==
+          (all | CLSVM_CHECK_HOSTACCESS));
     const char *bad[] = {
         "2",     "yes",       "leak",         "leaks,", ",leaks", "leaks,,redzone", "leaks redzone",
         "LEAKS", "all,leaks", "redzone,bogus"};
