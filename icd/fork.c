@@ -15,10 +15,12 @@ static void prepare(void)
     oclc20_state_atfork_prepare();
     clsvm_objects_atfork_prepare();
     clsvm_check_atfork_prepare();
+    clsvm_svm_count_atfork_prepare();
 }
 
 static void parent(void)
 {
+    clsvm_svm_count_atfork_parent();
     clsvm_check_atfork_release();
     clsvm_objects_atfork_release();
     oclc20_state_atfork_release();
@@ -26,7 +28,10 @@ static void parent(void)
 
 static void child(void)
 {
-    parent();
+    clsvm_svm_count_atfork_child();
+    clsvm_check_atfork_release();
+    clsvm_objects_atfork_release();
+    oclc20_state_atfork_release();
     clsvm_host_atfork_child();
 }
 
