@@ -40,8 +40,9 @@ cl_int clsvm_svm_host_range(const void *p, size_t size, cl_int err);
 int clsvm_svm_window_open(void);
 
 /* Free the allocation whose base is p, made in context ctx (NULL: any context). Uncounts it on
- * its context (which may destroy a context the application released). CL_FALSE (logged once, nothing changes) when p is not such a
- * live allocation. Used by clSVMFree and by clEnqueueSVMFree when its command executes. */
+ * its context (which may destroy a context the application released). CL_FALSE (logged once,
+ * nothing changes) when p is not such a live allocation. Used by clSVMFree and by
+ * clEnqueueSVMFree when its command executes. */
 cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p);
 
 /* ---- svm.c ---- */
