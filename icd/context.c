@@ -2,6 +2,7 @@
  * (CL_CONTEXT_PLATFORM); queries coming back map devices and that platform to clsvm's handles.
  * The context notification callback has no handle arguments, so it is passed down unchanged. */
 #include "info_answer.h"
+#include "svm_count.h"
 
 #include <stdlib.h>
 
@@ -61,6 +62,7 @@ static void record_devices(clsvm_obj *c, cl_uint n, const cl_device_id *devices)
         l->n = 0;
         atomic_init(&l->svm_max_alloc, 0);
         atomic_init(&l->svm_caps, 0);
+        clsvm_svm_count_init(l);
         for (cl_uint i = 0; i < n; i++) {
             clsvm_obj *d = (clsvm_obj *)devices[i];
             if (!d)

@@ -16,9 +16,11 @@ static void prepare(void)
     clsvm_objects_atfork_prepare();
     clsvm_check_atfork_prepare();
     clsvm_check_ha_atfork_prepare();
+    clsvm_svm_count_atfork_prepare();
 }
 
-static void parent(void)
+/* The locks the parent and the child both release, in the reverse order of prepare(). */
+static void release_common(void)
 {
     clsvm_check_ha_atfork_release();
     clsvm_check_atfork_release();
@@ -26,9 +28,16 @@ static void parent(void)
     oclc20_state_atfork_release();
 }
 
+static void parent(void)
+{
+    clsvm_svm_count_atfork_parent();
+    release_common();
+}
+
 static void child(void)
 {
-    parent();
+    clsvm_svm_count_atfork_child();
+    release_common();
     clsvm_host_atfork_child();
 }
 

@@ -22,6 +22,12 @@ void clsvm_check_atfork_release(void);
 void clsvm_check_ha_atfork_prepare(void);
 void clsvm_check_ha_atfork_release(void);
 
+/* svm_count.c: the tally lock; in the child, tallies left mid-update by threads that are gone
+ * are closed. */
+void clsvm_svm_count_atfork_prepare(void);
+void clsvm_svm_count_atfork_parent(void);
+void clsvm_svm_count_atfork_child(void);
+
 /* oclc20/program_state.c: oclc20_state_lock. */
 void oclc20_state_atfork_prepare(void);
 void oclc20_state_atfork_release(void);

@@ -61,11 +61,17 @@ struct clsvm_obj {
 
 /* A context's devices as the application named them (ext of a context; each holds a reference):
  * pocl 3.1 reports a sub-device's root device in CL_CONTEXT_DEVICES, the spec the sub-device. */
+struct clsvm_svm_tally;
 typedef struct clsvm_devlist {
     cl_uint n;
     _Atomic cl_ulong svm_max_alloc; /* svm.c's cache of the devices' limit; 0: not known yet */
     _Atomic cl_ulong svm_caps;      /* svm.c's cache of their common SVM capabilities + 1; 0: not
                                        known yet */
+    /* svm_count.c: the context's id for thread caches, its per-thread tallies of live SVM
+     * allocations, and whether they were folded into refs (the application released it). */
+    uint64_t svm_uid;
+    _Atomic(struct clsvm_svm_tally *) svm_tallies;
+    _Atomic int svm_folded;
     clsvm_obj *dev[];
 } clsvm_devlist;
 

@@ -29,6 +29,7 @@
 #include "fork.h"
 #include "clsvm/internal/log.h"
 #include "queue_tail.h"
+#include "svm_count.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -225,6 +226,11 @@ clsvm_obj *clsvm_obj_new(clsvm_kind kind, void *be, clsvm_obj *owner, clsvm_obj 
     return o;
 }
 
+static clsvm_kind kind_of(clsvm_obj *o)
+{
+    return (clsvm_kind)(atomic_load_explicit(&o->tag, memory_order_relaxed) & 0xffffu);
+}
+
 /* One more internal reference unless o is already being freed (refs 0): 0 then. */
 static int retain_if_alive(clsvm_obj *o)
 {
@@ -299,8 +305,13 @@ int clsvm_obj_app_release(clsvm_obj *o)
             return 0;
     } while (!atomic_compare_exchange_weak_explicit(&o->app, &n, n - 1, memory_order_relaxed,
                                                     memory_order_relaxed));
-    if (n == 1)
+    if (n == 1) {
+        /* Its SVM allocations were counted per thread while the application's reference kept
+         * the context alive: from now on they hold references of their own. */
+        if (kind_of(o) == CLSVM_CONTEXT)
+            clsvm_svm_count_fold(o);
         clsvm_obj_release(o);
+    }
     return 1;
 }
 
@@ -309,11 +320,6 @@ cl_uint clsvm_obj_app_refs(const clsvm_obj *o)
     if (o->flags & CLSVM_F_PERMANENT)
         return 1;
     return atomic_load_explicit(&o->app, memory_order_relaxed);
-}
-
-static clsvm_kind kind_of(clsvm_obj *o)
-{
-    return (clsvm_kind)(atomic_load_explicit(&o->tag, memory_order_relaxed) & 0xffffu);
 }
 
 void clsvm_obj_release(clsvm_obj *o)
@@ -338,6 +344,7 @@ void clsvm_obj_release(clsvm_obj *o)
         clsvm_devlist *l = o->ext;
         for (cl_uint i = 0; i < l->n; i++)
             clsvm_obj_release(l->dev[i]);
+        clsvm_svm_count_forget(l);
     }
     free(o->ext);
     atomic_store_explicit(&o->tag, 0, memory_order_release);

@@ -4,9 +4,10 @@
  * (clSetKernelArgSVMPointer, clSetKernelExecInfo) before they reach the backend.
  *
  * Every SVM byte comes from one window (runtime/) shared by all contexts; the backend never
- * allocates SVM. An allocation's tag is the context wrapper that made it, holding one reference
- * on it, so a context the application released stays valid until its last SVM is freed (the
- * spec: releasing a context frees none of its SVM). A backend device that addresses the host's
+ * allocates SVM. An allocation's tag is the context wrapper that made it, and is counted on it
+ * (svm_count.h: per thread while the application holds the context, as a reference after), so
+ * a context the application released stays valid until its last SVM is freed (the spec:
+ * releasing a context frees none of its SVM). A backend device that addresses the host's
  * memory (a CPU device) uses the same memory at the same address, so pointers are forwarded raw
  * once validated; devices that cannot report no SVM.
  *
@@ -15,6 +16,7 @@
 #include "svm.h"
 
 #include "check.h"
+#include "svm_count.h"
 #include "clsvm/internal/log.h"
 
 #include <pthread.h>
@@ -262,7 +264,7 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
     if (rc == CLSVM_OK || rc == CLSVM_ERR_MISMATCH)
         user_view(&in, in.base);
     if (rc == CLSVM_OK) {
-        clsvm_obj_release(in.tag);
+        clsvm_svm_count(in.tag, -1);
         return CL_TRUE;
     }
     if (rc == CLSVM_ERR_RESERVE)
@@ -348,7 +350,7 @@ static void *checked_alloc(clsvm_window *w, clsvm_obj *c, cl_svm_mem_flags flags
     uint32_t tagged = (uint32_t)flags | (uint32_t)guard << CLSVM_CHECK_GUARD_SHIFT;
     void *p = NULL;
     if (size + guard < size || clsvm_alloc(w, size + guard, alignment, tagged, c, &p) != CLSVM_OK) {
-        clsvm_obj_release(c);
+        clsvm_svm_count(c, -1);
         return refuse(R_NOMEM);
     }
     clsvm_check_alloc_done(p, size, guard, (uint32_t)flags);
@@ -370,7 +372,9 @@ void *CL_API_CALL clsvm_clSVMAlloc(cl_context context, cl_svm_mem_flags flags, s
         return refuse(R_ACCESS);
     if ((flags & CL_MEM_SVM_ATOMICS) && !(flags & CL_MEM_SVM_FINE_GRAIN_BUFFER))
         return refuse(R_ATOMICS);
-    clsvm_window *w = clsvm_svm_window();
+    clsvm_window *w = window_if_open(); /* without pthread_once's call once it is open */
+    if (__builtin_expect(!w, 0))
+        w = clsvm_svm_window();
     cl_device_svm_capabilities caps = w ? context_caps(c) : 0;
     if (!w || !caps ||
         ((flags & CL_MEM_SVM_FINE_GRAIN_BUFFER) && !(caps & CL_DEVICE_SVM_FINE_GRAIN_BUFFER)) ||
@@ -382,14 +386,14 @@ void *CL_API_CALL clsvm_clSVMAlloc(cl_context context, cl_svm_mem_flags flags, s
      * the window default (128 = sizeof(long16)). */
     if ((alignment & (alignment - 1)) || alignment > svm_max_align)
         return refuse(R_ALIGN);
-    /* The reference is taken before the pointer exists, so no free racing with the return
-     * (a bogus free of a guessed address) can drop it first. */
-    clsvm_obj_retain(c);
+    /* Counted before the pointer exists, so no free racing with the return (a bogus free of a
+     * guessed address) can uncount it first. */
+    clsvm_svm_count(c, +1);
     void *p = NULL;
     if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_ALL), 0))
         return checked_alloc(w, c, flags, size, alignment);
     if (clsvm_alloc(w, size, alignment, (uint32_t)flags, c, &p) != CLSVM_OK) {
-        clsvm_obj_release(c);
+        clsvm_svm_count(c, -1);
         return refuse(R_NOMEM);
     }
     return p;

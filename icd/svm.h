@@ -3,8 +3,9 @@
  * arguments, capabilities; enqueue_svm.c: the clEnqueueSVM* commands; mem.c: buffers over SVM).
  *
  * All SVM memory comes from one process-wide window (runtime/), opened on first use. Every
- * allocation's tag is the clsvm context wrapper that made it (holding a reference on it), and
- * its flags are the cl_svm_mem_flags it was made with.
+ * allocation's tag is the clsvm context wrapper that made it (counted on it so that it stays
+ * valid while the allocation lives, svm_count.h), and its flags are the cl_svm_mem_flags it was
+ * made with.
  */
 #ifndef CLSVM_ICD_SVM_H
 #define CLSVM_ICD_SVM_H
@@ -38,9 +39,10 @@ cl_int clsvm_svm_host_range(const void *p, size_t size, cl_int err);
 /* Has the window been opened (can any SVM allocation exist)? */
 int clsvm_svm_window_open(void);
 
-/* Free the allocation whose base is p, made in context ctx (NULL: any context). Drops the
- * allocation's context reference. CL_FALSE (logged once, nothing changes) when p is not such a
- * live allocation. Used by clSVMFree and by clEnqueueSVMFree when its command executes. */
+/* Free the allocation whose base is p, made in context ctx (NULL: any context). Uncounts it on
+ * its context (which may destroy a context the application released). CL_FALSE (logged once,
+ * nothing changes) when p is not such a live allocation. Used by clSVMFree and by
+ * clEnqueueSVMFree when its command executes. */
 cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p);
 
 /* ---- svm.c ---- */

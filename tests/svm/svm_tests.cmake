@@ -53,6 +53,8 @@ clsvm_svm_test(test_svm_buffer)
 clsvm_svm_test(test_svm_host_ptrs)
 clsvm_svm_test(test_svm_info_ptrs)
 clsvm_svm_test(test_svm_threads)
+# A released context kept by SVM that several threads allocate and free while it is released.
+clsvm_svm_test(test_svm_context_threads)
 clsvm_svm_test(test_svm_fill)
 # The whole user address space as window: fine-grain system SVM must then be reported and work.
 clsvm_svm_test(test_svm_caps_va47 SOURCE test_svm_caps ENV CLSVM_VA_BITS=47)
