@@ -290,10 +290,13 @@ static void purge_rss_ratio(int p, size_t n, const char *what, size_t steps, con
     }
     figure *a = bench_figure("purge", "x", 0, "RSS/pocl max, process, %zu x %.18s", n, what);
     a->no_ratio = 1;
+    double one = 1; /* pocl against itself: the reference */
     a->m[C_CLSVM] = bench_summarize(&abs_max, 1);
+    a->m[C_POCL] = bench_summarize(&one, 1);
     figure *g = bench_figure("purge", "x", 0, "RSS/pocl max, growth, %zu x %.18s", n, what);
     g->no_ratio = 1;
     g->m[C_CLSVM] = bench_summarize(&grow_max, 1);
+    g->m[C_POCL] = bench_summarize(&one, 1);
     size_t allocs = p == P_INTERLEAVED ? 2 * n : n;
     snprintf(g->note, sizeof g->note, "at step %zu of %zu (%s), clsvm +%.1f MiB, pocl +%.1f MiB",
              at, steps - 1, at <= allocs ? "allocating" : "freeing", cl[at] - r0c, po[at] - r0p);
