@@ -404,6 +404,14 @@ struct heap_block *heap_map_show(heap_map *m, uintptr_t addr)
     return b;
 }
 
+void heap_map_hide(heap_map *m, uintptr_t addr)
+{
+    gtable *g = atomic_load_explicit(&chunk_entry(m, chunk_of(m, addr))->g, memory_order_relaxed);
+    unsigned gi = granule_of(m, addr);
+    if (is_small(g, gi)) /* size 0: hidden, as before heap_map_show */
+        atomic_store_explicit(&g->ent[gi].size, 0, REL);
+}
+
 void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
 {
     gtable *g = atomic_load_explicit(&chunk_entry(m, chunk_of(m, addr))->g, memory_order_relaxed);
