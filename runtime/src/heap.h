@@ -61,10 +61,14 @@ int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, ui
 void heap_hide_new(heap *h);
 void heap_show(heap *h, uintptr_t addr);
 
-/* The first half of a free: check addr as heap_free (checked: as heap_free_checked, with tag)
- * and hide the block from lookups and frees, keeping its range used until heap_unalloc. The
- * window frees a block that way when syscalls on its range must end before it is reused. */
-int heap_hide_block(heap *h, uintptr_t addr, bool checked, const void *tag, heap_block_info *info);
+/* heap_free (checked: heap_free_checked, with tag; info must not be NULL, hide_if reads it),
+ * except that when hide_if(user, block)
+ * says so the block is only hidden from lookups and frees, keeping its range used until
+ * heap_unalloc, and HEAP_HIDDEN is returned: the window frees a block that way when syscalls on
+ * its range must end before it can be reused. */
+#define HEAP_HIDDEN 1
+int heap_free_or_hide(heap *h, uintptr_t addr, bool checked, const void *tag, heap_block_info *info,
+                      bool (*hide_if)(void *, const heap_block_info *), void *user);
 
 /* Free the used block at addr even while it is hidden (heap_free refuses hidden blocks: they
  * are not handed out yet): the window's undo of an allocation whose commit failed. */

@@ -641,7 +641,8 @@ int heap_free(heap *h, uintptr_t addr, heap_block_info *info)
     return CLSVM_OK;
 }
 
-int heap_hide_block(heap *h, uintptr_t addr, bool checked, const void *tag, heap_block_info *info)
+int heap_free_or_hide(heap *h, uintptr_t addr, bool checked, const void *tag, heap_block_info *info,
+                      bool (*hide_if)(void *, const heap_block_info *), void *user)
 {
     if (!h)
         return CLSVM_ERR_INVALID;
@@ -655,15 +656,20 @@ int heap_hide_block(heap *h, uintptr_t addr, bool checked, const void *tag, heap
             return CLSVM_ERR_MISMATCH;
     } else {
         b = r ? heap_map_at(r->map, addr) : NULL;
-        if (!b || !is_used(b) || addr_of(b) != addr || !(state_of(b) & STATE_VISIBLE))
+        if (!b || !is_used(b) || addr_of(b) != addr ||
+            (h->hide_new && !(state_of(b) & STATE_VISIBLE)))
             return CLSVM_ERR_NOTFOUND;
         fill_info(b, info);
+    }
+    if (!hide_if || !hide_if(user, info)) {
+        release_block(h, b);
+        return CLSVM_OK;
     }
     heap_map_hide(r->map, addr); /* an entry first: one word, as heap_show */
     seq_begin(b);
     atomic_store_explicit(&b->state, state_of(b) & ~STATE_VISIBLE, REL);
     seq_end(b);
-    return CLSVM_OK;
+    return HEAP_HIDDEN;
 }
 
 int heap_unalloc(heap *h, uintptr_t addr)

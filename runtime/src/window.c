@@ -197,6 +197,13 @@ static void after_decommit(void *w_, uintptr_t addr, size_t len)
     purge_forget(w->purge, addr, len);
 }
 
+/* Busy chunks were cleared or an allocation left the in-flight count: wake the waiters. */
+static void wake(clsvm_window *w)
+{
+    if (w->waiters)
+        pthread_cond_broadcast(&w->idle);
+}
+
 /* Queue a syscall on [addr, addr + len) for window_unlock, its chunks busy meanwhile (lock
  * held). Non-zero when there is no memory to queue it: the caller then runs it at once. */
 static int sysq_push(clsvm_window *w, int kind, uintptr_t addr, size_t len)
@@ -212,6 +219,7 @@ static int sysq_push(clsvm_window *w, int kind, uintptr_t addr, size_t len)
     }
     q->ops[q->n++] = (sys_op){addr, len, kind};
     commit_map_busy_add(w->commits, addr, len, 1);
+    w->busy_ops++;
     return CLSVM_OK;
 }
 
@@ -253,14 +261,16 @@ static void run_queued(clsvm_window *w)
                 heap_trim(w->heap, q.ops[i].addr, q.ops[i].len);
             commit_map_busy_add(w->commits, q.ops[i].addr, q.ops[i].len, -1);
         }
+        w->busy_ops -= q.n;
         free(q.ops);
-        pthread_cond_broadcast(&w->idle);
+        wake(w);
     }
 }
 
 void window_unlock(clsvm_window *w)
 {
-    run_queued(w);
+    if (w->sysq.n)
+        run_queued(w);
     pthread_mutex_unlock(&w->lock);
 }
 
@@ -269,12 +279,14 @@ void window_unlock(clsvm_window *w)
  * them) are run here: nobody else would. */
 static void wait_not_busy(clsvm_window *w, uintptr_t addr, size_t len)
 {
-    while (len ? commit_map_busy(w->commits, addr, len)
-               : commit_map_busy_total(w->commits) || w->inflight) {
+    while (len ? commit_map_busy(w->commits, addr, len) : w->busy_ops || w->inflight) {
         if (w->sysq.n)
             run_queued(w);
-        else
+        else {
+            w->waiters++;
             pthread_cond_wait(&w->idle, &w->lock);
+            w->waiters--;
+        }
     }
 }
 
@@ -473,6 +485,17 @@ int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
     return rc;
 }
 
+/* A heap block hidden while the lock is dropped for it (delta 1, then -1 with the same
+ * size and span): validate accounts for it, window_quiesce waits for it. */
+static void inflight(clsvm_window *w, size_t size, uint64_t span, int delta)
+{
+    w->inflight += (uint64_t)(int64_t)delta;
+    w->inflight_bytes += (uint64_t)(int64_t)delta * size;
+    w->inflight_span += (uint64_t)(int64_t)delta * span;
+    if (!w->inflight)
+        wake(w);
+}
+
 /*
  * The block is carved under the lock but stays hidden (lookups and frees do not see it) until
  * its memory is committed. The commit syscalls and NUMA binding run without the lock: the
@@ -485,31 +508,31 @@ int window_alloc_locked(clsvm_window *w, size_t size, size_t align, uint32_t fla
     int rc = heap_alloc(w->heap, size, align, flags, tag, addr);
     if (rc)
         return rc;
-    w->inflight++; /* hidden in the heap: validate accounts for it */
-    w->inflight_bytes += size;
-    wait_not_busy(w, *addr, size);
+    if (w->busy_ops) { /* hidden in the heap while the lock is dropped: validate counts it */
+        inflight(w, size, 0, 1);
+        wait_not_busy(w, *addr, size);
+        inflight(w, size, 0, -1);
+    }
     chunk_runs todo;
     chunk_runs_init(&todo);
     rc = commit_map_claim(w->commits, *addr, size, &todo);
     if (!rc) {
         /* Unmarked before the lock is dropped, so no purge can take these pages. */
         purge_allocated(w->purge, *addr, block_bytes(size));
-        uint64_t span = commit_map_span(w->commits, *addr, size);
-        w->inflight_span += span;
         if (todo.n) {
+            uint64_t span = commit_map_span(w->commits, *addr, size);
+            inflight(w, size, span, 1);
+            w->busy_ops++;
             pthread_mutex_unlock(&w->lock);
             size_t ok = commit_map_commit_runs(w->commits, &todo);
             pthread_mutex_lock(&w->lock);
+            w->busy_ops--;
             rc = commit_map_claimed(w->commits, *addr, size, &todo, ok);
-            pthread_cond_broadcast(&w->idle);
+            inflight(w, size, span, -1);
+            wake(w);
         }
-        w->inflight_span -= span;
     }
     chunk_runs_fini(&todo);
-    w->inflight--;
-    w->inflight_bytes -= size;
-    if (w->inflight == 0)
-        pthread_cond_broadcast(&w->idle); /* window_quiesce */
     if (rc) {
         heap_unalloc(w->heap, *addr); /* heap back to where it was */
         return rc;
@@ -537,25 +560,29 @@ static void after_free(clsvm_window *w, const heap_block_info *bi)
     purge_maybe(w->purge);
 }
 
+/* Is the block the last allocation on one of its chunks (which its free may decommit)? */
+static bool empties_chunk(void *w_, const heap_block_info *bi)
+{
+    const clsvm_window *w = w_;
+    return commit_map_last_user(w->commits, bi->addr, bi->size);
+}
+
 /*
- * The free of a heap block hidden by heap_hide_block (lock held): its chunks are released
- * while the block still occupies its range, so the decommits that empties run (without the
- * lock) before anything can be carved there again; another allocation does not land on those
- * chunks and wait for them. Then the block goes back to the heap and its pages are marked.
+ * The free of a heap block hidden by heap_free_or_hide because it empties a chunk (lock held): its
+ * chunks are released while the block still occupies its range, so the decommits that empties run
+ * (without the lock) before anything can be carved there again; another allocation does not land on
+ * those chunks and wait for them. Then the block goes back to the heap and its pages are marked.
  */
 static void free_hidden(clsvm_window *w, const heap_block_info *bi)
 {
-    w->inflight++; /* used in the heap, hidden from the walk: validate accounts for it */
-    w->inflight_bytes += bi->size;
+    inflight(w, bi->size, 0, 1);
     retain_before_free(w, bi->addr, bi->size);
     commit_map_release(w->commits, bi->addr, bi->size);
     w->allocated -= bi->size;
-    run_queued(w); /* may drop the lock */
+    if (w->sysq.n)
+        run_queued(w); /* drops the lock for the syscalls */
     heap_unalloc(w->heap, bi->addr);
-    w->inflight--;
-    w->inflight_bytes -= bi->size;
-    if (!w->inflight)
-        pthread_cond_broadcast(&w->idle); /* window_quiesce */
+    inflight(w, bi->size, 0, -1);
     uintptr_t lo, hi;
     heap_last_free(w->heap, &lo, &hi);
     purge_mark_freed(w->purge, bi->addr, block_bytes(bi->size), lo, hi);
@@ -599,11 +626,13 @@ static int free_any(clsvm_window *w, uintptr_t a, bool checked, const void *tag,
             pthread_mutex_unlock(&w->lock);
             continue;
         }
-        rc = heap_hide_block(w->heap, a, checked, tag, bi);
-        if (!rc)
+        rc = heap_free_or_hide(w->heap, a, checked, tag, bi, empties_chunk, w);
+        if (rc == HEAP_HIDDEN)
             free_hidden(w, bi);
+        else if (rc == CLSVM_OK)
+            after_free(w, bi);
         window_unlock(w);
-        return rc;
+        return rc == HEAP_HIDDEN ? CLSVM_OK : rc;
     }
 }
 

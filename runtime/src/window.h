@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/types.h>
 
 /*
@@ -43,8 +44,17 @@ typedef struct chunk_runs {
     chunk_run *run, inline_run[4];
     size_t n, cap;
 } chunk_runs;
-void chunk_runs_init(chunk_runs *t);
-void chunk_runs_fini(chunk_runs *t);
+static inline void chunk_runs_init(chunk_runs *t)
+{
+    t->run = t->inline_run;
+    t->n = 0;
+    t->cap = sizeof t->inline_run / sizeof t->inline_run[0];
+}
+static inline void chunk_runs_fini(chunk_runs *t)
+{
+    if (t->run != t->inline_run)
+        free(t->run);
+}
 
 /*
  * commit_map_acquire in three steps, so that the syscalls run without the window lock:
@@ -103,6 +113,9 @@ void commit_map_foreach_run(const commit_map *cm, commit_run_fn fn, void *user);
 /* Chunks [addr, addr + len) spans (len > 0), for callers computing expected_sum. */
 uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len);
 
+/* Does a chunk of [addr, addr + len) (an allocation's range, len > 0) count exactly one user? */
+bool commit_map_last_user(const commit_map *cm, uintptr_t addr, size_t len);
+
 /* Allocations (and retention pins) overlapping the chunk holding addr; 0 outside the window. */
 uint32_t commit_map_count(const commit_map *cm, uintptr_t addr);
 
@@ -159,6 +172,8 @@ typedef struct sys_queue {
 struct clsvm_window {
     pthread_mutex_t lock; /* guards heap, commits and the counters below */
     pthread_cond_t idle;  /* broadcast when chunks stop being busy */
+    unsigned waiters;     /* threads waiting on idle */
+    uint64_t busy_ops;    /* syscalls queued or running on busy chunks (commit runs count one) */
     sys_queue sysq;       /* decommits and purges to run once the lock is dropped */
     /* Heap blocks carved but not yet committed and shown (window_alloc_locked), their bytes,
      * and the chunks counted for them so far. */

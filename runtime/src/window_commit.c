@@ -189,6 +189,16 @@ uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len)
     return c1 - c0 + 1;
 }
 
+bool commit_map_last_user(const commit_map *cm, uintptr_t addr, size_t len)
+{
+    uint64_t c0, c1;
+    chunk_range(cm, addr, len, &c0, &c1);
+    for (uint64_t c = c0; c <= c1; c++)
+        if (count_or_zero(cm, c) == 1)
+            return true;
+    return false;
+}
+
 uint32_t commit_map_count(const commit_map *cm, uintptr_t addr)
 {
     uint64_t c0, c1;
@@ -214,20 +224,6 @@ static int runs_push(chunk_runs *t, uintptr_t addr, size_t len)
     }
     t->run[t->n++] = (chunk_run){addr, len};
     return CLSVM_OK;
-}
-
-void chunk_runs_init(chunk_runs *t)
-{
-    t->run = t->inline_run;
-    t->n = 0;
-    t->cap = sizeof t->inline_run / sizeof t->inline_run[0];
-}
-
-void chunk_runs_fini(chunk_runs *t)
-{
-    if (t->run != t->inline_run)
-        free(t->run);
-    chunk_runs_init(t);
 }
 
 int commit_map_claim(commit_map *cm, uintptr_t addr, size_t len, chunk_runs *todo)
