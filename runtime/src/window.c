@@ -262,7 +262,10 @@ static void run_queued(clsvm_window *w)
             commit_map_busy_add(w->commits, q.ops[i].addr, q.ops[i].len, -1);
         }
         w->busy_ops -= q.n;
-        free(q.ops);
+        if (!w->sysq.ops) /* keep the buffer for the next ops */
+            w->sysq = (sys_queue){q.ops, 0, q.cap};
+        else
+            free(q.ops);
         wake(w);
     }
 }
