@@ -7,9 +7,11 @@
 
 #include <clsvm/runtime.h>
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -196,30 +198,67 @@ static void purge_put(bench *b, int c, void *p)
 
 enum { P_INTERLEAVED, P_HALVES, P_SMALL };
 
-/* Run one pattern; returns resident minus live in MiB, all memory freed again afterwards. */
-static double purge_pattern(bench *b, int c, int pattern, size_t n, void **v)
+/* Process RSS in MiB from an open /proc/self/statm: cheap enough to sample after every step. */
+static double rss_fast(int fd)
+{
+    char buf[128];
+    ssize_t len = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+    unsigned long size = 0, res = 0;
+    if (len <= 0)
+        return rss_mib();
+    buf[len] = 0;
+    if (sscanf(buf, "%lu %lu", &size, &res) != 2)
+        return 0;
+    return (double)res * (double)sysconf(_SC_PAGESIZE) / (1 << 20);
+}
+
+/* Samples of a pattern's process RSS: before it, then after each allocation and each free. */
+static size_t pattern_steps(int pattern, size_t n)
+{
+    return 1 + (pattern == P_INTERLEAVED ? 3 * n
+                : pattern == P_HALVES    ? n + n / 2
+                                         : 2 * n - n / 10);
+}
+
+/* Run one pattern; returns resident minus live in MiB, all memory freed again afterwards. With
+ * series, the process RSS (MiB) after every step goes there (pattern_steps entries). */
+static double purge_pattern(bench *b, int c, int pattern, size_t n, void **v, double *series)
 {
     unsigned seed = 5;
+    int fd = series ? open("/proc/self/statm", O_RDONLY) : -1;
+    size_t step = 1;
     double r0 = rss_mib(), live = 0;
+    if (series)
+        series[0] = r0;
     size_t count = pattern == P_INTERLEAVED ? 2 * n : n;
     for (size_t i = 0; i < count; i++) {
         size_t size = pattern == P_INTERLEAVED ? (i & 1 ? 64 : (size_t)2 << 20)
                       : pattern == P_HALVES    ? (size_t)1 << 20
                                                : 4096;
         v[i] = purge_get(b, c, size);
+        if (series)
+            series[step++] = rss_fast(fd);
     }
     size_t freed = 0;
     if (pattern == P_SMALL) {
         bench_shuffle(v, count, &seed);
         freed = count - count / 10;
-        for (size_t i = 0; i < freed; i++)
+        for (size_t i = 0; i < freed; i++) {
             purge_put(b, c, v[i]);
+            if (series)
+                series[step++] = rss_fast(fd);
+        }
         live = (double)(count - freed) * 4096 / (1 << 20);
     } else {
-        for (size_t i = 0; i < count; i += 2)
+        for (size_t i = 0; i < count; i += 2) {
             purge_put(b, c, v[i]);
+            if (series)
+                series[step++] = rss_fast(fd);
+        }
         live = pattern == P_INTERLEAVED ? (double)n * 64 / (1 << 20) : (double)(n / 2);
     }
+    if (fd >= 0)
+        close(fd);
     double kept = rss_mib() - r0 - live;
     for (size_t i = 0; i < count; i++)
         if (pattern == P_SMALL ? i >= freed : i & 1)
@@ -228,26 +267,76 @@ static double purge_pattern(bench *b, int c, int pattern, size_t n, void **v)
     return kept;
 }
 
+/*
+ * clsvm's RSS against pocl's after every step of the same pattern (same n, one process, so both
+ * series include the same libraries and bench state). Two rows: the largest quotient of process
+ * RSS (what "RSS" means to a user), and the largest quotient of RSS growth since the pattern
+ * began, over the steps where pocl's growth is at least 8 MiB (below that a few pages of
+ * metadata decide the quotient). The note says where the growth quotient peaked.
+ */
+static void purge_rss_ratio(int p, size_t n, const char *what, size_t steps, const double *cl,
+                            const double *po)
+{
+    double abs_max = 0, grow_max = 0, r0c = cl[0], r0p = po[0];
+    size_t at = 0;
+    for (size_t t = 0; t < steps; t++) {
+        if (po[t] > 0 && cl[t] / po[t] > abs_max)
+            abs_max = cl[t] / po[t];
+        double gp = po[t] - r0p, gc = cl[t] - r0c;
+        if (gp >= 8 && gc / gp > grow_max) {
+            grow_max = gc / gp;
+            at = t;
+        }
+    }
+    figure *a = bench_figure("purge", "x", 0, "RSS/pocl max, process, %zu x %.18s", n, what);
+    a->no_ratio = 1;
+    double one = 1; /* pocl against itself: the reference */
+    a->m[C_CLSVM] = bench_summarize(&abs_max, 1);
+    a->m[C_POCL] = bench_summarize(&one, 1);
+    figure *g = bench_figure("purge", "x", 0, "RSS/pocl max, growth, %zu x %.18s", n, what);
+    g->no_ratio = 1;
+    g->m[C_CLSVM] = bench_summarize(&grow_max, 1);
+    g->m[C_POCL] = bench_summarize(&one, 1);
+    size_t allocs = p == P_INTERLEAVED ? 2 * n : n;
+    snprintf(g->note, sizeof g->note, "at step %zu of %zu (%s), clsvm +%.1f MiB, pocl +%.1f MiB",
+             at, steps - 1, at <= allocs ? "allocating" : "freeing", cl[at] - r0c, po[at] - r0p);
+}
+
 void fig_purge(bench *b)
 {
     size_t n[3] = {500, 1000, 100000};
     static const char *const what[3] = {"(2 MiB + 64 B), 2 MiB freed", "1 MiB, every other freed",
                                         "4 KiB, 90% freed randomly"};
     void **v = malloc(2 * 100000 * sizeof *v);
-    if (!v)
+    size_t most = 3 * 500; /* the longest series compared with pocl's */
+    double *series[2] = {malloc(most * sizeof(double)), malloc(most * sizeof(double))};
+    if (!v || !series[0] || !series[1])
         exit(1);
+    memset(v, 0, 2 * 100000 * sizeof *v); /* resident before any pattern measures RSS */
     for (int p = 0; p < 3; p++) {
         if (b->quick)
             n[p] /= 10;
         figure *f = bench_figure("purge", "MiB", 0, "%zu x %s", n[p], what[p]);
         f->no_ratio = 1;
+        size_t np = p == P_SMALL && n[p] > 10000 ? 10000 : n[p]; /* pocl's */
+        size_t steps = pattern_steps(p, np);
+        if (steps > most) {
+            most = steps;
+            for (int k = 0; k < 2; k++)
+                if (!(series[k] = realloc(series[k], most * sizeof(double))))
+                    exit(1);
+        }
         for (int c = 0; c < C_COUNT; c++) {
-            size_t np = c == C_POCL && p == P_SMALL && n[p] > 10000 ? 10000 : n[p];
-            double kept[1] = {purge_pattern(b, c, p, np, v)};
+            size_t nc = c == C_POCL ? np : n[p];
+            double *sr = c == C_POCL ? series[1] : c == C_CLSVM && nc == np ? series[0] : NULL;
+            double kept[1] = {purge_pattern(b, c, p, nc, v, sr)};
             f->m[c] = bench_summarize(kept, 1);
         }
-        if (p == P_SMALL && n[p] > 10000)
+        if (p == P_SMALL && n[p] > 10000) {
             snprintf(f->note, sizeof f->note, "pocl at 10000 (O(live) free)");
+            purge_pattern(b, C_CLSVM, p, np, v, series[0]); /* the same n as pocl's, for RSS */
+        }
+        purge_rss_ratio(p, np, what[p], steps, series[0], series[1]);
         /* The same through clsvm_alloc in a window of its own: what the runtime keeps, without
          * the ICD and the process state the other figures left. malloc repeated for scale. */
         clsvm_config cfg;
@@ -256,11 +345,13 @@ void fig_purge(bench *b)
             exit(1);
         figure *rt = bench_figure("purge", "MiB", 0, "runtime only, %zu x %.24s", n[p], what[p]);
         rt->no_ratio = 1;
-        double kept[1] = {purge_pattern(b, C_RUNTIME, p, n[p], v)};
+        double kept[1] = {purge_pattern(b, C_RUNTIME, p, n[p], v, NULL)};
         rt->m[C_CLSVM] = bench_summarize(kept, 1);
         rt->m[C_HOST] = f->m[C_HOST];
         clsvm_window_close(purge_window);
         purge_window = NULL;
     }
     free(v);
+    free(series[0]);
+    free(series[1]);
 }

@@ -17,6 +17,7 @@
 #ifndef CLSVM_HEAP_H
 #define CLSVM_HEAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,19 @@ int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, ui
 void heap_hide_new(heap *h);
 void heap_show(heap *h, uintptr_t addr);
 
+/* heap_free (checked: heap_free_checked, with tag; info must not be NULL, hide_if reads it),
+ * except that when hide_if(user, block)
+ * says so the block is only hidden from lookups and frees, keeping its range used until
+ * heap_unalloc, and HEAP_HIDDEN is returned: the window frees a block that way when syscalls on
+ * its range must end before it can be reused. */
+#define HEAP_HIDDEN 1
+int heap_free_or_hide(heap *h, uintptr_t addr, bool checked, const void *tag, heap_block_info *info,
+                      bool (*hide_if)(void *, const heap_block_info *), void *user);
+
+/* Free the used block at addr even while it is hidden (heap_free refuses hidden blocks: they
+ * are not handed out yet): the window's undo of an allocation whose commit failed. */
+int heap_unalloc(heap *h, uintptr_t addr);
+
 /* Give back host memory of lookup tables covering [addr, addr + len) that hold no block
  * (the window calls it after decommitting that range). */
 void heap_trim(heap *h, uintptr_t addr, uint64_t len);
@@ -92,10 +106,12 @@ int heap_lookup(const heap *h, uintptr_t p, heap_block_info *info);
  * heap_lookup() without finding the range, for a caller that knows its range (the window). */
 struct heap_map *heap_range_map(const heap *h, uintptr_t addr);
 
-/* Visit used blocks in address order; stop when fn returns non-zero. */
+/* Visit used blocks in address order (not hidden ones); stop when fn returns non-zero. */
 void heap_foreach(const heap *h, int (*fn)(const heap_block_info *, void *), void *user);
 
 void heap_get_stats(const heap *h, heap_stats *st);
 int heap_validate(const heap *h); /* CLSVM_OK or CLSVM_ERR_INVALID (logs the first problem) */
+/* heap_validate allowing up to hidden_blocks used blocks not shown (the window's in flight). */
+int heap_validate_hidden(const heap *h, uint64_t hidden_blocks);
 
 #endif

@@ -16,7 +16,9 @@
  *    granule (set where a used block starts), a 256-bit summary (bit w set iff bit word w is
  *    non-zero) and, per granule, where the block starting there is published: a block of at
  *    most ENTRY_GRANULES granules in a 32-byte entry (its size, tag and flags, with a sequence
- *    number of its own, and its record), a larger one in an 8-byte slot (its record).
+ *    number of its own, and its record), a block of at least BIG_GRANULES granules (4 KiB) in
+ *    the 8-byte slot of its 32-granule group (bslot; a bit per granule says so), one in
+ *    between in an 8-byte slot per granule (its record).
  * find(p): the highest set bit at or below p's granule in p's chunk (one masked word, else one
  * of four summary words and one more bit word) names the only block that can contain p; with
  * no start below p in its chunk, the chunk's cover, else the leaf's, is the candidate. Cost:
@@ -42,11 +44,12 @@
  * Memory: 64 KiB per leaf (one per 8 GiB of window that ever held a block) and 642 KiB of
  * address space per chunk that ever held a block start, kept until the heap is destroyed;
  * mmap'd, so only pages written cost memory, whatever state the malloc heap is in: the slots
- * are 8 bytes per 128-byte granule (6.3% of the span of the blocks that use them), the entries
- * 32 (25% of the span of blocks of up to 512 bytes: 32 bytes per 64-byte allocation, none for
- * a 4 KiB one). heap_map_trim() returns the pages of tables left without starts that dirtied
- * at least 4 pages (the window calls it when it decommits a chunk): at most 12 KiB stays
- * resident per empty table.
+ * are 8 bytes per 128-byte granule (6.3% of the span of the blocks of 640 bytes to 4 KiB that
+ * use them), the group slots 8 bytes per 4 KiB (0.2%: a table of page-sized blocks is 3 pages
+ * instead of 35), the entries 32 (25% of the span of blocks of up to 512 bytes: 32 bytes per
+ * 64-byte allocation, none for a 4 KiB one). heap_map_trim() returns the pages of tables left
+ * without starts that dirtied at least 4 pages (the window calls it when it decommits a chunk): at
+ * most 12 KiB stays resident per empty table.
  */
 #include "heap_map.h"
 
@@ -69,6 +72,8 @@ enum {
     LEAF_BITS = 12,
     TRIM_MIN_PAGES = 4, /* trim a table only when it dirtied this many pages (see trim) */
     ENTRY_GRANULES = 4, /* blocks of at most this many granules are published in an entry */
+    BIG_SHIFT = 5,      /* blocks of at least 32 granules: one slot per 32-granule group */
+    BIG_GRANULES = 1 << BIG_SHIFT,
     LEAF_CHUNKS = 1 << LEAF_BITS,
 };
 
@@ -91,9 +96,14 @@ typedef struct gtable {
     _Atomic uint64_t summary[SUMMARY_WORDS];
     _Atomic uint64_t bits[WORDS];
     _Atomic uint64_t small[WORDS]; /* bit set: the start's block is published in its entry */
+    _Atomic uint64_t big[WORDS];   /* bit set: the start's block is published in its bslot */
     uint32_t starts;               /* set bits; writer only */
     uint64_t touched[TOUCH_WORDS]; /* pages written since the last trim; writer only */
-    _Atomic(struct heap_block *) slot[CHUNK_GRANULES]; /* record of a larger block's start */
+    /* Record of a big block (>= BIG_GRANULES) starting in a 32-granule group: a group holds
+     * at most one such start while it lives (a block starting earlier in the group is shorter
+     * than the group, and one starting after it begins beyond the group). */
+    _Atomic(struct heap_block *) bslot[CHUNK_GRANULES / BIG_GRANULES];
+    _Atomic(struct heap_block *) slot[CHUNK_GRANULES]; /* record of a mid-sized block's start */
     _Alignas(64) mentry ent[CHUNK_GRANULES];           /* a small block's start */
 } gtable;
 
@@ -286,6 +296,18 @@ static bool is_small(const gtable *g, unsigned gi)
     return atomic_load_explicit(&g->small[gi >> 6], ACQ) >> (gi & 63) & 1;
 }
 
+/* Is the (non-small) block starting at gi published in its group's bslot, else in slot[gi]? */
+static bool is_big(const gtable *g, unsigned gi)
+{
+    return atomic_load_explicit(&g->big[gi >> 6], ACQ) >> (gi & 63) & 1;
+}
+
+/* Where the record of a non-small start at gi is published. */
+static _Atomic(struct heap_block *) const *slot_of(const gtable *g, unsigned gi)
+{
+    return is_big(g, gi) ? &g->bslot[gi >> BIG_SHIFT] : &g->slot[gi];
+}
+
 static void touch(gtable *g, const void *at)
 {
     uint64_t page = (uint64_t)((uintptr_t)at - (uintptr_t)g) >> 12;
@@ -344,8 +366,18 @@ void heap_map_insert(heap_map *m, uintptr_t addr, uint64_t len, struct heap_bloc
             atomic_store_explicit(&g->ent[gi].size, 0, REL);
             atomic_store_explicit(&g->small[w], sm & ~(UINT64_C(1) << (gi & 63)), REL);
         }
-        atomic_store_explicit(&g->slot[gi], b, REL);
-        touch(g, &g->slot[gi]);
+        if (len >= (uint64_t)BIG_GRANULES << m->gshift) {
+            /* One slot per group: 8 bytes per 4 KiB instead of 256 for 4 KiB blocks (most of
+             * the table memory a heap of page-sized blocks kept). */
+            atomic_store_explicit(&g->bslot[gi >> BIG_SHIFT], b, REL);
+            touch(g, &g->bslot[gi >> BIG_SHIFT]);
+            uint64_t bg = atomic_load_explicit(&g->big[w], memory_order_relaxed);
+            atomic_store_explicit(&g->big[w], bg | (UINT64_C(1) << (gi & 63)), REL);
+            touch(g, &g->big[w]);
+        } else {
+            atomic_store_explicit(&g->slot[gi], b, REL);
+            touch(g, &g->slot[gi]);
+        }
     }
     uint64_t old = atomic_load_explicit(&g->bits[w], memory_order_relaxed);
     atomic_store_explicit(&g->bits[w], old | (UINT64_C(1) << (gi & 63)), REL);
@@ -372,6 +404,14 @@ struct heap_block *heap_map_show(heap_map *m, uintptr_t addr)
     return b;
 }
 
+void heap_map_hide(heap_map *m, uintptr_t addr)
+{
+    gtable *g = atomic_load_explicit(&chunk_entry(m, chunk_of(m, addr))->g, memory_order_relaxed);
+    unsigned gi = granule_of(m, addr);
+    if (is_small(g, gi)) /* size 0: hidden, as before heap_map_show */
+        atomic_store_explicit(&g->ent[gi].size, 0, REL);
+}
+
 void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
 {
     gtable *g = atomic_load_explicit(&chunk_entry(m, chunk_of(m, addr))->g, memory_order_relaxed);
@@ -385,8 +425,13 @@ void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len)
     }
     /* A small block's entry stays as it was (see entry_set), so a free writes no line of the
      * table beyond the bit words. */
-    if (!is_small(g, gi))
+    if (is_big(g, gi)) { /* bit first: a reader then finds slot[gi], which is NULL */
+        uint64_t bg = atomic_load_explicit(&g->big[w], memory_order_relaxed);
+        atomic_store_explicit(&g->big[w], bg & ~(UINT64_C(1) << (gi & 63)), REL);
+        atomic_store_explicit(&g->bslot[gi >> BIG_SHIFT], NULL, REL);
+    } else if (!is_small(g, gi)) {
         atomic_store_explicit(&g->slot[gi], NULL, REL);
+    }
     g->starts--;
     set_covers(m, addr, len, NULL);
 }
@@ -399,7 +444,7 @@ static struct heap_block *record_at(const gtable *g, unsigned gi)
      * twice the cost of an alloc/free batch that empties its chunks), and reading the slot of
      * a small block's one more line per free. */
     return is_small(g, gi) ? atomic_load_explicit(&g->ent[gi].rec, ACQ)
-                           : atomic_load_explicit(&g->slot[gi], ACQ);
+                           : atomic_load_explicit(slot_of(g, gi), ACQ);
 }
 
 static unsigned top_bit(uint64_t x)
@@ -490,7 +535,7 @@ int heap_map_lookup(const heap_map *m, uintptr_t p, heap_block_info *info)
                             p, info);
         if (rc != NO_ENTRY)
             return rc;
-        const struct heap_block *b = atomic_load_explicit(&g->slot[gi], ACQ);
+        const struct heap_block *b = atomic_load_explicit(slot_of(g, (unsigned)gi), ACQ);
         return b ? heap_block_read(b, p, info) : CLSVM_ERR_NOTFOUND;
     }
     /* No start at or below p in its chunk: a block reaching p from an earlier chunk, read from
@@ -551,6 +596,15 @@ static const char *validate_table(const heap_map *m, uint64_t c, const gtable *g
     uint64_t n = 0;
     for (unsigned w = 0; w < WORDS; w++) {
         uint64_t word = atomic_load_explicit(&g->bits[w], ACQ);
+        uint64_t big = atomic_load_explicit(&g->big[w], ACQ);
+        if (big & ~word)
+            return "a big-block bit without a start";
+        for (unsigned k = 0; k < 64 / BIG_GRANULES; k++) {
+            uint64_t group = big >> (k * BIG_GRANULES) & ((UINT64_C(1) << BIG_GRANULES) - 1);
+            if ((group & (group - 1)) ||
+                !group != !atomic_load_explicit(&g->bslot[(w << 6 >> BIG_SHIFT) + k], ACQ))
+                return "a big-block slot disagrees with its group's start";
+        }
         uint64_t s = atomic_load_explicit(&g->summary[w >> 6], ACQ);
         if (!!word != !!(s & (UINT64_C(1) << (w & 63))))
             return "a summary bit disagrees with its bit word";
@@ -566,18 +620,23 @@ static const char *validate_table(const heap_map *m, uint64_t c, const gtable *g
             /* A withdrawn entry keeps its old record (heap_map_remove): only the small bit
              * says which of entry and slot is current. */
             const heap_block *b = in_entry ? atomic_load_explicit(&e->rec, ACQ) : NULL;
-            const heap_block *sb = atomic_load_explicit(&g->slot[gi], ACQ);
+            bool in_big = is_big(g, gi);
+            const heap_block *sb = atomic_load_explicit(slot_of(g, gi), ACQ);
             if (!b && !sb)
                 return "a start bit without a record";
-            if (in_entry && sb)
+            if (in_entry && (sb || in_big))
                 return "a start published both in an entry and in a slot";
+            if (in_big && atomic_load_explicit(&g->slot[gi], ACQ))
+                return "a big block's start also has a slot";
             uintptr_t a = atomic_load_explicit(&(b ? b : sb)->addr, memory_order_relaxed);
             if (a != m->base + (c << m->cshift) + ((uintptr_t)gi << m->gshift))
                 return "a start's record is elsewhere";
             const heap_block *n = atomic_load_explicit(&(b ? b : sb)->next, memory_order_relaxed);
             bool small = atomic_load_explicit(&n->addr, memory_order_relaxed) - a <=
                          (uint64_t)ENTRY_GRANULES << m->gshift;
-            if (small != in_entry)
+            bool big = atomic_load_explicit(&n->addr, memory_order_relaxed) - a >=
+                       (uint64_t)BIG_GRANULES << m->gshift;
+            if (small != in_entry || big != in_big)
                 return "a start published in the wrong place for its block's size";
             if (!b)
                 continue;

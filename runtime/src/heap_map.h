@@ -27,6 +27,9 @@ void heap_map_remove(heap_map *m, uintptr_t addr, uint64_t len);
 /* Let lookups report the block starting at addr (heap_show, which then sets the record's
  * visible bit): its record, or NULL if no block starts there. */
 struct heap_block *heap_map_show(heap_map *m, uintptr_t addr);
+/* Undo heap_map_show for the published block starting at addr (the heap clears the record's
+ * visible bit next). */
+void heap_map_hide(heap_map *m, uintptr_t addr);
 
 /*
  * Lock-free: the only used block that can contain p (the nearest start at or below p in p's

@@ -634,9 +634,50 @@ int heap_free(heap *h, uintptr_t addr, heap_block_info *info)
         return CLSVM_ERR_INVALID;
     const heap_range *r = addr ? range_of(h, addr) : NULL;
     heap_block *b = r ? heap_map_at(r->map, addr) : NULL;
+    if (!b || !is_used(b) || addr_of(b) != addr || (h->hide_new && !(state_of(b) & STATE_VISIBLE)))
+        return CLSVM_ERR_NOTFOUND; /* a hidden block is not handed out yet: not the user's */
+    fill_info(b, info);
+    release_block(h, b);
+    return CLSVM_OK;
+}
+
+int heap_free_or_hide(heap *h, uintptr_t addr, bool checked, const void *tag, heap_block_info *info,
+                      bool (*hide_if)(void *, const heap_block_info *), void *user)
+{
+    if (!h)
+        return CLSVM_ERR_INVALID;
+    const heap_range *r = addr ? range_of(h, addr) : NULL;
+    heap_block *b;
+    if (checked) {
+        b = r ? heap_map_find(r->map, addr) : NULL;
+        if (!b || heap_block_read(b, addr, info) != CLSVM_OK)
+            return CLSVM_ERR_NOTFOUND;
+        if (addr_of(b) != addr || (tag && (void *)atomic_load_explicit(&b->aux0, RLX) != tag))
+            return CLSVM_ERR_MISMATCH;
+    } else {
+        b = r ? heap_map_at(r->map, addr) : NULL;
+        if (!b || !is_used(b) || addr_of(b) != addr ||
+            (h->hide_new && !(state_of(b) & STATE_VISIBLE)))
+            return CLSVM_ERR_NOTFOUND;
+        fill_info(b, info);
+    }
+    if (!hide_if || !hide_if(user, info)) {
+        release_block(h, b);
+        return CLSVM_OK;
+    }
+    heap_map_hide(r->map, addr); /* an entry first: one word, as heap_show */
+    seq_begin(b);
+    atomic_store_explicit(&b->state, state_of(b) & ~STATE_VISIBLE, REL);
+    seq_end(b);
+    return HEAP_HIDDEN;
+}
+
+int heap_unalloc(heap *h, uintptr_t addr)
+{
+    const heap_range *r = h && addr ? range_of(h, addr) : NULL;
+    heap_block *b = r ? heap_map_at(r->map, addr) : NULL;
     if (!b || !is_used(b) || addr_of(b) != addr)
         return CLSVM_ERR_NOTFOUND;
-    fill_info(b, info);
     release_block(h, b);
     return CLSVM_OK;
 }
@@ -689,7 +730,7 @@ void heap_foreach(const heap *h, int (*fn)(const heap_block_info *, void *), voi
         return;
     for (const heap_range *r = next_range(h, NULL); r; r = next_range(h, r))
         for (const heap_block *b = r->first; b != r->end; b = next_of(b)) {
-            if (!is_used(b))
+            if (!is_used(b) || (h->hide_new && !(state_of(b) & STATE_VISIBLE)))
                 continue;
             heap_block_info info;
             fill_info(b, &info);
@@ -767,10 +808,11 @@ static int validate_map(const heap_range *r, uint64_t live, uint64_t covers)
 }
 
 /* One used block: sane slack, published in the map at its base and found from its ends. */
-static int validate_used(const heap *h, const heap_range *r, const heap_block *b)
+/* hidden[0]: hidden used blocks allowed (the window's in flight), hidden[1]: seen so far. */
+static int validate_used(const heap *h, const heap_range *r, const heap_block *b, uint64_t *hidden)
 {
     uint32_t slack = state_of(b) & STATE_SLACK;
-    if (!(state_of(b) & STATE_VISIBLE))
+    if (!(state_of(b) & STATE_VISIBLE) && ++hidden[1] > hidden[0])
         FAIL("used block 0x%" PRIxPTR ": never shown to lookups", addr_of(b));
     if (slack >= h->min_align || slack >= size_of(b))
         FAIL("used block 0x%" PRIxPTR ": size 0x%" PRIx64 " with slack 0x%x", addr_of(b),
@@ -778,7 +820,8 @@ static int validate_used(const heap *h, const heap_range *r, const heap_block *b
     uintptr_t last = addr_of(b) + req_size_of(b) - 1;
     if (heap_map_at(r->map, addr_of(b)) != b || heap_map_find(r->map, last) != b)
         FAIL("used block 0x%" PRIxPTR ": not found through the lookup map", addr_of(b));
-    if (heap_block_read(b, last, NULL) != CLSVM_OK ||
+    bool shown = state_of(b) & STATE_VISIBLE; /* a hidden block reads as not live */
+    if ((heap_block_read(b, last, NULL) == CLSVM_OK) != shown ||
         (slack && heap_block_read(b, last + 1, NULL) != CLSVM_ERR_NOTFOUND))
         FAIL("used block 0x%" PRIxPTR ": lookup disagrees with its requested size", addr_of(b));
     return CLSVM_OK;
@@ -786,7 +829,7 @@ static int validate_used(const heap *h, const heap_range *r, const heap_block *b
 
 /* Walk each range's physical list: tiling, links, alignment, coalescing, used blocks mapped. */
 static int validate_ranges(const heap *h, uint64_t *free_seen, uint64_t *free_hash,
-                           uint64_t *blocks_seen)
+                           uint64_t *blocks_seen, uint64_t *hidden)
 {
     uint64_t hash = 0, used = 0, live = 0, free_bytes = 0, free_blocks = 0, range_bytes = 0,
              steps = 0;
@@ -829,7 +872,7 @@ static int validate_ranges(const heap *h, uint64_t *free_seen, uint64_t *free_ha
                 hash += addr_hash(addr_of(b));
                 continue;
             }
-            int rc = validate_used(h, r, b);
+            int rc = validate_used(h, r, b, hidden);
             if (rc != CLSVM_OK)
                 return rc;
             used += req_size_of(b);
@@ -893,10 +936,15 @@ static int validate_free_lists(const heap *h, uint64_t free_blocks, uint64_t fre
 
 int heap_validate(const heap *h)
 {
+    return heap_validate_hidden(h, 0);
+}
+
+int heap_validate_hidden(const heap *h, uint64_t hidden_blocks)
+{
     if (!h)
         return CLSVM_ERR_INVALID;
-    uint64_t free_blocks = 0, free_hash = 0, blocks = 0;
-    int rc = validate_ranges(h, &free_blocks, &free_hash, &blocks);
+    uint64_t free_blocks = 0, free_hash = 0, blocks = 0, hidden[2] = {hidden_blocks, 0};
+    int rc = validate_ranges(h, &free_blocks, &free_hash, &blocks, hidden);
     if (rc != CLSVM_OK)
         return rc;
     rc = validate_free_lists(h, free_blocks, free_hash);

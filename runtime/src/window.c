@@ -11,11 +11,14 @@
  * cfg.retain_limit bytes of them wait (window_purge.c).
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
- * held for one heap operation plus, rarely, one commit/decommit syscall. clsvm_lookup() takes
- * no lock at all (it reads the heap's lookup map, whose entries are seqlocks). fork()
- * handlers (window_fork.c) hold every window's lock across fork(), so a child finds them free. A
- * per-thread cache of small free blocks in front of it is the obvious next step if profiles show
- * contention. Invariants (clsvm_window_validate): every live allocation lies in [base, base +
+ * held for one heap operation, not for the commit, decommit and purge syscalls: those run with
+ * their chunks marked busy (an allocation over a busy chunk waits on the condition variable
+ * idle), commits by the allocating thread itself (window_alloc_locked), decommits and purges
+ * queued under the lock and run by window_unlock. clsvm_lookup() takes no lock at all (it
+ * reads the heap's lookup map, whose entries are seqlocks). fork() handlers (window_fork.c)
+ * hold every window's lock across fork(), once no syscall is in flight, so a child finds them
+ * free. Small allocations come from per-thread slabs in front of it (window_small.c).
+ * Invariants (clsvm_window_validate): every live allocation lies in [base, base +
  * size), below 2^va_bits, on committed chunks; chunk counts, heap counters and window counters
  * agree.
  */
@@ -194,6 +197,107 @@ static void after_decommit(void *w_, uintptr_t addr, size_t len)
     purge_forget(w->purge, addr, len);
 }
 
+/* Busy chunks were cleared or an allocation left the in-flight count: wake the waiters. */
+static void wake(clsvm_window *w)
+{
+    if (w->waiters)
+        pthread_cond_broadcast(&w->idle);
+}
+
+/* Queue a syscall on [addr, addr + len) for window_unlock, its chunks busy meanwhile (lock
+ * held). Non-zero when there is no memory to queue it: the caller then runs it at once. */
+static int sysq_push(clsvm_window *w, int kind, uintptr_t addr, size_t len)
+{
+    sys_queue *q = &w->sysq;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : 8;
+        sys_op *ops = realloc(q->ops, cap * sizeof *ops);
+        if (!ops)
+            return CLSVM_ERR_HOSTMEM;
+        q->ops = ops;
+        q->cap = cap;
+    }
+    q->ops[q->n++] = (sys_op){addr, len, kind};
+    commit_map_busy_add(w->commits, addr, len, 1);
+    w->busy_ops++;
+    return CLSVM_OK;
+}
+
+/* The chunks are empty: no mark of theirs may be purged any more; the lookup tables are
+ * trimmed after the decommit (window_unlock). */
+static int queue_decommit(void *w_, uintptr_t addr, size_t len)
+{
+    clsvm_window *w = w_;
+    int rc = sysq_push(w, SYS_DECOMMIT, addr, len);
+    if (!rc)
+        purge_forget(w->purge, addr, len);
+    return rc;
+}
+
+static int queue_purge(void *w_, uintptr_t addr, size_t len)
+{
+    return sysq_push(w_, SYS_PURGE, addr, len);
+}
+
+/*
+ * The queued decommits and purges run here, without the lock: another thread's allocation or
+ * free does not wait for them, except an allocation over one of their chunks (busy), which
+ * waits in window_alloc_locked. Lock held on entry and return.
+ */
+static void run_queued(clsvm_window *w)
+{
+    while (w->sysq.n) {
+        sys_queue q = w->sysq;
+        w->sysq = (sys_queue){0};
+        pthread_mutex_unlock(&w->lock);
+        for (size_t i = 0; i < q.n; i++)
+            if (q.ops[i].kind == SYS_DECOMMIT)
+                commit_map_decommit_now(w->commits, q.ops[i].addr, q.ops[i].len);
+            else
+                w->prov->purge(&w->region, q.ops[i].addr, q.ops[i].len); /* logs a failure */
+        pthread_mutex_lock(&w->lock);
+        for (size_t i = 0; i < q.n; i++) {
+            if (q.ops[i].kind == SYS_DECOMMIT) /* no block can start there before busy ends */
+                heap_trim(w->heap, q.ops[i].addr, q.ops[i].len);
+            commit_map_busy_add(w->commits, q.ops[i].addr, q.ops[i].len, -1);
+        }
+        w->busy_ops -= q.n;
+        if (!w->sysq.ops) /* keep the buffer for the next ops */
+            w->sysq = (sys_queue){q.ops, 0, q.cap};
+        else
+            free(q.ops);
+        wake(w);
+    }
+}
+
+void window_unlock(clsvm_window *w)
+{
+    if (w->sysq.n)
+        run_queued(w);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Wait for busy chunks of [addr, addr + len) (all of them if len is 0). Ops still queued (by
+ * this thread earlier under the same lock, or left by a path that unlocked without running
+ * them) are run here: nobody else would. */
+static void wait_not_busy(clsvm_window *w, uintptr_t addr, size_t len)
+{
+    while (len ? commit_map_busy(w->commits, addr, len) : w->busy_ops || w->inflight) {
+        if (w->sysq.n)
+            run_queued(w);
+        else {
+            w->waiters++;
+            pthread_cond_wait(&w->idle, &w->lock);
+            w->waiters--;
+        }
+    }
+}
+
+void window_quiesce(clsvm_window *w)
+{
+    wait_not_busy(w, 0, 0);
+}
+
 /* Bytes the heap block of a size-byte allocation occupies. */
 static uint64_t block_bytes(size_t size)
 {
@@ -215,6 +319,11 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     if (!w)
         return CLSVM_ERR_HOSTMEM;
     if (pthread_mutex_init(&w->lock, NULL)) {
+        free(w);
+        return CLSVM_ERR_HOSTMEM;
+    }
+    if (pthread_cond_init(&w->idle, NULL)) {
+        pthread_mutex_destroy(&w->lock);
         free(w);
         return CLSVM_ERR_HOSTMEM;
     }
@@ -257,12 +366,12 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     if (!rc)
         rc = commit_map_create(prov, &w->region, &w->commits);
     if (!rc)
-        rc = purge_map_create(prov, &w->region, cfg->retain_limit, &w->purge);
+        rc = purge_map_create(prov, &w->region, cfg->retain_limit, queue_purge, w, &w->purge);
     if (!rc)
         rc = small_create(w);
     if (rc)
         goto fail;
-    commit_map_on_decommit(w->commits, after_decommit, w);
+    commit_map_on_decommit(w->commits, after_decommit, queue_decommit, w);
 
     clsvm_log(CLSVM_LOG_INFO, "window: %s [%#lx, %#lx) %llu MiB, va_bits %u", prov->name,
               (unsigned long)w->region.base, (unsigned long)(w->region.base + w->region.size),
@@ -285,6 +394,7 @@ fail:
         heap_destroy(w->heap);
     if (w->region.size)
         prov->release(&w->region);
+    pthread_cond_destroy(&w->idle);
     pthread_mutex_destroy(&w->lock);
     free(w);
     return rc;
@@ -300,6 +410,8 @@ void clsvm_window_close(clsvm_window *w)
     commit_map_destroy(w->commits);
     heap_destroy(w->heap);
     w->prov->release(&w->region);
+    free(w->sysq.ops);
+    pthread_cond_destroy(&w->idle);
     pthread_mutex_destroy(&w->lock);
     free(w);
 }
@@ -370,25 +482,65 @@ int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
         w->failed_allocs++;
     else
         small_observe_peak(w);
-    pthread_mutex_unlock(&w->lock);
+    window_unlock(w);
     if (!rc)
         *out = (void *)addr;
     return rc;
 }
 
+/* A heap block hidden while the lock is dropped for it (delta 1, then -1 with the same
+ * size and span): validate accounts for it, window_quiesce waits for it. */
+static void inflight(clsvm_window *w, size_t size, uint64_t span, int delta)
+{
+    w->inflight += (uint64_t)(int64_t)delta;
+    w->inflight_bytes += (uint64_t)(int64_t)delta * size;
+    w->inflight_span += (uint64_t)(int64_t)delta * span;
+    if (!w->inflight)
+        wake(w);
+}
+
+/*
+ * The block is carved under the lock but stays hidden (lookups and frees do not see it) until
+ * its memory is committed. The commit syscalls and NUMA binding run without the lock: the
+ * chunks they commit are busy, so another allocation there waits for them (as this one first
+ * waits for syscalls other threads run on its chunks), and everything else proceeds.
+ */
 int window_alloc_locked(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
                         uintptr_t *addr)
 {
     int rc = heap_alloc(w->heap, size, align, flags, tag, addr);
     if (rc)
         return rc;
-    rc = commit_map_acquire(w->commits, *addr, size);
+    if (w->busy_ops) { /* hidden in the heap while the lock is dropped: validate counts it */
+        inflight(w, size, 0, 1);
+        wait_not_busy(w, *addr, size);
+        inflight(w, size, 0, -1);
+    }
+    chunk_runs todo;
+    chunk_runs_init(&todo);
+    rc = commit_map_claim(w->commits, *addr, size, &todo);
+    if (!rc) {
+        /* Unmarked before the lock is dropped, so no purge can take these pages. */
+        purge_allocated(w->purge, *addr, block_bytes(size));
+        if (todo.n) {
+            uint64_t span = commit_map_span(w->commits, *addr, size);
+            inflight(w, size, span, 1);
+            w->busy_ops++;
+            pthread_mutex_unlock(&w->lock);
+            size_t ok = commit_map_commit_runs(w->commits, &todo);
+            pthread_mutex_lock(&w->lock);
+            w->busy_ops--;
+            rc = commit_map_claimed(w->commits, *addr, size, &todo, ok);
+            inflight(w, size, span, -1);
+            wake(w);
+        }
+    }
+    chunk_runs_fini(&todo);
     if (rc) {
-        heap_free(w->heap, *addr, NULL); /* heap back to where it was */
+        heap_unalloc(w->heap, *addr); /* heap back to where it was */
         return rc;
     }
     heap_show(w->heap, *addr);
-    purge_allocated(w->purge, *addr, block_bytes(size)); /* its pages are live again */
     w->allocated += size;
     if (w->allocated > w->peak_allocated)
         w->peak_allocated = w->allocated;
@@ -405,6 +557,46 @@ static void after_free(clsvm_window *w, const heap_block_info *bi)
     retain_before_free(w, bi->addr, bi->size);
     commit_map_release(w->commits, bi->addr, bi->size);
     w->allocated -= bi->size;
+    if (small_nothing_live(w))
+        retain_drop(w, 1); /* nothing live: keep one chunk for an alloc/free loop */
+    small_note_retained(w);
+    purge_maybe(w->purge);
+}
+
+/* Is the block the last allocation on one of its chunks (which its free may decommit)? */
+static bool empties_chunk(void *w_, const heap_block_info *bi)
+{
+    const clsvm_window *w = w_;
+    return commit_map_last_user(w->commits, bi->addr, bi->size);
+}
+
+/*
+ * The free of a heap block hidden by heap_free_or_hide because it empties a chunk (lock held): its
+ * chunks are released while the block still occupies its range, so the decommits that empties run
+ * (without the lock) before anything can be carved there again; another allocation does not land on
+ * those chunks and wait for them. Then the block goes back to the heap and its pages are marked.
+ */
+static void free_hidden(clsvm_window *w, const heap_block_info *bi)
+{
+    inflight(w, bi->size, 0, 1);
+    retain_before_free(w, bi->addr, bi->size);
+    commit_map_release(w->commits, bi->addr, bi->size);
+    w->allocated -= bi->size;
+    if (w->sysq.n)
+        run_queued(w); /* drops the lock for the syscalls */
+    heap_unalloc(w->heap, bi->addr);
+    inflight(w, bi->size, 0, -1);
+    uintptr_t lo, hi;
+    heap_last_free(w->heap, &lo, &hi);
+    purge_mark_freed(w->purge, bi->addr, block_bytes(bi->size), lo, hi);
+    /* Chunks that went empty are decommitted: no marks there, and their lookup tables, which
+     * held this block's start during the decommit, may give their pages back now. */
+    uintptr_t c = w->region.base + ((bi->addr - w->region.base) & ~(CLSVM_COMMIT_CHUNK - 1));
+    for (; c < bi->addr + bi->size; c += CLSVM_COMMIT_CHUNK)
+        if (!commit_map_count(w->commits, c)) {
+            purge_forget(w->purge, c, CLSVM_COMMIT_CHUNK);
+            heap_trim(w->heap, c, CLSVM_COMMIT_CHUNK);
+        }
     if (small_nothing_live(w))
         retain_drop(w, 1); /* nothing live: keep one chunk for an alloc/free loop */
     small_note_retained(w);
@@ -437,11 +629,13 @@ static int free_any(clsvm_window *w, uintptr_t a, bool checked, const void *tag,
             pthread_mutex_unlock(&w->lock);
             continue;
         }
-        rc = checked ? heap_free_checked(w->heap, a, tag, bi) : heap_free(w->heap, a, bi);
-        if (!rc)
+        rc = heap_free_or_hide(w->heap, a, checked, tag, bi, empties_chunk, w);
+        if (rc == HEAP_HIDDEN)
+            free_hidden(w, bi);
+        else if (rc == CLSVM_OK)
             after_free(w, bi);
-        pthread_mutex_unlock(&w->lock);
-        return rc;
+        window_unlock(w);
+        return rc == HEAP_HIDDEN ? CLSVM_OK : rc;
     }
 }
 
@@ -615,7 +809,7 @@ void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
     small_counts(w, &sc);
     st->peak_allocated = small_observe_peak(w);
     st->failed_allocs = w->failed_allocs;
-    pthread_mutex_unlock(&w->lock);
+    window_unlock(w);
     st->reserved = w->region.size;
     st->committed = cs.committed;
     st->allocated = hs.used_bytes - sc.slab_bytes + sc.bytes;
@@ -665,7 +859,7 @@ int clsvm_window_validate(clsvm_window *w)
     if (!w)
         return CLSVM_ERR_INVALID;
     pthread_mutex_lock(&w->lock);
-    int rc = heap_validate(w->heap);
+    int rc = heap_validate_hidden(w->heap, w->inflight);
     check_state s = {w, 0, 0, 0, 0};
     heap_stats hs;
     if (!rc) {
@@ -673,7 +867,9 @@ int clsvm_window_validate(clsvm_window *w)
         heap_get_stats(w->heap, &hs);
         rc = s.bad ? CLSVM_ERR_INVALID : CLSVM_OK;
     }
-    if (!rc && (hs.live != s.live || hs.used_bytes != s.used || hs.used_bytes != w->allocated ||
+    /* Blocks being committed by other threads are hidden from the walk and not yet counted. */
+    if (!rc && (hs.live != s.live + w->inflight || hs.used_bytes != s.used + w->inflight_bytes ||
+                hs.used_bytes != w->allocated + w->inflight_bytes ||
                 hs.range_bytes != w->region.size || w->allocated > w->peak_allocated)) {
         clsvm_log(CLSVM_LOG_ERROR,
                   "window validate: counters disagree (heap live %llu used %llu range %llu, "
@@ -691,7 +887,7 @@ int clsvm_window_validate(clsvm_window *w)
     if (!rc)
         rc = purge_validate(w, HEAP_GRANULE);
     if (!rc)
-        rc = commit_map_validate(w->commits, s.span_sum + w->retained.count);
+        rc = commit_map_validate(w->commits, s.span_sum + w->retained.count + w->inflight_span);
     pthread_mutex_unlock(&w->lock);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/types.h>
 
 /*
@@ -29,13 +30,60 @@ void commit_map_destroy(commit_map *cm);
 /*
  * Count [addr, addr + len) as used by one more allocation; commit the chunks whose count goes
  * 0 -> 1, adjacent ones in one call. On error (CLSVM_ERR_COMMIT, CLSVM_ERR_HOSTMEM) partial
- * commits are undone and nothing changes.
+ * commits are undone and nothing changes. The syscalls run under the caller's lock: the window
+ * uses the three steps below instead, so that they run without it.
  */
 int commit_map_acquire(commit_map *cm, uintptr_t addr, size_t len);
 
-/* Call fn(user, addr, len) after each decommit (the window trims the heap's lookup tables). */
+/* Runs of chunks to commit (address order). */
+typedef struct chunk_run {
+    uintptr_t addr;
+    size_t len;
+} chunk_run;
+typedef struct chunk_runs {
+    chunk_run *run, inline_run[4];
+    size_t n, cap;
+} chunk_runs;
+static inline void chunk_runs_init(chunk_runs *t)
+{
+    t->run = t->inline_run;
+    t->n = 0;
+    t->cap = sizeof t->inline_run / sizeof t->inline_run[0];
+}
+static inline void chunk_runs_fini(chunk_runs *t)
+{
+    if (t->run != t->inline_run)
+        free(t->run);
+}
+
+/*
+ * commit_map_acquire in three steps, so that the syscalls run without the window lock:
+ * claim (lock held): count the range, list in todo the runs of chunks that were empty and mark
+ * them busy (no other allocation may use them until they are committed); commit_runs (no lock:
+ * it reads only the immutable provider and region): the commits and NUMA binding, returning
+ * how many runs succeeded; claimed (lock held): clear busy and, if a run failed, undo the claim
+ * (decommitting what was committed) and return CLSVM_ERR_COMMIT.
+ */
+int commit_map_claim(commit_map *cm, uintptr_t addr, size_t len, chunk_runs *todo);
+size_t commit_map_commit_runs(const commit_map *cm, const chunk_runs *todo);
+int commit_map_claimed(commit_map *cm, uintptr_t addr, size_t len, const chunk_runs *todo,
+                       size_t ok);
+
+/* A chunk is busy while a syscall on it runs without the lock (commit, decommit, purge); an
+ * allocation over it waits (window.c). busy_add counts one more (delta 1) or one less (-1)
+ * on each chunk of the range. */
+void commit_map_busy_add(commit_map *cm, uintptr_t addr, size_t len, int delta);
+bool commit_map_busy(const commit_map *cm, uintptr_t addr, size_t len);
+uint64_t commit_map_busy_total(const commit_map *cm);
+
+/* The provider's decommit with the fault hook and the once-logged failure (no bookkeeping). */
+void commit_map_decommit_now(commit_map *cm, uintptr_t addr, size_t len);
+
+/* Chunks emptied by a release are decommitted through queue(user, addr, len) (0: queued; the
+ * window runs it without the lock, with the chunks marked busy), else at once followed by
+ * fn(user, addr, len) (the window trims the heap's lookup tables and forgets purge marks). */
 void commit_map_on_decommit(commit_map *cm, void (*fn)(void *user, uintptr_t addr, size_t len),
-                            void *user);
+                            int (*queue)(void *user, uintptr_t addr, size_t len), void *user);
 
 /* Undo one acquire of the same range; decommit chunks whose count goes 1 -> 0. */
 void commit_map_release(commit_map *cm, uintptr_t addr, size_t len);
@@ -65,6 +113,9 @@ void commit_map_foreach_run(const commit_map *cm, commit_run_fn fn, void *user);
 /* Chunks [addr, addr + len) spans (len > 0), for callers computing expected_sum. */
 uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len);
 
+/* Does a chunk of [addr, addr + len) (an allocation's range, len > 0) count exactly one user? */
+bool commit_map_last_user(const commit_map *cm, uintptr_t addr, size_t len);
+
 /* Allocations (and retention pins) overlapping the chunk holding addr; 0 outside the window. */
 uint32_t commit_map_count(const commit_map *cm, uintptr_t addr);
 
@@ -83,7 +134,9 @@ typedef struct retained_chunks {
  */
 typedef struct purge_map purge_map;
 
+/* queue(user, addr, len): purge that run later without the lock (0: queued), else now. */
 int purge_map_create(const provider *prov, provider_region *region, uint64_t limit,
+                     int (*queue)(void *user, uintptr_t addr, size_t len), void *user,
                      purge_map **out);
 void purge_map_destroy(purge_map *pm);
 /* The block [addr, addr + len) (len rounded to the heap granule) was freed into the free block
@@ -104,8 +157,27 @@ typedef struct purge_stats {
 
 void purge_get_stats(const purge_map *pm, purge_stats *st);
 
+/* Syscalls queued under the window lock, run without it (window_unlock). */
+enum { SYS_DECOMMIT, SYS_PURGE };
+typedef struct sys_op {
+    uintptr_t addr;
+    size_t len;
+    int kind;
+} sys_op;
+typedef struct sys_queue {
+    sys_op *ops;
+    size_t n, cap;
+} sys_queue;
+
 struct clsvm_window {
     pthread_mutex_t lock; /* guards heap, commits and the counters below */
+    pthread_cond_t idle;  /* broadcast when chunks stop being busy */
+    unsigned waiters;     /* threads waiting on idle */
+    uint64_t busy_ops;    /* syscalls queued or running on busy chunks (commit runs count one) */
+    sys_queue sysq;       /* decommits and purges to run once the lock is dropped */
+    /* Heap blocks carved but not yet committed and shown (window_alloc_locked), their bytes,
+     * and the chunks counted for them so far. */
+    uint64_t inflight, inflight_bytes, inflight_span;
     const provider *prov;
     provider_region region;
     heap *heap;
@@ -142,10 +214,17 @@ int retain_validate(clsvm_window *w);
 int purge_validate(clsvm_window *w, uint64_t granule);
 
 /* window.c, lock held: the heap, commit and purge steps of an allocation (counted in allocated
- * and peak; the caller counts a failure), and of the free of a heap block at addr. */
+ * and peak; the caller counts a failure), and of the free of a heap block at addr. The
+ * allocation may drop the lock and take it again (to wait for busy chunks, and around its
+ * commit syscalls); the free queues its syscalls for window_unlock. */
 int window_alloc_locked(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
                         uintptr_t *addr);
 void window_free_locked(clsvm_window *w, uintptr_t addr);
+/* Unlock w->lock after running the queued syscalls without it (taking it again to finish
+ * them): every path that may free, drop retained chunks or purge unlocks through here. */
+void window_unlock(clsvm_window *w);
+/* Lock held: wait until no chunk is busy and nothing is queued (fork, close). */
+void window_quiesce(clsvm_window *w);
 
 /*
  * window_small.c: allocations of up to 1 KiB from per-thread slabs, without the window lock in

@@ -25,7 +25,9 @@
 
 typedef struct leaf {
     uint32_t nonzero;            /* chunks of this leaf with count > 0 */
+    uint32_t busy_chunks;        /* chunks of this leaf with busy > 0 */
     uint32_t count[LEAF_CHUNKS]; /* allocations overlapping each chunk */
+    uint16_t busy[LEAF_CHUNKS];  /* syscalls in flight on the chunk, without the lock */
 } leaf;
 
 struct commit_map {
@@ -38,9 +40,14 @@ struct commit_map {
     uint64_t commits, decommits;
     void (*on_decommit)(void *user, uintptr_t addr, size_t len);
     void *on_decommit_user;
+    int (*queue)(void *user, uintptr_t addr, size_t len); /* decommit later, without the lock */
+    uint64_t busy_total;                                  /* chunks with busy > 0 */
 };
 
 _Static_assert(((uint64_t)1 << CHUNK_SHIFT) == CLSVM_COMMIT_CHUNK, "chunk shift");
+
+static void chunk_range(const commit_map *cm, uintptr_t addr, size_t len, uint64_t *c0,
+                        uint64_t *c1);
 
 int commit_map_create(const provider *prov, provider_region *region, commit_map **out)
 {
@@ -91,47 +98,80 @@ static uintptr_t chunk_addr(const commit_map *cm, uint64_t c)
 static void free_empty_leaves(commit_map *cm, uint64_t c0, uint64_t c1)
 {
     for (uint64_t l = c0 >> LEAF_BITS; l <= c1 >> LEAF_BITS; l++)
-        if (cm->leaves[l] && cm->leaves[l]->nonzero == 0) {
+        if (cm->leaves[l] && cm->leaves[l]->nonzero == 0 && cm->leaves[l]->busy_chunks == 0) {
             free(cm->leaves[l]);
             cm->leaves[l] = NULL;
         }
 }
 
-static void decommit_run(commit_map *cm, uint64_t first, uint64_t n)
+void commit_map_decommit_now(commit_map *cm, uintptr_t addr, size_t len)
 {
-    size_t len = (size_t)(n << CHUNK_SHIFT);
     if (clsvm_fault_hit(CLSVM_FAULT_DECOMMIT) ||
-        cm->prov->decommit(cm->region, chunk_addr(cm, first), len) != CLSVM_OK)
+        cm->prov->decommit(cm->region, addr, len) != CLSVM_OK)
         CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
                        "window: %zu bytes at %#lx could not be decommitted: they stay resident "
                        "and are not zero-filled when reused (logged once)",
-                       len, (unsigned long)chunk_addr(cm, first));
+                       len, (unsigned long)addr);
+}
+
+/* Chunks [first, first + n) went to count 0: decommit them, later without the lock when the
+ * window can queue it (they are busy until then), else now. */
+static void decommit_run(commit_map *cm, uint64_t first, uint64_t n)
+{
+    size_t len = (size_t)(n << CHUNK_SHIFT);
     cm->decommits++;
     cm->committed_chunks -= n;
+    if (cm->queue && cm->queue(cm->on_decommit_user, chunk_addr(cm, first), len) == CLSVM_OK)
+        return;
+    commit_map_decommit_now(cm, chunk_addr(cm, first), len);
     if (cm->on_decommit)
         cm->on_decommit(cm->on_decommit_user, chunk_addr(cm, first), len);
 }
 
 void commit_map_on_decommit(commit_map *cm, void (*fn)(void *user, uintptr_t addr, size_t len),
-                            void *user)
+                            int (*queue)(void *user, uintptr_t addr, size_t len), void *user)
 {
     cm->on_decommit = fn;
+    cm->queue = queue;
     cm->on_decommit_user = user;
 }
 
-/* Decommit the runs of zero-count chunks in [c0, end): the rollback of a failed acquire. */
-static void undo_commits(commit_map *cm, uint64_t c0, uint64_t end)
+void commit_map_busy_add(commit_map *cm, uintptr_t addr, size_t len, int delta)
 {
-    for (uint64_t c = c0; c < end;) {
-        if (*count_of(cm, c)) {
-            c++;
-            continue;
+    uint64_t c0, c1;
+    chunk_range(cm, addr, len, &c0, &c1);
+    for (uint64_t c = c0; c <= c1; c++) {
+        leaf *l = cm->leaves[c >> LEAF_BITS];
+        uint16_t *b = &l->busy[c & (LEAF_CHUNKS - 1)];
+        if (delta > 0 && (*b)++ == 0) {
+            l->busy_chunks++;
+            cm->busy_total++;
+        } else if (delta < 0 && --*b == 0) {
+            l->busy_chunks--;
+            cm->busy_total--;
         }
-        uint64_t first = c;
-        while (c < end && *count_of(cm, c) == 0)
-            c++;
-        decommit_run(cm, first, c - first);
     }
+    if (delta < 0)
+        free_empty_leaves(cm, c0, c1);
+}
+
+bool commit_map_busy(const commit_map *cm, uintptr_t addr, size_t len)
+{
+    uint64_t c0, c1;
+    if (!cm->busy_total || len == 0 || addr < cm->region->base)
+        return false;
+    chunk_range(cm, addr, len, &c0, &c1);
+    for (uint64_t c = c0; c <= c1 && c < cm->nchunks; c++) {
+        const leaf *l = cm->leaves[c >> LEAF_BITS];
+        if (l && l->busy[c & (LEAF_CHUNKS - 1)])
+            return true;
+    }
+    return false;
+}
+
+uint64_t commit_map_busy_total(const commit_map *cm)
+{
+    return cm->busy_total;
 }
 
 static void chunk_range(const commit_map *cm, uintptr_t addr, size_t len, uint64_t *c0,
@@ -149,6 +189,16 @@ uint64_t commit_map_span(const commit_map *cm, uintptr_t addr, size_t len)
     return c1 - c0 + 1;
 }
 
+bool commit_map_last_user(const commit_map *cm, uintptr_t addr, size_t len)
+{
+    uint64_t c0, c1;
+    chunk_range(cm, addr, len, &c0, &c1);
+    for (uint64_t c = c0; c <= c1; c++)
+        if (count_or_zero(cm, c) == 1)
+            return true;
+    return false;
+}
+
 uint32_t commit_map_count(const commit_map *cm, uintptr_t addr)
 {
     uint64_t c0, c1;
@@ -158,7 +208,25 @@ uint32_t commit_map_count(const commit_map *cm, uintptr_t addr)
     return c0 < cm->nchunks ? count_or_zero(cm, c0) : 0;
 }
 
-int commit_map_acquire(commit_map *cm, uintptr_t addr, size_t len)
+static int runs_push(chunk_runs *t, uintptr_t addr, size_t len)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap * 2;
+        chunk_run *r = malloc(cap * sizeof *r);
+        if (!r)
+            return CLSVM_ERR_HOSTMEM;
+        for (size_t i = 0; i < t->n; i++)
+            r[i] = t->run[i];
+        if (t->run != t->inline_run)
+            free(t->run);
+        t->run = r;
+        t->cap = cap;
+    }
+    t->run[t->n++] = (chunk_run){addr, len};
+    return CLSVM_OK;
+}
+
+int commit_map_claim(commit_map *cm, uintptr_t addr, size_t len, chunk_runs *todo)
 {
     uint64_t c0, c1;
     if (len == 0 || addr < cm->region->base)
@@ -172,7 +240,7 @@ int commit_map_acquire(commit_map *cm, uintptr_t addr, size_t len)
             free_empty_leaves(cm, c0, c1);
             return CLSVM_ERR_HOSTMEM;
         }
-
+    /* The runs of empty chunks first, so that running out of memory changes nothing. */
     for (uint64_t c = c0; c <= c1;) {
         if (*count_of(cm, c)) {
             c++;
@@ -181,25 +249,88 @@ int commit_map_acquire(commit_map *cm, uintptr_t addr, size_t len)
         uint64_t first = c;
         while (c <= c1 && *count_of(cm, c) == 0)
             c++;
-        uint64_t n = c - first;
-        size_t len = (size_t)(n << CHUNK_SHIFT);
-        if (clsvm_fault_hit(CLSVM_FAULT_COMMIT) ||
-            cm->prov->commit(cm->region, chunk_addr(cm, first), len) != CLSVM_OK) {
-            undo_commits(cm, c0, first);
+        if (runs_push(todo, chunk_addr(cm, first), (size_t)((c - first) << CHUNK_SHIFT))) {
+            todo->n = 0;
             free_empty_leaves(cm, c0, c1);
-            return CLSVM_ERR_COMMIT;
+            return CLSVM_ERR_HOSTMEM;
         }
-        clsvm_numa_place(chunk_addr(cm, first), len);
-        cm->commits++;
-        cm->committed_chunks += n;
     }
-
     for (uint64_t c = c0; c <= c1; c++) {
         uint32_t *n = count_of(cm, c);
-        if ((*n)++ == 0)
+        if ((*n)++ == 0) {
             cm->leaves[c >> LEAF_BITS]->nonzero++;
+            cm->committed_chunks++; /* counted now, so counts and total agree meanwhile */
+        }
     }
+    for (size_t i = 0; i < todo->n; i++)
+        commit_map_busy_add(cm, todo->run[i].addr, todo->run[i].len, 1);
     return CLSVM_OK;
+}
+
+size_t commit_map_commit_runs(const commit_map *cm, const chunk_runs *todo)
+{
+    for (size_t i = 0; i < todo->n; i++) {
+        const chunk_run *r = &todo->run[i];
+        if (clsvm_fault_hit(CLSVM_FAULT_COMMIT) ||
+            cm->prov->commit(cm->region, r->addr, r->len) != CLSVM_OK)
+            return i;
+        clsvm_numa_place(r->addr, r->len);
+    }
+    return todo->n;
+}
+
+int commit_map_claimed(commit_map *cm, uintptr_t addr, size_t len, const chunk_runs *todo,
+                       size_t ok)
+{
+    uint64_t c0, c1;
+    chunk_range(cm, addr, len, &c0, &c1);
+    cm->commits += ok;
+    for (size_t i = 0; i < todo->n; i++)
+        commit_map_busy_add(cm, todo->run[i].addr, todo->run[i].len, -1);
+    if (ok == todo->n)
+        return CLSVM_OK;
+    /* Undo the claim: chunks of the runs from the failed one on were never committed; any
+     * other chunk left empty is (a run committed here, or a chunk whose other allocations
+     * went meanwhile) and is decommitted. */
+    uint64_t run_first = 0, run_len = 0;
+    size_t j = ok;
+    for (uint64_t c = c0; c <= c1; c++) {
+        uintptr_t a = chunk_addr(cm, c);
+        while (j < todo->n && a >= todo->run[j].addr + todo->run[j].len)
+            j++;
+        bool never = j < todo->n && a >= todo->run[j].addr;
+        uint32_t *n = count_of(cm, c);
+        if (--*n)
+            continue;
+        cm->leaves[c >> LEAF_BITS]->nonzero--;
+        if (never) {
+            cm->committed_chunks--;
+            continue;
+        }
+        if (run_len && run_first + run_len == c) {
+            run_len++;
+            continue;
+        }
+        if (run_len)
+            decommit_run(cm, run_first, run_len);
+        run_first = c;
+        run_len = 1;
+    }
+    if (run_len)
+        decommit_run(cm, run_first, run_len);
+    free_empty_leaves(cm, c0, c1);
+    return CLSVM_ERR_COMMIT;
+}
+
+int commit_map_acquire(commit_map *cm, uintptr_t addr, size_t len)
+{
+    chunk_runs todo;
+    chunk_runs_init(&todo);
+    int rc = commit_map_claim(cm, addr, len, &todo);
+    if (!rc)
+        rc = commit_map_claimed(cm, addr, len, &todo, commit_map_commit_runs(cm, &todo));
+    chunk_runs_fini(&todo);
+    return rc;
 }
 
 void commit_map_release(commit_map *cm, uintptr_t addr, size_t len)

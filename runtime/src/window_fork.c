@@ -5,7 +5,8 @@
  *
  * Before fork() the forking thread takes, in the order the code nests them, the registry of
  * small-allocation thread caches (window_small.c), the stats registry lock, every open window's
- * lock (the registry lists them all) and the devsvm notice lock; after fork() both processes
+ * lock (the registry lists them all; for each it waits until no commit, decommit or purge runs
+ * without the lock) and the devsvm notice lock; after fork() both processes
  * release them. The child, which has only the forking thread, then also asks each window's provider
  * whether its mapping was inherited: a devsvm window was not (VM_DONTCOPY), so it is marked lost
  * and refuses further use with an error instead of touching an address range that the child may by
@@ -27,8 +28,12 @@ static void fork_prepare(void)
 {
     pthread_mutex_lock(small_registry_lock());
     held = stats_registry_hold();
-    for (clsvm_window *w = held; w; w = w->registry_next)
+    for (clsvm_window *w = held; w; w = w->registry_next) {
         pthread_mutex_lock(&w->lock);
+        /* Syscalls other threads run without the lock would never end in the child, whose
+         * allocations would then wait for their chunks forever: let them finish first. */
+        window_quiesce(w);
+    }
     pthread_mutex_lock(&window_notice_lock);
 }
 

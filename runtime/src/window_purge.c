@@ -26,7 +26,8 @@
  * page of its 8 GiB is first marked, kept until the window closes) per 8 GiB; a FIFO of chunks
  * holding marks, in the order they got their first one (a chunk is queued at most once).
  * Cost: marking and clearing O(chunks spanned) word operations; a purge O(chunks purged).
- * Caller holds the window lock for every function here.
+ * Caller holds the window lock for every function here; the purge syscalls themselves are
+ * queued and run by the window without it (window_unlock).
  */
 #include "window.h"
 
@@ -63,11 +64,15 @@ struct purge_map {
      * [pend_block_lo, pend_block_hi) they lie in: marked at the next free, decommit or purge,
      * or dropped when an allocation reuses them. */
     uintptr_t pend_lo, pend_hi, pend_block_lo, pend_block_hi;
+    int (*queue)(void *user, uintptr_t addr, size_t len); /* purge later, without the lock */
+    void *queue_user;
 };
 
 _Static_assert(((uint64_t)1 << CHUNK_SHIFT) == CLSVM_COMMIT_CHUNK, "chunk shift");
 
-int purge_map_create(const provider *prov, provider_region *region, uint64_t limit, purge_map **out)
+int purge_map_create(const provider *prov, provider_region *region, uint64_t limit,
+                     int (*queue)(void *user, uintptr_t addr, size_t len), void *user,
+                     purge_map **out)
 {
     *out = NULL;
     long page = sysconf(_SC_PAGESIZE);
@@ -83,6 +88,8 @@ int purge_map_create(const provider *prov, provider_region *region, uint64_t lim
     pm->nleaves = (size_t)((pm->nchunks + LEAF_CHUNKS - 1) >> LEAF_BITS);
     pm->leaves = calloc(pm->nleaves ? pm->nleaves : 1, sizeof *pm->leaves);
     pm->limit = limit;
+    pm->queue = queue;
+    pm->queue_user = user;
     if (!pm->leaves) {
         free(pm);
         return CLSVM_ERR_HOSTMEM;
@@ -168,7 +175,10 @@ static void run_flush(purge_map *pm)
 {
     if (!pm->run_len)
         return;
-    pm->prov->purge(pm->region, pm->run_addr, pm->run_len); /* a failure is logged there */
+    /* Queued: the window runs it once its lock is dropped, allocations over these chunks
+     * waiting until it has (their pages are no longer marked, so nothing else purges them). */
+    if (!pm->queue || pm->queue(pm->queue_user, pm->run_addr, pm->run_len))
+        pm->prov->purge(pm->region, pm->run_addr, pm->run_len); /* a failure is logged there */
     pm->purges++;
     pm->purged += pm->run_len;
     pm->run_len = 0;

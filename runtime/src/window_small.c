@@ -357,7 +357,7 @@ static void thread_exit(void *unused)
         if (w) {
             pthread_mutex_lock(&w->lock);
             retire(w, tc);
-            pthread_mutex_unlock(&w->lock);
+            window_unlock(w);
         }
         free(tc);
     }
@@ -479,7 +479,7 @@ int small_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
         }
         tc->cur[cls] = s;
         small_observe_peak(w);
-        pthread_mutex_unlock(&w->lock);
+        window_unlock(w);
         if (!s)
             return SMALL_PASS; /* no room for a slab: the heap may still fit the block */
         i = take_slot(s);
@@ -544,7 +544,7 @@ static void owner_emptied(clsvm_window *w)
     if (small_nothing_live(w))
         retain_drop(w, 1);
     small_note_retained(w);
-    pthread_mutex_unlock(&w->lock);
+    window_unlock(w);
 }
 
 static void orphan_freed(clsvm_window *w, small_slab *s, uint32_t gen)
@@ -555,7 +555,7 @@ static void orphan_freed(clsvm_window *w, small_slab *s, uint32_t gen)
         collect(s);
         settle(w, s);
     }
-    pthread_mutex_unlock(&w->lock);
+    window_unlock(w);
 }
 
 int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap_block_info *info)

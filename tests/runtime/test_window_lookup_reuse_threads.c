@@ -2,13 +2,13 @@
  * before the call began, nor mix two allocations, while the same addresses are freed and handed to
  * new allocations of other sizes, tags and flags, and while the lookup tables of emptied
  * chunks are trimmed (their pages zeroed) in between. One writer allocates 1024 blocks (1 to
- * 1024 bytes: a block's start is another block's interior in the next round, and an address
- * holds small blocks, which the map keeps in an entry, and larger ones, which it keeps as a
- * record pointer, in turn) and frees them in random order, eight rounds per phase, then has every
- * emptied chunk decommitted, which trims the chunk's table; ids grow, and "every id below R is
- * freed" is published after each round. Readers probe the span and the blocks being freed: a hit
- * must carry the size and flags of its tag's id, contain p, sit at the id's published base if still
- * published, and have an id >= R read before the call. Built in the TSan tree too. */
+ * 1024 bytes, a quarter up to 9000: a block's start is another block's interior in the next round,
+ * and an address holds small blocks, which the map keeps in an entry, and larger ones, which it
+ * keeps as a record pointer, in turn) and frees them in random order, eight rounds per phase, then
+ * has every emptied chunk decommitted, which trims the chunk's table; ids grow, and "every id below
+ * R is freed" is published after each round. Readers probe the span and the blocks being freed: a
+ * hit must carry the size and flags of its tag's id, contain p, sit at the id's published base if
+ * still published, and have an id >= R read before the call. Built in the TSan tree too. */
 #include "check.h"
 
 #include "clsvm/runtime.h"
@@ -27,7 +27,7 @@
 #endif
 #define ROUNDS 8 /* of allocating and freeing a phase's blocks before the chunks are trimmed */
 #define MAXID (PHASES * ROUNDS * PER_PHASE + 1)
-#define SPAN (PER_PHASE * 1024) /* bytes probed from the window's base */
+#define SPAN (PER_PHASE * 2048) /* bytes probed from the window's base */
 
 static clsvm_window *w;
 static clsvm_window_info wi;
@@ -44,9 +44,12 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 29);
 }
 
+/* Mostly up to 1 KiB; one in four up to 9000 bytes, so the map's three places (entry, slot per
+ * granule, slot per 4 KiB group) all hold starts that other blocks then cover. */
 static size_t size_of_id(uintptr_t id)
 {
-    return 1 + (size_t)(mix(id) >> 8) % 1024;
+    uint64_t x = mix(id);
+    return 1 + (size_t)(x >> 8) % ((x & 3) ? 1024 : 9000);
 }
 
 static uint32_t flags_of_id(uintptr_t id)

@@ -25,3 +25,8 @@ target_compile_definitions(test_config_doc
 clsvm_test(test_config_check SOURCES runtime/test_config_check.c LIBS clsvm-runtime-static
            LABELS runtime check)
 clsvm_runtime_internals(test_config_check)
+
+# A provider whose syscalls block on command: other threads' allocations must not wait.
+clsvm_test(test_window_syscall_threads SOURCES runtime/test_window_syscall_threads.c
+           LIBS clsvm-runtime-static LABELS runtime window)
+clsvm_runtime_internals(test_window_syscall_threads)
