@@ -30,11 +30,18 @@ typedef enum clsvm_option_id {
     CLSVM_OPT_OCLC20_CACHE_DIR,
     CLSVM_OPT_CHECK,
     CLSVM_OPT_CHECK_ABORT,
+    CLSVM_OPT_CHECK_QUARANTINE,
     CLSVM_OPT_COUNT
 } clsvm_option_id;
 
 /* Bits of clsvm_option_int(CLSVM_OPT_CHECK), in the order of its choices in config.c. */
-enum { CLSVM_CHECK_LEAKS = 1u << 0, CLSVM_CHECK_REDZONE = 1u << 1, CLSVM_CHECK_STALE = 1u << 2 };
+enum {
+    CLSVM_CHECK_LEAKS = 1u << 0,
+    CLSVM_CHECK_REDZONE = 1u << 1,
+    CLSVM_CHECK_STALE = 1u << 2,
+    CLSVM_CHECK_INUSE = 1u << 3,
+    CLSVM_CHECK_QUARANTINE = 1u << 4,
+};
 
 typedef struct clsvm_option_desc {
     const char *name;          /* environment variable */
