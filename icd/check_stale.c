@@ -2,8 +2,9 @@
  * check_stale.c: the stale kernel argument check (CLSVM_CHECK=stale, docs/checker.md). For each
  * kernel wrapper it keeps the SVM pointers set as arguments (clSetKernelArgSVMPointer) and as
  * exec-info pointers (CL_KERNEL_EXEC_INFO_SVM_PTRS), each with the allocation it was in then;
- * clEnqueueNDRangeKernel reports those whose allocation has been freed since (or freed and
- * another allocated at the address: its serial differs).
+ * clEnqueueNDRangeKernel and clEnqueueTask report those whose allocation has been freed since
+ * (or freed and another allocated at the address: its serial differs). The inuse check reads
+ * the same record (clsvm_check_kernel_allocs): what a kernel enqueued uses.
  *
  * Kernels are keyed by their wrapper's address, which a later kernel may reuse: a new kernel's
  * entry is reset when it is made (clsvm_check_kernel_new). A released kernel's entry stays until
@@ -164,4 +165,21 @@ void clsvm_check_kernel_enqueue(const void *kernel, void *be_kernel)
                            "enqueueing; a kernel keeps the pointer value, not the memory");
     }
     free(copy);
+}
+
+size_t clsvm_check_kernel_allocs(const void *kernel, clsvm_check_alloc *out, size_t cap)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&lock);
+    kstate **k = slot_of(kernel);
+    for (size_t i = 0; *k && i < (*k)->n; i++) {
+        const clsvm_check_alloc *a = &(*k)->u[i].then;
+        size_t j = 0;
+        while (j < n && !(out[j].base == a->base && out[j].serial == a->serial))
+            j++;
+        if (j == n && n < cap)
+            out[n++] = *a;
+    }
+    pthread_mutex_unlock(&lock);
+    return n;
 }

@@ -58,7 +58,7 @@ static arg_kinds *query_arg_kinds(cl_kernel be)
 static clsvm_obj *wrap_kernel_from(void *be, clsvm_obj *program, const clsvm_obj *src)
 {
     clsvm_obj *k = clsvm_obj_new(CLSVM_KERNEL, be, program->owner, program);
-    if (k && __builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0))
+    if (k && __builtin_expect(clsvm_check_on(CLSVM_CHECK_KERNEL_ARGS), 0))
         clsvm_check_kernel_new(k, src); /* before the handle is handed out */
     if (k) {
         k->ext = query_arg_kinds(be);

@@ -242,8 +242,8 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
     size_t reqd[3];
     clsvm_qtail_begin(q);
     if ((k->flags & CLSVM_F_NONUNIFORM) && valid_geometry(work_dim, global_work_size, ls)) {
-        /* The backend does not know the kernel's required work-group size (check_module in oclc20/spir.c removes it),
-         * so clsvm checks it and uses it when no local size is given. */
+        /* The backend does not know the kernel's required work-group size (check_module in
+         * oclc20/spir.c removes it), so clsvm checks it and uses it when no local size is given. */
         clsvm_nu_reqd(k, reqd);
         if (reqd[0] && !ls)
             ls = reqd;
@@ -263,8 +263,40 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
                                                num_events_in_wait_list, wl.list, &ev);
     clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_COMMANDS), 0))
+        clsvm_check_kernel_enqueued(q, k, CL_COMMAND_NDRANGE_KERNEL, err == CL_SUCCESS ? ev : NULL);
     err = clsvm_event_out(err, command_queue, ev, event);
     if (first && (err != CL_SUCCESS || !clsvm_event_set_first(*event, first)))
         clsvm_be->clReleaseEvent(first);
     return err;
+}
+
+/* clEnqueueTask: forwarded as it was (the event's command type is the backend's), with the
+ * checks an NDRange gets. */
+cl_int CL_API_CALL clsvm_clEnqueueTask(cl_command_queue command_queue, cl_kernel kernel,
+                                       cl_uint num_events_in_wait_list,
+                                       const cl_event *event_wait_list, cl_event *event)
+{
+    clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
+    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
+    if (!q)
+        return CL_INVALID_COMMAND_QUEUE;
+    if (!k)
+        return CL_INVALID_KERNEL;
+    if (!clsvm_be->clEnqueueTask)
+        return CL_INVALID_OPERATION;
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0))
+        clsvm_check_kernel_enqueue(k, k->be);
+    clsvm_evlist wl;
+    cl_event ev = NULL;
+    cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);
+    if (err != CL_SUCCESS)
+        return err;
+    clsvm_qtail_begin(q);
+    err = clsvm_be->clEnqueueTask(q->be, k->be, num_events_in_wait_list, wl.list, &ev);
+    clsvm_qtail_end(q, err == CL_SUCCESS, ev);
+    clsvm_evlist_done(&wl);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_COMMANDS), 0))
+        clsvm_check_kernel_enqueued(q, k, CL_COMMAND_TASK, err == CL_SUCCESS ? ev : NULL);
+    return clsvm_event_out(err, command_queue, ev, event);
 }
