@@ -98,6 +98,9 @@ void clsvm_check_kernel_enqueue(const void *kernel, void *be_kernel);
 /* Backend kernel be_kernel was given pointer p (an argument or an exec-info pointer): its name
  * is remembered for the reports on p's allocation. */
 void clsvm_check_kernel_uses(void *be_kernel, const void *p);
+/* The allocations (as the checker knew them when set) of kernel's SVM arguments and exec-info
+ * pointers: a malloc'd array, *n entries (NULL and 0: none). */
+clsvm_check_alloc *clsvm_check_kernel_allocs(const void *kernel, size_t *n);
 /* At exit: check every guard and report every allocation still live (as enabled). */
 void clsvm_check_at_exit(void);
 /* Check the guard of every live allocation; when: the entry point, for the report. */
@@ -109,9 +112,6 @@ void clsvm_check_guard_of(const void *base, uint64_t serial, const char *when);
 #define CLSVM_CHECK_FRAMES 6
 int clsvm_check_capture(void **frames);
 void clsvm_check_put_frames(char *buf, size_t cap, const char *label, void *const *frames, int n);
-
-/* Up to cap allocations the kernel's SVM arguments and exec-info pointers were in when set. */
-size_t clsvm_check_kernel_allocs(const void *kernel, clsvm_check_alloc *out, size_t cap);
 
 /* ---- check_inuse.c ---- */
 struct clsvm_obj;
@@ -153,6 +153,12 @@ void clsvm_check_quarantine_release(clsvm_check_qentry *evicted);
 int clsvm_check_in_quarantine(const void *base);
 /* Check every allocation in quarantine for writes; drain (at exit): then free them all. */
 void clsvm_check_quarantine_all(const char *when, int drain);
+
+/* fork(): take (1) or give back (0) each file's lock (check_alloc.c orders them). */
+void clsvm_check_inuse_atfork(int take);
+void clsvm_check_stale_atfork(int take);
+void clsvm_check_quarantine_atfork(int take);
+void clsvm_check_json_atfork(int take);
 
 /* ---- check_json.c ---- */
 /* Remember a report for the CLSVM_STATS JSON. */

@@ -122,14 +122,24 @@ static void put_frames(char *buf, size_t cap, const record *r)
     clsvm_check_put_frames(buf, cap, "allocated at", r ? r->frames : NULL, r ? r->nframes : 0);
 }
 
+/* Every checker lock, in their order (inuse and stale apart; quarantine under this one; the
+ * reports' under all). */
 void clsvm_check_atfork_prepare(void)
 {
+    clsvm_check_inuse_atfork(1);
+    clsvm_check_stale_atfork(1);
     pthread_mutex_lock(&lock);
+    clsvm_check_quarantine_atfork(1);
+    clsvm_check_json_atfork(1);
 }
 
 void clsvm_check_atfork_release(void)
 {
+    clsvm_check_json_atfork(0);
+    clsvm_check_quarantine_atfork(0);
     pthread_mutex_unlock(&lock);
+    clsvm_check_stale_atfork(0);
+    clsvm_check_inuse_atfork(0);
 }
 
 void clsvm_check_alloc_done(void *p, size_t size, size_t guard, uint32_t flags)
@@ -165,6 +175,12 @@ void clsvm_check_alloc_done(void *p, size_t size, size_t guard, uint32_t flags)
 /* Check r's guard; report an overwrite and restore the pattern (so it is reported once). */
 static void check_guard(record *r, const char *when)
 {
+    /* A fork() child of a /dev/svm window has no mapping there: the runtime finds nothing, and
+     * nothing may be read. */
+    clsvm_alloc_info in;
+    clsvm_window *w = clsvm_svm_window();
+    if (!w || clsvm_lookup(w, r->base, &in) != CLSVM_OK)
+        return;
     const unsigned char *g = (const unsigned char *)r->base + r->size;
     size_t first = r->guard, last = 0;
     for (size_t i = 0; i < r->guard; i++)

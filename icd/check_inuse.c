@@ -210,17 +210,21 @@ void clsvm_check_enqueued(clsvm_obj *q, unsigned type, void *ev)
 
 void clsvm_check_kernel_enqueued(clsvm_obj *q, clsvm_obj *k, unsigned type, void *ev)
 {
-    clsvm_check_alloc a[MAX_RANGES];
-    size_t n = ev ? clsvm_check_kernel_allocs(k, a, MAX_RANGES) : 0;
+    size_t n = 0;
+    clsvm_check_alloc *a = ev ? clsvm_check_kernel_allocs(k, &n) : NULL;
     range r[MAX_RANGES];
     size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && m < MAX_RANGES; i++) {
         clsvm_check_alloc now;
-        /* Only allocations still live: a stale one is the stale check's report. */
-        if (!clsvm_check_which(a[i].base, &now) || now.serial != a[i].serial)
+        size_t j = 0;
+        while (j < m && r[j].base != a[i].base)
+            j++;
+        /* Once each, and only allocations still live: a stale one is the stale check's. */
+        if (j < m || !clsvm_check_which(a[i].base, &now) || now.serial != a[i].serial)
             continue;
         r[m++] = (range){a[i].base, a[i].serial, 0, a[i].size};
     }
+    free(a);
     if (!m)
         return;
     char name[KERNEL_NAME] = "";
@@ -385,4 +389,12 @@ void clsvm_check_inuse_free(const void *base, size_t size, uint64_t serial, void
                            "clEnqueueSVMFree's wait list) before freeing: a free does not wait "
                            "for the commands that use the memory");
     }
+}
+
+void clsvm_check_inuse_atfork(int take)
+{
+    if (take)
+        pthread_mutex_lock(&lock);
+    else
+        pthread_mutex_unlock(&lock);
 }

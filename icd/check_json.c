@@ -116,3 +116,11 @@ void clsvm_check_json_add(const char *check, const char *what, const char *where
         free(f);
     }
 }
+
+void clsvm_check_json_atfork(int take)
+{
+    if (take)
+        pthread_mutex_lock(&lock);
+    else
+        pthread_mutex_unlock(&lock);
+}

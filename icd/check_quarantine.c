@@ -7,8 +7,9 @@
  * the free (a kernel still running, or host code with a dangling pointer): reported at
  * clFinish, clWaitForEvents and exit (every allocation in quarantine), and when one leaves it.
  *
- * Locking: one mutex, a leaf (taken under check_alloc.c's, never the other way); the window and
- * the context wrapper are released outside it.
+ * Its context's reference is dropped at the free (svm.c), so a context whose SVM is all freed
+ * goes as without the check. Locking: one mutex, a leaf (taken under check_alloc.c's, never
+ * the other way); the window is called outside it.
  */
 #include "check.h"
 #include "svm.h"
@@ -71,6 +72,12 @@ static void check_entry(clsvm_check_qentry *e, const char *when)
     const unsigned char *b = e->base;
     size_t first = e->total, last = 0, i = 0;
     const uint64_t word = 0x0101010101010101ull * POISON;
+    /* A fork() child of a /dev/svm window has no mapping there: the runtime finds nothing, and
+     * nothing may be read. */
+    clsvm_alloc_info in;
+    clsvm_window *w = clsvm_svm_window();
+    if (!w || clsvm_lookup(w, e->base, &in) != CLSVM_OK || in.base != e->base)
+        return;
     /* Word by word where aligned: this runs over every byte in quarantine at each clFinish. */
     for (; i < e->total && ((uintptr_t)(b + i) & 7); i++)
         if (b[i] != POISON)
@@ -141,25 +148,22 @@ int clsvm_check_quarantine_add(void *base, size_t size, size_t total, const char
     return 1;
 }
 
-/* Free the allocations of the entries for real. at_exit: without dropping their contexts'
- * references (which could call into a backend being torn down). */
-static void release(clsvm_check_qentry *evicted, int at_exit)
+/* Free the allocations of the entries for real. Their contexts' references were dropped at
+ * the free (svm.c): a tag may name a context gone since, and is not touched. */
+static void release(clsvm_check_qentry *evicted)
 {
     clsvm_window *w = evicted ? clsvm_svm_window() : NULL;
     for (clsvm_check_qentry *e = evicted, *next; e; e = next) {
         next = e->next;
-        clsvm_alloc_info in;
-        /* The allocation the application freed, still live in the runtime: its context's
-         * reference is dropped now, as the free would have. */
-        if (w && clsvm_free_checked(w, e->base, NULL, &in) == CLSVM_OK && !at_exit)
-            clsvm_obj_release(in.tag);
+        if (w)
+            clsvm_free_checked(w, e->base, NULL, NULL);
         free(e);
     }
 }
 
 void clsvm_check_quarantine_release(clsvm_check_qentry *evicted)
 {
-    release(evicted, 0);
+    release(evicted);
 }
 
 int clsvm_check_in_quarantine(const void *base)
@@ -184,5 +188,13 @@ void clsvm_check_quarantine_all(const char *when, int drain)
         all = out;
     }
     pthread_mutex_unlock(&lock);
-    release(all, 1);
+    release(all);
+}
+
+void clsvm_check_quarantine_atfork(int take)
+{
+    if (take)
+        pthread_mutex_lock(&lock);
+    else
+        pthread_mutex_unlock(&lock);
 }

@@ -127,6 +127,21 @@ void clsvm_check_kernel_exec_ptrs(const void *kernel, void *const *ptrs, size_t 
     free(then);
 }
 
+clsvm_check_alloc *clsvm_check_kernel_allocs(const void *kernel, size_t *n)
+{
+    clsvm_check_alloc *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&lock);
+    kstate **k = slot_of(kernel);
+    if (*k && (*k)->n && (out = malloc((*k)->n * sizeof *out))) {
+        *n = (*k)->n;
+        for (size_t i = 0; i < *n; i++)
+            out[i] = (*k)->u[i].then;
+    }
+    pthread_mutex_unlock(&lock);
+    return out;
+}
+
 void clsvm_check_kernel_enqueue(const void *kernel, void *be_kernel)
 {
     use *copy = NULL;
@@ -167,19 +182,10 @@ void clsvm_check_kernel_enqueue(const void *kernel, void *be_kernel)
     free(copy);
 }
 
-size_t clsvm_check_kernel_allocs(const void *kernel, clsvm_check_alloc *out, size_t cap)
+void clsvm_check_stale_atfork(int take)
 {
-    size_t n = 0;
-    pthread_mutex_lock(&lock);
-    kstate **k = slot_of(kernel);
-    for (size_t i = 0; *k && i < (*k)->n; i++) {
-        const clsvm_check_alloc *a = &(*k)->u[i].then;
-        size_t j = 0;
-        while (j < n && !(out[j].base == a->base && out[j].serial == a->serial))
-            j++;
-        if (j == n && n < cap)
-            out[n++] = *a;
-    }
-    pthread_mutex_unlock(&lock);
-    return n;
+    if (take)
+        pthread_mutex_lock(&lock);
+    else
+        pthread_mutex_unlock(&lock);
 }

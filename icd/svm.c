@@ -253,8 +253,11 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
         clsvm_alloc_info pre;
         int kept; /* 1: the checker frees it later (quarantine); -1: freed already */
         if (w && clsvm_lookup(w, p, &pre) == CLSVM_OK && pre.base == p &&
-            (!ctx || pre.tag == ctx) && (kept = clsvm_check_forget(p)) != 0)
+            (!ctx || pre.tag == ctx) && (kept = clsvm_check_forget(p)) != 0) {
+            if (kept > 0) /* freed for the application: its context may go */
+                clsvm_obj_release(pre.tag);
             return kept > 0;
+        }
     }
     /* Checked and freed under one lock: of two racing frees of one pointer exactly one wins,
      * and a free can never hit a new allocation that reused the address in between. */
