@@ -23,6 +23,7 @@
 #include "clsvm/internal/stats.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <execinfo.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -84,16 +85,42 @@ static void grow(void)
     nbuckets = n;
 }
 
+/* libclsvm's loaded segments, [lo, hi): found once (dladdr per frame, which searches the
+ * symbols, made each capture cost microseconds). */
+static uintptr_t self_lo, self_hi;
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    Dl_info *self = data;
+    if ((void *)info->dlpi_addr != self->dli_fbase)
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++)
+        if (info->dlpi_phdr[i].p_type == PT_LOAD) {
+            uintptr_t a = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+            uintptr_t b = a + info->dlpi_phdr[i].p_memsz;
+            self_lo = self_lo && self_lo < a ? self_lo : a;
+            self_hi = self_hi > b ? self_hi : b;
+        }
+    return 1;
+}
+
+static void self_init(void)
+{
+    Dl_info self;
+    if (dladdr((void *)clsvm_check_report, &self))
+        dl_iterate_phdr(find_self, &self);
+}
+
 /* The caller's frames outside libclsvm (the application's, and the ICD loader's). */
 int clsvm_check_capture(void **out)
 {
     void *all[FRAMES + 8];
     int n = backtrace(all, FRAMES + 8), kept = 0;
-    Dl_info self, at;
-    if (!dladdr((void *)clsvm_check_report, &self))
-        self.dli_fbase = NULL;
+    pthread_once(&self_once, self_init);
     for (int i = 0; i < n && kept < FRAMES; i++)
-        if (!dladdr(all[i], &at) || at.dli_fbase != self.dli_fbase)
+        if ((uintptr_t)all[i] < self_lo || (uintptr_t)all[i] >= self_hi)
             out[kept++] = all[i];
     return kept;
 }
