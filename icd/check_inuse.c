@@ -56,6 +56,7 @@ static uint64_t next_seq = 1;
 
 /* The free command under way on this thread. */
 typedef struct free_site {
+    const struct free_site *outer; /* the free command this one runs inside, if any */
     const clsvm_obj *queue;
     uint64_t seq; /* records before it */
     int nframes;
@@ -282,9 +283,17 @@ void *clsvm_check_free_site(clsvm_obj *q, unsigned nwait, const void *const *wai
 
 void clsvm_check_free_run(void *site, int begin)
 {
-    cur_site = begin ? site : NULL;
-    if (!begin)
-        free(site);
+    free_site *s = site;
+    /* A free callback may enqueue a free that runs inside it (a device that runs commands on
+     * the calling thread): the outer one is current again after it. */
+    if (begin) {
+        s->outer = cur_site;
+        cur_site = s;
+        return;
+    }
+    if (cur_site == s)
+        cur_site = s->outer;
+    free(s);
 }
 
 int clsvm_check_free_frames(void **frames)

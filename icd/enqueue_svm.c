@@ -166,6 +166,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMFree(cl_command_queue command_queue, cl_uin
     }
     err = clsvm_host_command(q, CL_COMMAND_SVM_FREE, CL_FALSE, num_events_in_wait_list,
                              event_wait_list, free_work, f, fsize, 1, event);
+    if (__builtin_expect(f->check != NULL, 0) && err != CL_SUCCESS)
+        clsvm_check_free_run(f->check, 0); /* never to run */
     free(f);
     return err;
 }
