@@ -101,6 +101,7 @@ static void fixed(child_cl *c)
 
 static int child(const char *part)
 {
+    int *late = NULL;
     child_cl c;
     if (!check_child_env(&c.e))
         return SVM_TEST_SKIP;
@@ -113,13 +114,17 @@ static int child(const char *part)
             printf("SKIP: %s: %s; %s\n", part, SVM_WHY_USER_EVENT, INLINE_DEVICE_WHY);
         else
             busy_free(&c, part);
-    } else if (!strcmp(part, "host_write")) {
-        /* Host code writes through a dangling pointer. */
+    } else if (!strcmp(part, "host_write") || !strcmp(part, "exit_write")) {
+        /* Host code writes through a dangling pointer: found at clFinish, or (exit_write: after
+         * the last clFinish) at exit. */
         int *p = svm_alloc(&c.e, CL_MEM_SVM_FINE_GRAIN_BUFFER, N * sizeof(int), 0);
         print_ids(&c, p);
         clSVMFree(c.e.context, p);
-        p[10] = 5;
-        CHECK_CL(clFinish(c.e.queue));
+        if (!strcmp(part, "host_write")) {
+            p[10] = 5;
+            CHECK_CL(clFinish(c.e.queue));
+        } else
+            late = p;
     } else if (!strcmp(part, "double_free")) {
         int *p = svm_alloc(&c.e, CL_MEM_READ_WRITE, N * sizeof(int), 0);
         print_ids(&c, p);
@@ -138,6 +143,8 @@ static int child(const char *part)
     CHECK_CL(clReleaseKernel(c.k));
     CHECK_CL(clReleaseProgram(c.prog));
     svm_env_close(&c.e);
+    if (late)
+        late[10] = 5;
     printf("child ok\n");
     return 0;
 }
@@ -266,6 +273,26 @@ int main(int argc, char **argv)
              id.p);
     expect(r.err, t);
     CHECK_MSG(count_of(r.err, "clsvm check [") == 1, "want one report:\n%s", r.err);
+    /* Found at exit, and then in the CLSVM_STATS file too (rewritten after the exit reports). */
+    char stats2[] = "/tmp/clsvm-check-inuse-XXXXXX";
+    fd = mkstemp(stats2);
+    CHECK(fd >= 0);
+    close(fd);
+    setenv("CLSVM_STATS", stats2, 1);
+    run(&r, "exit_write", "quarantine", &id);
+    unsetenv("CLSVM_STATS");
+    snprintf(t, sizeof t,
+             "write into the freed SVM allocation %p (1000 bytes), found at exit\n"
+             "  written after the free: bytes 40..43 from its start\n",
+             id.p);
+    expect(r.err, t);
+    const char *json = read_file(stats2);
+    unlink(stats2);
+    CHECK_MSG(strstr(json, "\"counts\":{\"leaks\":0,\"redzone\":0,\"stale\":0,\"inuse\":0,"
+                           "\"quarantine\":1}") &&
+                  strstr(json, "found at exit\",\"where\":\"  written after the free: bytes "
+                               "40..43 from its start\\n"),
+              "CLSVM_STATS lacks the report made at exit:\n%s", json);
     run(&r, "double_free", "all", &id);
     snprintf(t, sizeof t,
              "clsvm check [quarantine]: SVM allocation %p freed again: it was freed before\n"
