@@ -293,11 +293,17 @@ int clsvm_check_forget(void *base)
 
 void clsvm_check_guard_of(const void *base, uint64_t serial, const char *when)
 {
+    /* The guard is read: open meanwhile (the kernel's own hold may have ended already). */
+    int ha = clsvm_check_on(CLSVM_CHECK_HOSTACCESS);
+    if (ha)
+        clsvm_check_ha_use(base, 1);
     pthread_mutex_lock(&lock);
     record **r = find(base);
     if (r && *r && (*r)->serial == serial && (*r)->guard)
         check_guard(*r, when);
     pthread_mutex_unlock(&lock);
+    if (ha)
+        clsvm_check_ha_use(base, -1);
 }
 
 void clsvm_check_kernel_uses(void *be_kernel, const void *p)
