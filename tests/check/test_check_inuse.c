@@ -289,8 +289,8 @@ int main(int argc, char **argv)
     expect(r.err, t);
     const char *json = read_file(stats2);
     unlink(stats2);
-    CHECK_MSG(strstr(json, "\"counts\":{\"leaks\":0,\"redzone\":0,\"stale\":0,\"inuse\":0,"
-                           "\"quarantine\":1}") &&
+    CHECK_MSG(strstr(json, "\"counts\":{\"leaks\":0,\"redzone\":0,\"stale\":0,\"hostaccess\":0,"
+                           "\"inuse\":0,\"quarantine\":1}") &&
                   strstr(json, "found at exit\",\"where\":\"  written after the free: bytes "
                                "40..43 from its start\\n"),
               "CLSVM_STATS lacks the report made at exit:\n%s", json);
