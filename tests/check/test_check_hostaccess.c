@@ -238,7 +238,7 @@ int main(int argc, char **argv)
     no_report(self, "ok", "leaks,redzone,stale,hostaccess");
     /* With every check: the red zone check at a kernel's end, the quarantine's poisoning at the
      * free and its checks read protected memory, as clsvm's own accesses. */
-    no_report(self, "ok", "all,hostaccess");
+    no_report(self, "ok", "leaks,redzone,stale,hostaccess,inuse,quarantine");
     no_report(self, "fine", "hostaccess");
     no_report(self, "bug", "all");
     no_report(self, "bug", NULL);
