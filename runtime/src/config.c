@@ -25,8 +25,8 @@ typedef struct option {
 static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL};
 static const char *const window_choices[] = {"auto", "devsvm", "reserve", NULL};
 /* The order is the bit order of CLSVM_CHECK_* (clsvm/internal/config.h). */
-static const char *const check_choices[] = {"leaks", "redzone", "stale", "inuse", "quarantine",
-                                            NULL};
+static const char *const check_choices[] = {"leaks", "redzone",    "stale",
+                                            "inuse", "quarantine", NULL};
 
 #define GiB (INT64_C(1) << 30)
 
