@@ -19,10 +19,12 @@ unsigned clsvm_check_load(void)
     /* The config table reads the environment once, so every thread computes the same mask. */
     unsigned m = (unsigned)clsvm_option_int(CLSVM_OPT_CHECK) & ~CLSVM_CHECK_UNREAD;
     atomic_store_explicit(&clsvm_check_mask, m, memory_order_relaxed);
+    if (m)
+        clsvm_check_json_enable();
     return m;
 }
 
-static const char *check_name(unsigned bit)
+const char *clsvm_check_name(unsigned bit)
 {
     switch (bit) {
     case CLSVM_CHECK_LEAKS:
@@ -33,6 +35,10 @@ static const char *check_name(unsigned bit)
         return "stale";
     case CLSVM_CHECK_HOSTACCESS:
         return "hostaccess";
+    case CLSVM_CHECK_INUSE:
+        return "inuse";
+    case CLSVM_CHECK_QUARANTINE:
+        return "quarantine";
     default:
         return "check";
     }
@@ -49,8 +55,9 @@ void clsvm_check_report(unsigned bit, const char *what, const char *where, const
 {
     clsvm_check_count(bit);
     char buf[4096];
-    int n = snprintf(buf, sizeof buf, "clsvm check [%s]: %s\n%s  fix: %s\n", check_name(bit), what,
-                     where ? where : "", fix);
+    int n = snprintf(buf, sizeof buf, "clsvm check [%s]: %s\n%s  fix: %s\n", clsvm_check_name(bit),
+                     what, where ? where : "", fix);
+    clsvm_check_json_add(clsvm_check_name(bit), what, where, fix);
     size_t len = n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
     if (len && buf[len - 1] != '\n')
         buf[len - 1] = '\n'; /* truncated: still one whole block */

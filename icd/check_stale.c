@@ -2,13 +2,14 @@
  * check_stale.c: the stale kernel argument check (CLSVM_CHECK=stale, docs/checker.md). For each
  * kernel wrapper it keeps the SVM pointers set as arguments (clSetKernelArgSVMPointer) and as
  * exec-info pointers (CL_KERNEL_EXEC_INFO_SVM_PTRS), each with the allocation it was in then;
- * clEnqueueNDRangeKernel reports those whose allocation has been freed since (or freed and
- * another allocated at the address: its serial differs).
+ * clEnqueueNDRangeKernel and clEnqueueTask report those whose allocation has been freed since
+ * (or freed and another allocated at the address: its serial differs). The inuse, hostaccess
+ * and kernel-end red zone checks read the same record (clsvm_check_kernel_allocs): what a kernel
+ * enqueued uses.
  *
  * Kernels are keyed by their wrapper's address, which a later kernel may reuse: a new kernel's
  * entry is reset when it is made (clsvm_check_kernel_new). A released kernel's entry stays until
  * then (a few pointers per kernel).
- * The same record tells the hostaccess check which allocations a kernel uses.
  * Locking: one mutex, a leaf; check_alloc.c's lock and the backend are used outside it.
  */
 #include "check.h"
@@ -180,4 +181,12 @@ void clsvm_check_kernel_enqueue(const void *kernel, void *be_kernel)
                            "enqueueing; a kernel keeps the pointer value, not the memory");
     }
     free(copy);
+}
+
+void clsvm_check_stale_atfork(int take)
+{
+    if (take)
+        pthread_mutex_lock(&lock);
+    else
+        pthread_mutex_unlock(&lock);
 }

@@ -109,6 +109,7 @@ typedef struct free_cmd {
     clsvm_obj *queue; /* held by the host command (hold_queue) until this has run */
     clsvm_svm_free_fn fn;
     void *user_data;
+    void *check; /* the checker's record of where it was enqueued (NULL: checks off) */
     cl_uint n;
     void *ptrs[]; /* a copy: the application may reuse its array once the call returns */
 } free_cmd;
@@ -116,12 +117,16 @@ typedef struct free_cmd {
 static void free_work(void *data)
 {
     free_cmd *f = data;
+    if (__builtin_expect(f->check != NULL, 0))
+        clsvm_check_free_run(f->check, 1);
     if (f->fn) /* the callback owns the freeing (API spec, clEnqueueSVMFree) */
         f->fn((cl_command_queue)f->queue, f->n, f->ptrs, f->user_data);
     else
         for (cl_uint i = 0; i < f->n; i++)
             if (f->ptrs[i])
                 clsvm_svm_free_ptr(f->queue->owner, f->ptrs[i]);
+    if (__builtin_expect(f->check != NULL, 0))
+        clsvm_check_free_run(f->check, 0);
 }
 
 cl_int CL_API_CALL clsvm_clEnqueueSVMFree(cl_command_queue command_queue, cl_uint num_svm_pointers,
@@ -146,6 +151,10 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMFree(cl_command_queue command_queue, cl_uin
     f->queue = q;
     f->fn = pfn_free_func;
     f->user_data = user_data;
+    f->check = NULL;
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_ALL), 0))
+        f->check =
+            clsvm_check_free_site(q, num_events_in_wait_list, (const void *const *)event_wait_list);
     f->n = num_svm_pointers;
     if (num_svm_pointers)
         memcpy(f->ptrs, svm_pointers, (size_t)num_svm_pointers * sizeof(void *));
@@ -157,6 +166,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMFree(cl_command_queue command_queue, cl_uin
     }
     err = clsvm_host_command(q, CL_COMMAND_SVM_FREE, CL_FALSE, num_events_in_wait_list,
                              event_wait_list, free_work, f, fsize, 1, event);
+    if (__builtin_expect(f->check != NULL, 0) && err != CL_SUCCESS)
+        clsvm_check_free_run(f->check, 0); /* never to run */
     free(f);
     return err;
 }
@@ -201,6 +212,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMemcpy(cl_command_queue command_queue, cl_b
     if (!num_events_in_wait_list && size <= NOW_MAX &&
         clsvm_host_now(q, CL_COMMAND_SVM_MEMCPY, copy_work, &c, event, &err))
         return err;
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_INUSE), 0))
+        clsvm_check_uses(q, CL_COMMAND_SVM_MEMCPY, dst_ptr, size, src_ptr, size);
     return clsvm_host_command(q, CL_COMMAND_SVM_MEMCPY, blocking_copy, num_events_in_wait_list,
                               event_wait_list, copy_work, &c, sizeof c, 0, event);
 }
@@ -245,6 +258,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMemFill(cl_command_queue command_queue, voi
     if (!num_events_in_wait_list && size <= NOW_MAX &&
         clsvm_host_now(q, CL_COMMAND_SVM_MEMFILL, fill_work, &f, event, &err))
         return err;
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_INUSE), 0))
+        clsvm_check_uses(q, CL_COMMAND_SVM_MEMFILL, svm_ptr, size, NULL, 0);
     /* Only the pattern bytes in use are copied along. */
     return clsvm_host_command(q, CL_COMMAND_SVM_MEMFILL, CL_FALSE, num_events_in_wait_list,
                               event_wait_list, fill_work, &f,
@@ -269,6 +284,8 @@ cl_int CL_API_CALL clsvm_clEnqueueSVMMap(cl_command_queue command_queue, cl_bool
         err = check_range(q->owner, svm_ptr, size, 0, NULL);
     if (err != CL_SUCCESS)
         return refused(err, event);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_INUSE), 0))
+        clsvm_check_uses(q, CL_COMMAND_SVM_MAP, svm_ptr, size, NULL, 0);
     err = clsvm_host_order(q, CL_COMMAND_SVM_MAP, blocking_map, num_events_in_wait_list,
                            event_wait_list, event);
     /* Open from the enqueue on: the host may not touch it before the map completes anyway. */

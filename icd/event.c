@@ -117,9 +117,11 @@ cl_int CL_API_CALL clsvm_clWaitForEvents(cl_uint num_events, const cl_event *eve
     if (err != CL_SUCCESS)
         return err;
     err = clsvm_be->clWaitForEvents(num_events, wl.list);
+    /* The commands waited for are complete. */
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_ALL), 0))
+        clsvm_check_sync(NULL, (void *const *)wl.list, err == CL_SUCCESS ? num_events : 0,
+                         "clWaitForEvents");
     clsvm_evlist_done(&wl);
-    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE), 0))
-        clsvm_check_guards_all("clWaitForEvents"); /* the commands waited for are complete */
     if (err != CL_SUCCESS)
         clsvm_host_sweep(); /* a failed wait list may have stranded host commands */
     return err;

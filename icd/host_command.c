@@ -17,6 +17,7 @@
 #include "host_command.h"
 #include "queue_tail.h"
 
+#include "check.h"
 #include "fork.h"
 #include "clsvm/internal/log.h"
 
@@ -246,6 +247,8 @@ cl_int clsvm_host_command(clsvm_obj *q, cl_command_type type, cl_bool blocking, 
                                           wl.list, &ev);
     clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_INUSE), 0))
+        clsvm_check_enqueued(q, type, err == CL_SUCCESS ? ev : NULL);
     if (b != (block *)local)
         free(b);
     if (err != CL_SUCCESS) {
@@ -292,6 +295,8 @@ cl_int clsvm_host_order(clsvm_obj *q, cl_command_type type, cl_bool blocking, cl
     err = clsvm_be->clEnqueueMarkerWithWaitList(q->be, nwait, wl.list, &ev);
     clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_INUSE), 0))
+        clsvm_check_enqueued(q, type, err == CL_SUCCESS ? ev : NULL);
     if (err != CL_SUCCESS)
         return err;
     return command_out(q, type, blocking, ev, event);

@@ -268,14 +268,17 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
         clsvm_check_ha_kernel_end(ha, err, ev);
     clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_COMMANDS), 0))
+        clsvm_check_kernel_enqueued(q, k, CL_COMMAND_NDRANGE_KERNEL, err == CL_SUCCESS ? ev : NULL);
     err = clsvm_event_out(err, command_queue, ev, event);
     if (first && (err != CL_SUCCESS || !clsvm_event_set_first(*event, first)))
         clsvm_be->clReleaseEvent(first);
     return err;
 }
 
-/* Forwarded like the generated enqueues (forward.h), plus the hostaccess check's kernel hooks:
- * a task is a kernel launch too, whose SVM arguments the device reaches. */
+/* clEnqueueTask: forwarded like the generated enqueues (forward.h; the event's command type is
+ * the backend's), with the checks an NDRange gets: a task is a kernel launch too, whose SVM
+ * arguments the device reaches (stale, hostaccess, inuse, the kernel-end red zone check). */
 cl_int CL_API_CALL clsvm_clEnqueueTask(cl_command_queue command_queue, cl_kernel kernel,
                                        cl_uint num_events_in_wait_list,
                                        const cl_event *event_wait_list, cl_event *event)
@@ -288,6 +291,8 @@ cl_int CL_API_CALL clsvm_clEnqueueTask(cl_command_queue command_queue, cl_kernel
         return CL_INVALID_KERNEL;
     if (!clsvm_be->clEnqueueTask)
         return CL_INVALID_OPERATION;
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0))
+        clsvm_check_kernel_enqueue(k, k->be);
     clsvm_evlist wl;
     cl_event ev = NULL;
     cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);
@@ -302,5 +307,7 @@ cl_int CL_API_CALL clsvm_clEnqueueTask(cl_command_queue command_queue, cl_kernel
         clsvm_check_ha_kernel_end(ha, err, ev);
     clsvm_qtail_end(q, err == CL_SUCCESS, ev);
     clsvm_evlist_done(&wl);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_COMMANDS), 0))
+        clsvm_check_kernel_enqueued(q, k, CL_COMMAND_TASK, err == CL_SUCCESS ? ev : NULL);
     return clsvm_event_out(err, command_queue, ev, event);
 }

@@ -151,15 +151,15 @@ cl_int CL_API_CALL clsvm_clSetCommandQueueProperty(cl_command_queue command_queu
     return clsvm_be->clSetCommandQueueProperty(q->be, properties, enable, old_properties);
 }
 
-/* Forwarded; with the red zone check on, every command of the queue has completed, so it is a
- * point where a kernel's out-of-bounds write is complete and can be found. */
+/* Forwarded; every command of the queue has completed, so for the checker it is a point where
+ * a kernel's out-of-bounds write (or write into freed memory) is complete and can be found. */
 cl_int CL_API_CALL clsvm_clFinish(cl_command_queue command_queue)
 {
     clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
     if (!q)
         return CL_INVALID_COMMAND_QUEUE;
     cl_int err = clsvm_be->clFinish(q->be);
-    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE), 0))
-        clsvm_check_guards_all("clFinish");
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_ALL), 0))
+        clsvm_check_sync(err == CL_SUCCESS ? q : NULL, NULL, 0, "clFinish");
     return err;
 }

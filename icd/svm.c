@@ -194,14 +194,15 @@ cl_bool clsvm_svm_lookup(const void *p, clsvm_alloc_info *info)
 
 /* The application's view of an allocation: without the red zone guard the checker may have
  * put after it (its length is in the flags' top bits; 0 when the check is off). 0 when p lies
- * in that guard, which is no part of the allocation for any pointer rule. */
+ * in that guard, which is no part of the allocation for any pointer rule, or when the
+ * allocation is freed and only kept in the checker's quarantine (CLSVM_CHECK_KEPT). */
 static int user_view(clsvm_alloc_info *in, const void *p)
 {
-    size_t guard = in->flags >> CLSVM_CHECK_GUARD_SHIFT;
-    if (__builtin_expect(guard != 0, 0)) {
-        in->size -= guard;
-        in->flags &= (1u << CLSVM_CHECK_GUARD_SHIFT) - 1;
-        return (uintptr_t)p - (uintptr_t)in->base < in->size;
+    if (__builtin_expect(in->flags >= CLSVM_CHECK_KEPT, 0)) {
+        int freed = (in->flags & CLSVM_CHECK_KEPT) && clsvm_check_in_quarantine(in->base);
+        in->size -= in->flags >> CLSVM_CHECK_GUARD_SHIFT;
+        in->flags &= CLSVM_CHECK_KEPT - 1;
+        return !freed && (uintptr_t)p - (uintptr_t)in->base < in->size;
     }
     return 1;
 }
@@ -252,10 +253,16 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
         /* The checker forgets (and checks the guard of) what this free will free, before its
          * memory can be reused; of racing frees, the first forgets it. */
         clsvm_alloc_info pre;
+        int kept; /* 1: the checker frees it later (quarantine); -1: freed already */
         if (w && clsvm_lookup(w, p, &pre) == CLSVM_OK && pre.base == p &&
             (!ctx || pre.tag == ctx)) {
-            clsvm_check_ha_forget(p); /* first: the guard check below reads the memory */
-            clsvm_check_forget(p);
+            /* First: the guard check and the quarantine's poisoning read and write the memory. */
+            clsvm_check_ha_forget(p);
+            if ((kept = clsvm_check_forget(p)) != 0) {
+                if (kept > 0) /* freed for the application: its context may go */
+                    clsvm_svm_count(pre.tag, -1);
+                return kept > 0;
+            }
         }
     }
     /* Checked and freed under one lock: of two racing frees of one pointer exactly one wins,
@@ -347,7 +354,8 @@ static void *checked_alloc(clsvm_window *w, clsvm_obj *c, cl_svm_mem_flags flags
     size_t guard = clsvm_check_on(CLSVM_CHECK_REDZONE) ? clsvm_check_guard(size) : 0;
     if (clsvm_check_on(CLSVM_CHECK_HOSTACCESS))
         alignment = (cl_uint)clsvm_check_ha_align(alignment);
-    uint32_t tagged = (uint32_t)flags | (uint32_t)guard << CLSVM_CHECK_GUARD_SHIFT;
+    uint32_t tagged = (uint32_t)flags | (uint32_t)guard << CLSVM_CHECK_GUARD_SHIFT |
+                      (clsvm_check_on(CLSVM_CHECK_QUARANTINE) ? CLSVM_CHECK_KEPT : 0);
     void *p = NULL;
     if (size + guard < size || clsvm_alloc(w, size + guard, alignment, tagged, c, &p) != CLSVM_OK) {
         clsvm_svm_count(c, -1);
@@ -434,7 +442,7 @@ cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel, cl_uint arg_
     /* NULL is a valid SVM pointer value (a kernel may test it); anything else must be ours. */
     if (arg_value && !usable_svm_pointer(k->owner, arg_value))
         return CL_INVALID_ARG_VALUE;
-    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE), 0))
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE | CLSVM_CHECK_QUARANTINE), 0))
         clsvm_check_kernel_uses(k->be, arg_value);
     cl_int err = clsvm_be->clSetKernelArgSVMPointer(k->be, arg_index, arg_value);
     if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_KERNEL_ARGS), 0) && err == CL_SUCCESS)
@@ -460,7 +468,7 @@ cl_int CL_API_CALL clsvm_clSetKernelExecInfo(cl_kernel kernel, cl_kernel_exec_in
         for (size_t i = 0; i < param_value_size / sizeof(void *); i++)
             if (!usable_svm_pointer(k->owner, ptrs[i]))
                 return CL_INVALID_VALUE;
-        if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE), 0))
+        if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE | CLSVM_CHECK_QUARANTINE), 0))
             for (size_t i = 0; i < param_value_size / sizeof(void *); i++)
                 clsvm_check_kernel_uses(k->be, ptrs[i]);
         break;

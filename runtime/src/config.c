@@ -25,7 +25,8 @@ typedef struct option {
 static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL};
 static const char *const window_choices[] = {"auto", "devsvm", "reserve", NULL};
 /* The order is the bit order of CLSVM_CHECK_* (clsvm/internal/config.h). */
-static const char *const check_choices[] = {"leaks", "redzone", "stale", "hostaccess", NULL};
+static const char *const check_choices[] = {"leaks", "redzone",    "stale", "hostaccess",
+                                            "inuse", "quarantine", NULL};
 
 #define GiB (INT64_C(1) << 30)
 
@@ -78,14 +79,20 @@ static const option options[CLSVM_OPT_COUNT] = {
                                     KIND_TEXT, NULL, 0, 0, "a directory or off"},
     [CLSVM_OPT_CHECK] = {{"CLSVM_CHECK", "",
                           "SVM misuse checks (docs/checker.md): 1 or all (all but hostaccess), or "
-                          "a comma list of leaks, redzone, stale, hostaccess; unset: none (no "
-                          "cost)."},
+                          "a comma list of leaks, redzone, stale, hostaccess, inuse, quarantine; "
+                          "unset: none (no cost)."},
                          KIND_LIST, check_choices, CLSVM_CHECK_OPT_IN, 0,
-                         "1, all, 0 or a comma list of leaks, redzone, stale, hostaccess"},
+                         "1, all, 0 or a comma list of leaks, redzone, stale, hostaccess, inuse, "
+                         "quarantine"},
     [CLSVM_OPT_CHECK_ABORT] = {{"CLSVM_CHECK_ABORT", "0",
                                 "1: abort() at the first CLSVM_CHECK report (for a core dump or a "
                                 "debugger)."},
                                KIND_UINT, NULL, 0, 1, "0 or 1"},
+    [CLSVM_OPT_CHECK_QUARANTINE] = {{"CLSVM_CHECK_QUARANTINE", "4M",
+                                     "Bytes of freed SVM allocations CLSVM_CHECK=quarantine keeps "
+                                     "poisoned and unused (K/M/G suffixes; 0: none)."},
+                                    KIND_SIZE, NULL, 0, INT64_C(1) << 40,
+                                    "a size from 0 to 1T, e.g. 4M"},
 };
 /* clang-format on */
 

@@ -11,7 +11,8 @@
  * remembered (with "state":"closed") and the file is rewritten; at exit (library destructor)
  * it is rewritten once more with the still-open windows too ("state":"open"). So the file is
  * always one valid JSON document: {"clsvm_stats":1,"pid":N,"windows":[...]}, holding every
- * window the process opened, even if it later crashes after a close.
+ * window the process opened, even if it later crashes after a close; members the ICD adds
+ * (clsvm_stats_set_extra: the checker's "check") follow "windows".
  * Each rewrite goes to "<path>.<pid>.tmp" and is renamed over the path, so processes sharing a
  * path leave one of their complete documents, never a mix. "%p" in the path stands for the
  * writer's pid ("%%" for '%'). A fork() child describes only its own windows (it forgets the
@@ -21,9 +22,11 @@
 
 #include "config.h"
 #include "clsvm/internal/log.h"
+#include "clsvm/internal/stats.h"
 #include "numa.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -303,6 +306,30 @@ static clsvm_window *registry_head;
 static char *closed_json; /* comma-separated window objects */
 static size_t closed_len;
 static int forked_child; /* this process is a fork() child of one that had opened a window */
+static _Atomic(clsvm_stats_extra_fn) extra_fn;
+
+void clsvm_stats_set_extra(clsvm_stats_extra_fn fn)
+{
+    atomic_store(&extra_fn, fn);
+}
+
+/* The producer's members, ",..." in a fresh string, or NULL (none, or out of memory). */
+static char *extra_text(void)
+{
+    clsvm_stats_extra_fn fn = atomic_load(&extra_fn);
+    if (!fn)
+        return NULL;
+    size_t need = fn(NULL, 0);
+    char *s = need ? malloc(need + 2) : NULL;
+    if (s) {
+        s[0] = ',';
+        if (fn(s + 1, need + 1) != need) { /* it grew in between: left out this time */
+            free(s);
+            s = NULL;
+        }
+    }
+    return s;
+}
 
 static const char *stats_path(void)
 {
@@ -411,7 +438,12 @@ static void write_stats_file(const char *pattern)
         first = 0;
         free(t);
     }
-    bad |= write_all(fd, "]}\n", 3);
+    bad |= write_all(fd, "]", 1);
+    char *extra = extra_text();
+    if (extra)
+        bad |= write_all(fd, extra, strlen(extra));
+    free(extra);
+    bad |= write_all(fd, "}\n", 2);
     int err = bad ? (errno ? errno : EIO) : 0;
     if (close(fd) && !err)
         err = errno;
@@ -469,6 +501,15 @@ void stats_registry_release(int in_child)
         forked_child = 1;
         closed_len = 0; /* the parent's history, in the parent's file */
     }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void clsvm_stats_rewrite(void)
+{
+    pthread_mutex_lock(&registry_lock);
+    const char *path = registry_head || closed_len ? stats_path() : NULL;
+    if (path)
+        write_stats_file(path);
     pthread_mutex_unlock(&registry_lock);
 }
 

@@ -1,9 +1,12 @@
 /* test_check_redzone: CLSVM_CHECK=redzone finds a kernel's write one element past its SVM
  * buffer at clFinish and reports the allocation (address, size), the overwritten bytes and the
  * kernel; the same program writing in bounds reports nothing, with the check on (all checks)
- * or off; CLSVM_CHECK_ABORT=1 aborts at the report. With the guard in place, clsvm's pointer
- * rule still sees only the application's bytes. */
+ * or off; CLSVM_CHECK_ABORT=1 aborts at the report. The kernel's end is a check point too: found
+ * with no clFinish, while the host only polls the kernel's event. With the guard in place,
+ * clsvm's pointer rule still sees only the application's bytes. */
 #include "check/check_child.h"
+
+#include <sys/stat.h>
 
 #define N 250 /* ints: 1000 bytes, not a multiple of 64, so the guard starts mid-line */
 
@@ -44,6 +47,19 @@ static int child(const char *part)
         svm_env_close(&e);
         return 0;
     }
+    if (!strcmp(part, "overrun_poll")) {
+        /* No point of synchronisation: the check made when the kernel completed finds it.
+         * The report is on stderr (a file) before MARK, or never. */
+        CHECK_CL(clFlush(e.queue));
+        cl_int st = CL_QUEUED;
+        struct stat sb = {0};
+        for (int i = 0; i < 5000 && (st != CL_COMPLETE || !sb.st_size); i++) {
+            CHECK_CL(clGetEventInfo(done, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof st, &st, NULL));
+            CHECK(fstat(STDERR_FILENO, &sb) == 0);
+            usleep(1000);
+        }
+        fprintf(stderr, "MARK\n");
+    }
     if (!strcmp(part, "overrun_wait"))
         CHECK_CL(clWaitForEvents(1, &done));
     else
@@ -71,8 +87,9 @@ static void no_report(const char *self, const char *part, const char *check)
               check ? check : "(unset)", part, r.err);
 }
 
-/* The child wrote one int past its allocation and the check found it at `when`: one report,
- * naming the allocation, the bytes, the kernel and where the allocation was made. */
+/* The child wrote one int past its allocation and the check found it at `when` or, first, when
+ * the kernel completed: one report, naming the allocation, the bytes, the kernel and where the
+ * allocation was made. */
 static void one_report(const char *self, const char *part, const char *when)
 {
     static child_run r;
@@ -80,12 +97,22 @@ static void one_report(const char *self, const char *part, const char *when)
     child_ok(&r, part);
     void *p = NULL;
     CHECK_MSG(sscanf(r.out, "ALLOC %p", &p) == 1, "no address from the child: %s", r.out);
-    char what[200];
+    char what[200], at_end[200];
     snprintf(what, sizeof what,
              "clsvm check [redzone]: out-of-bounds write past the SVM allocation %p (1000 bytes), "
              "found at %s\n",
              p, when);
-    CHECK_MSG(strstr(r.err, what), "no '%s' in:\n%s", what, r.err);
+    snprintf(at_end, sizeof at_end,
+             "clsvm check [redzone]: out-of-bounds write past the SVM allocation %p (1000 bytes), "
+             "found at the end of kernel overrun_kernel\n",
+             p);
+    const char *at = strstr(r.err, when ? what : at_end);
+    if (!at && when)
+        at = strstr(r.err, at_end);
+    CHECK_MSG(at, "no '%s' in:\n%s", when ? what : at_end, r.err);
+    /* Found without synchronising: before the child's MARK. */
+    CHECK_MSG(when || (strstr(r.err, "MARK\n") && at < strstr(r.err, "MARK\n")),
+              "not found before MARK:\n%s", r.err);
     CHECK_MSG(count_of(r.err, "clsvm check [") == 1, "not exactly one report:\n%s", r.err);
     CHECK_MSG(strstr(r.err, "clsvm check: 1 report(s) in this process\n"), "no summary in:\n%s",
               r.err);
@@ -108,6 +135,7 @@ int main(int argc, char **argv)
     one_report(self, "overrun", "clFinish");
     one_report(self, "overrun_wait", "clWaitForEvents");
     one_report(self, "overrun_free", "clSVMFree");
+    one_report(self, "overrun_poll", NULL); /* when the kernel completes */
 
     /* CLSVM_CHECK_ABORT=1: the report, then abort(). */
     child_run_part(&r, self, "overrun", "redzone", 1);

@@ -1,7 +1,8 @@
 /* test_check_stale: with CLSVM_CHECK=stale, enqueueing a kernel whose SVM argument (or exec-info
  * pointer) was freed since it was set is one report naming the kernel, the argument, the
  * pointer and the allocation it was in (and, when the address was allocated again, that it now
- * lies in another allocation); setting the argument again, or the check off, reports nothing. */
+ * lies in another allocation), through clEnqueueNDRangeKernel and clEnqueueTask; setting the
+ * argument again, or the check off, reports nothing. */
 #include "check/check_child.h"
 
 static const char *const src = "__kernel void stale_kernel(__global int *p, int write)\n"
@@ -25,7 +26,20 @@ static int child(const char *part)
     cl_int write = 0;
     CHECK_CL(clSetKernelArg(k, 1, sizeof write, &write));
     size_t size = 1000;
-    if (!strcmp(part, "bug")) {
+    if (!strcmp(part, "task")) {
+        /* clEnqueueTask, the NDRange's twin: a freed argument, then one set again. */
+        void *a = svm_alloc(&e, CL_MEM_READ_WRITE, size, 0);
+        CHECK_CL(clSetKernelArgSVMPointer(k, 0, a));
+        clSVMFree(e.context, a);
+        printf("A %p\n", a);
+        fflush(stdout);
+        CHECK_CL(clEnqueueTask(e.queue, k, 0, NULL, NULL)); /* one report */
+        void *b = svm_alloc(&e, CL_MEM_READ_WRITE, size, 0);
+        CHECK_CL(clSetKernelArgSVMPointer(k, 0, b));
+        CHECK_CL(clEnqueueTask(e.queue, k, 0, NULL, NULL)); /* none */
+        CHECK_CL(clFinish(e.queue));
+        clSVMFree(e.context, b);
+    } else if (!strcmp(part, "bug")) {
         /* Freed. */
         void *a = svm_alloc(&e, CL_MEM_READ_WRITE, size, 0);
         CHECK_CL(clSetKernelArgSVMPointer(k, 0, a));
@@ -117,6 +131,18 @@ int main(int argc, char **argv)
              d);
     expect(r.err, t);
     expect(r.err, "  fix: set the argument");
+
+    /* clEnqueueTask is checked as an NDRange is. */
+    child_run_part(&r, self, "task", "stale", 0);
+    child_ok(&r, "task");
+    CHECK_MSG(sscanf(r.out, "A %p", &a) == 1, "no address from the child: %s", r.out);
+    CHECK_MSG(count_of(r.err, "clsvm check [") == 1, "want one stale report:\n%s", r.err);
+    snprintf(t, sizeof t,
+             "clsvm check [stale]: kernel stale_kernel enqueued with a stale SVM pointer: "
+             "argument 0 is %p\n  when set, %p was in the SVM allocation %p (1000 bytes), which "
+             "has been freed since",
+             a, a, a);
+    expect(r.err, t);
 
     child_run_part(&r, self, "fixed", "all", 0);
     child_ok(&r, "fixed");

@@ -30,6 +30,7 @@ typedef enum clsvm_option_id {
     CLSVM_OPT_OCLC20_CACHE_DIR,
     CLSVM_OPT_CHECK,
     CLSVM_OPT_CHECK_ABORT,
+    CLSVM_OPT_CHECK_QUARANTINE,
     CLSVM_OPT_COUNT
 } clsvm_option_id;
 
@@ -38,7 +39,9 @@ enum {
     CLSVM_CHECK_LEAKS = 1u << 0,
     CLSVM_CHECK_REDZONE = 1u << 1,
     CLSVM_CHECK_STALE = 1u << 2,
-    CLSVM_CHECK_HOSTACCESS = 1u << 3
+    CLSVM_CHECK_HOSTACCESS = 1u << 3,
+    CLSVM_CHECK_INUSE = 1u << 4,
+    CLSVM_CHECK_QUARANTINE = 1u << 5,
 };
 /* The checks CLSVM_CHECK=1/all leaves out: asked for by name only (docs/checker.md). */
 #define CLSVM_CHECK_OPT_IN CLSVM_CHECK_HOSTACCESS

@@ -1,0 +1,126 @@
+/*
+ * check_json.c: the checker's part of the CLSVM_STATS document (docs/checker.md): a "check"
+ * member with the checks enabled, the reports per check and the first reports themselves:
+ *   "check":{"enabled":["leaks",...],"counts":{"leaks":0,...},
+ *            "reports":[{"check":"redzone","what":"..","where":"..","fix":".."}],"dropped":0}
+ * The runtime asks for it whenever it writes the file (clsvm_stats_set_extra); the exit
+ * report rewrites the file once its reports are in.
+ * Locking: one mutex, a leaf (reports are added under the other checker locks).
+ */
+#include "check.h"
+
+#include "clsvm/internal/stats.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_KEPT 64 /* reports kept whole; later ones are only counted */
+
+typedef struct kept {
+    const char *check;
+    char *what, *where, *fix;
+} kept;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static kept reports[MAX_KEPT];
+static size_t nkept;
+static unsigned long dropped;
+
+/* snprintf-style appender: counts everything, stores what fits. */
+typedef struct out {
+    char *buf;
+    size_t cap, len;
+} out;
+
+static void put(out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *at = o->len < o->cap ? o->buf + o->len : NULL;
+    int n = vsnprintf(at, at ? o->cap - o->len : 0, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n;
+}
+
+static void put_string(out *o, const char *s)
+{
+    put(o, "\"");
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            put(o, "\\%c", *c);
+        else if (*c == '\n')
+            put(o, "\\n");
+        else if (*c < 0x20)
+            put(o, "\\u%04x", *c);
+        else
+            put(o, "%c", *c);
+    }
+    put(o, "\"");
+}
+
+static size_t produce(char *buf, size_t cap)
+{
+    out o = {buf, cap, 0};
+    if (cap)
+        buf[0] = '\0';
+    unsigned mask = atomic_load_explicit(&clsvm_check_mask, memory_order_relaxed);
+    put(&o, "\"check\":{\"enabled\":[");
+    int first = 1;
+    for (unsigned bit = 1; bit & CLSVM_CHECK_ALL; bit <<= 1)
+        if (mask & bit) {
+            put(&o, "%s\"%s\"", first ? "" : ",", clsvm_check_name(bit));
+            first = 0;
+        }
+    put(&o, "],\"counts\":{");
+    for (unsigned bit = 1; bit & CLSVM_CHECK_ALL; bit <<= 1)
+        put(&o, "%s\"%s\":%lu", bit == 1 ? "" : ",", clsvm_check_name(bit),
+            clsvm_check_reports(bit));
+    put(&o, "},\"reports\":[");
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < nkept; i++) {
+        put(&o, "%s{\"check\":\"%s\",\"what\":", i ? "," : "", reports[i].check);
+        put_string(&o, reports[i].what);
+        put(&o, ",\"where\":");
+        put_string(&o, reports[i].where);
+        put(&o, ",\"fix\":");
+        put_string(&o, reports[i].fix);
+        put(&o, "}");
+    }
+    put(&o, "],\"dropped\":%lu}", dropped);
+    pthread_mutex_unlock(&lock);
+    return o.len;
+}
+
+void clsvm_check_json_enable(void)
+{
+    clsvm_stats_set_extra(produce);
+}
+
+void clsvm_check_json_add(const char *check, const char *what, const char *where, const char *fix)
+{
+    char *w = strdup(what), *wh = strdup(where ? where : ""), *f = strdup(fix);
+    pthread_mutex_lock(&lock);
+    int keep = nkept < MAX_KEPT && w && wh && f;
+    if (keep)
+        reports[nkept++] = (kept){check, w, wh, f};
+    else
+        dropped++;
+    pthread_mutex_unlock(&lock);
+    if (!keep) {
+        free(w);
+        free(wh);
+        free(f);
+    }
+}
+
+void clsvm_check_json_atfork(int take)
+{
+    if (take)
+        pthread_mutex_lock(&lock);
+    else
+        pthread_mutex_unlock(&lock);
+}

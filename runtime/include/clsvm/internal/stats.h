@@ -1,0 +1,21 @@
+/*
+ * clsvm/internal/stats.h: what the ICD adds to the CLSVM_STATS document (runtime/src/stats.c),
+ * which the runtime writes without knowing the ICD. Not a public API (see config.h).
+ */
+#ifndef CLSVM_INTERNAL_STATS_H
+#define CLSVM_INTERNAL_STATS_H
+
+#include <stddef.h>
+
+/* Writes members of the document's top-level object (`"name":value`, no leading comma) into
+ * buf, NUL-terminated when cap > 0; returns the length the full text needs (snprintf's rule).
+ * Called with the stats lock held: it must not call back into the runtime's stats. */
+typedef size_t (*clsvm_stats_extra_fn)(char *buf, size_t cap);
+
+/* Set the one producer (NULL: none). */
+void clsvm_stats_set_extra(clsvm_stats_extra_fn fn);
+/* Rewrite the CLSVM_STATS file now, when it is set and a window was opened (the producer's
+ * content changed after the last rewrite, e.g. reports at exit). */
+void clsvm_stats_rewrite(void);
+
+#endif
