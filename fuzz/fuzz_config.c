@@ -82,8 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FAIL("option %d: choice index %" PRId64 " for '%s'", id, num, text);
         } else if (id == CLSVM_OPT_CHECK) {
             /* A list of names: a mask of the known checks, not a number to round-trip. */
-            if (num & ~(int64_t)(CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE | CLSVM_CHECK_STALE |
-                                 CLSVM_CHECK_HOSTACCESS))
+            if (num &
+                ~(int64_t)(CLSVM_CHECK_LEAKS | CLSVM_CHECK_REDZONE | CLSVM_CHECK_STALE |
+                           CLSVM_CHECK_HOSTACCESS | CLSVM_CHECK_INUSE | CLSVM_CHECK_QUARANTINE))
                 FAIL("CLSVM_CHECK: mask %#" PRIx64 " for '%s'", (uint64_t)num, text);
         } else {
             if (num < 0)
