@@ -216,6 +216,49 @@ static cl_int enqueue_parts(void *be_q, void *be_k, cl_uint dim, const size_t *o
     return CL_SUCCESS;
 }
 
+/* What a kernel launch (NDRange or task) does around the backend's enqueue: the checks that
+ * look at the kernel's SVM arguments, the wait list unwrapped, the queue's tail tracked.
+ * supported: the backend has the entry point (else CL_INVALID_OPERATION after the handles). */
+typedef struct launch {
+    clsvm_obj *q, *k;
+    clsvm_evlist wl;
+    void *ha; /* the hostaccess check's opened allocations */
+} launch;
+
+static cl_int launch_begin(launch *l, int supported, cl_command_queue queue, cl_kernel kernel,
+                           cl_uint nwait, const cl_event *wait)
+{
+    l->q = clsvm_obj_of(queue, CLSVM_QUEUE);
+    l->k = clsvm_obj_of(kernel, CLSVM_KERNEL);
+    if (!l->q)
+        return CL_INVALID_COMMAND_QUEUE;
+    if (!l->k)
+        return CL_INVALID_KERNEL;
+    if (!supported)
+        return CL_INVALID_OPERATION;
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0))
+        clsvm_check_kernel_enqueue(l->k, l->k->be);
+    cl_int err = clsvm_evlist_unwrap(nwait, wait, &l->wl);
+    if (err != CL_SUCCESS)
+        return err;
+    l->ha = __builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0)
+                ? clsvm_check_ha_kernel_begin(l->k)
+                : NULL;
+    clsvm_qtail_begin(l->q);
+    return CL_SUCCESS;
+}
+
+/* After the backend's enqueue returned err with event ev. */
+static void launch_end(launch *l, cl_command_type type, cl_int err, cl_event ev)
+{
+    if (l->ha)
+        clsvm_check_ha_kernel_end(l->ha, err, ev);
+    clsvm_qtail_end(l->q, err == CL_SUCCESS, ev);
+    clsvm_evlist_done(&l->wl);
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_COMMANDS), 0))
+        clsvm_check_kernel_enqueued(l->q, l->k, type, err == CL_SUCCESS ? ev : NULL);
+}
+
 cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, cl_kernel kernel,
                                                 cl_uint work_dim, const size_t *global_work_offset,
                                                 const size_t *global_work_size,
@@ -223,27 +266,15 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
                                                 cl_uint num_events_in_wait_list,
                                                 const cl_event *event_wait_list, cl_event *event)
 {
-    clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
-    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
-    if (!q)
-        return CL_INVALID_COMMAND_QUEUE;
-    if (!k)
-        return CL_INVALID_KERNEL;
-    if (!clsvm_be->clEnqueueNDRangeKernel)
-        return CL_INVALID_OPERATION;
-    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0))
-        clsvm_check_kernel_enqueue(k, k->be);
-    clsvm_evlist wl;
-    cl_event ev = NULL, first = NULL;
-    cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);
+    launch l;
+    cl_int err = launch_begin(&l, clsvm_be->clEnqueueNDRangeKernel != NULL, command_queue, kernel,
+                              num_events_in_wait_list, event_wait_list);
     if (err != CL_SUCCESS)
         return err;
+    clsvm_obj *q = l.q, *k = l.k;
+    cl_event ev = NULL, first = NULL;
     const size_t *ls = local_work_size;
     size_t reqd[3];
-    void *ha = __builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0)
-                   ? clsvm_check_ha_kernel_begin(k)
-                   : NULL;
-    clsvm_qtail_begin(q);
     if ((k->flags & CLSVM_F_NONUNIFORM) && valid_geometry(work_dim, global_work_size, ls)) {
         /* The backend does not know the kernel's required work-group size (check_module in
          * oclc20/spir.c removes it), so clsvm checks it and uses it when no local size is given. */
@@ -256,20 +287,15 @@ cl_int CL_API_CALL clsvm_clEnqueueNDRangeKernel(cl_command_queue command_queue, 
                 err = CL_INVALID_WORK_GROUP_SIZE;
         if (err == CL_SUCCESS && wants_parts(work_dim, global_work_offset, global_work_size, ls))
             err = enqueue_parts(q->be, k->be, work_dim, global_work_offset, global_work_size, ls,
-                                num_events_in_wait_list, wl.list, &ev, event ? &first : NULL);
+                                num_events_in_wait_list, l.wl.list, &ev, event ? &first : NULL);
         else if (err == CL_SUCCESS)
             err = clsvm_be->clEnqueueNDRangeKernel(q->be, k->be, work_dim, NULL, global_work_size,
-                                                   ls, num_events_in_wait_list, wl.list, &ev);
+                                                   ls, num_events_in_wait_list, l.wl.list, &ev);
     } else
         err = clsvm_be->clEnqueueNDRangeKernel(q->be, k->be, work_dim, global_work_offset,
                                                global_work_size, local_work_size,
-                                               num_events_in_wait_list, wl.list, &ev);
-    if (ha)
-        clsvm_check_ha_kernel_end(ha, err, ev);
-    clsvm_qtail_end(q, err == CL_SUCCESS, ev);
-    clsvm_evlist_done(&wl);
-    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_COMMANDS), 0))
-        clsvm_check_kernel_enqueued(q, k, CL_COMMAND_NDRANGE_KERNEL, err == CL_SUCCESS ? ev : NULL);
+                                               num_events_in_wait_list, l.wl.list, &ev);
+    launch_end(&l, CL_COMMAND_NDRANGE_KERNEL, err, ev);
     err = clsvm_event_out(err, command_queue, ev, event);
     if (first && (err != CL_SUCCESS || !clsvm_event_set_first(*event, first)))
         clsvm_be->clReleaseEvent(first);
@@ -283,31 +309,13 @@ cl_int CL_API_CALL clsvm_clEnqueueTask(cl_command_queue command_queue, cl_kernel
                                        cl_uint num_events_in_wait_list,
                                        const cl_event *event_wait_list, cl_event *event)
 {
-    clsvm_obj *q = clsvm_obj_of(command_queue, CLSVM_QUEUE);
-    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
-    if (!q)
-        return CL_INVALID_COMMAND_QUEUE;
-    if (!k)
-        return CL_INVALID_KERNEL;
-    if (!clsvm_be->clEnqueueTask)
-        return CL_INVALID_OPERATION;
-    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0))
-        clsvm_check_kernel_enqueue(k, k->be);
-    clsvm_evlist wl;
+    launch l;
     cl_event ev = NULL;
-    cl_int err = clsvm_evlist_unwrap(num_events_in_wait_list, event_wait_list, &wl);
+    cl_int err = launch_begin(&l, clsvm_be->clEnqueueTask != NULL, command_queue, kernel,
+                              num_events_in_wait_list, event_wait_list);
     if (err != CL_SUCCESS)
         return err;
-    void *ha = __builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0)
-                   ? clsvm_check_ha_kernel_begin(k)
-                   : NULL;
-    clsvm_qtail_begin(q);
-    err = clsvm_be->clEnqueueTask(q->be, k->be, num_events_in_wait_list, wl.list, &ev);
-    if (ha)
-        clsvm_check_ha_kernel_end(ha, err, ev);
-    clsvm_qtail_end(q, err == CL_SUCCESS, ev);
-    clsvm_evlist_done(&wl);
-    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_COMMANDS), 0))
-        clsvm_check_kernel_enqueued(q, k, CL_COMMAND_TASK, err == CL_SUCCESS ? ev : NULL);
+    err = clsvm_be->clEnqueueTask(l.q->be, l.k->be, num_events_in_wait_list, l.wl.list, &ev);
+    launch_end(&l, CL_COMMAND_TASK, err, ev);
     return clsvm_event_out(err, command_queue, ev, event);
 }

@@ -128,6 +128,20 @@ static void decommit_run(commit_map *cm, uint64_t first, uint64_t n)
         cm->on_decommit(cm->on_decommit_user, chunk_addr(cm, first), len);
 }
 
+/* Chunk c is to be decommitted: extend the pending run [*first, *first + *len) when c follows
+ * it, else decommit that run and start a new one (one syscall per contiguous run). */
+static void decommit_later(commit_map *cm, uint64_t *first, uint64_t *len, uint64_t c)
+{
+    if (*len && *first + *len == c) {
+        ++*len;
+        return;
+    }
+    if (*len)
+        decommit_run(cm, *first, *len);
+    *first = c;
+    *len = 1;
+}
+
 void commit_map_on_decommit(commit_map *cm, void (*fn)(void *user, uintptr_t addr, size_t len),
                             int (*queue)(void *user, uintptr_t addr, size_t len), void *user)
 {
@@ -307,14 +321,7 @@ int commit_map_claimed(commit_map *cm, uintptr_t addr, size_t len, const chunk_r
             cm->committed_chunks--;
             continue;
         }
-        if (run_len && run_first + run_len == c) {
-            run_len++;
-            continue;
-        }
-        if (run_len)
-            decommit_run(cm, run_first, run_len);
-        run_first = c;
-        run_len = 1;
+        decommit_later(cm, &run_first, &run_len, c);
     }
     if (run_len)
         decommit_run(cm, run_first, run_len);
@@ -352,14 +359,7 @@ void commit_map_release(commit_map *cm, uintptr_t addr, size_t len)
         }
         if (--*n == 0) {
             l->nonzero--;
-            if (run_len && run_first + run_len == c) {
-                run_len++;
-                continue;
-            }
-            if (run_len)
-                decommit_run(cm, run_first, run_len);
-            run_first = c;
-            run_len = 1;
+            decommit_later(cm, &run_first, &run_len, c);
         }
     }
     if (run_len)
