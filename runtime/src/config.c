@@ -78,7 +78,7 @@ static const option options[CLSVM_OPT_COUNT] = {
                                      "(unset: $XDG_CACHE_HOME or ~/.cache, clsvm/oclc20)."},
                                     KIND_TEXT, NULL, 0, 0, "a directory or off"},
     [CLSVM_OPT_CHECK] = {{"CLSVM_CHECK", "",
-                          "SVM misuse checks (docs/checker.md): 1 or all (all but hostaccess), or "
+                          "SVM misuse checks (docs/checker.md): 1 or all (every check), or "
                           "a comma list of leaks, redzone, stale, hostaccess, inuse, quarantine; "
                           "unset: none (no cost)."},
                          KIND_LIST, check_choices, CLSVM_CHECK_OPT_IN, 0,

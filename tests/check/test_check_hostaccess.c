@@ -6,7 +6,7 @@
  * NDRange and a task; one reaching a buffer through exec info) and clsvm's memcpy/fill see the
  * host's data, also with every other check on (the red zone check reads the guards of protected
  * buffers). Fine-grain buffers are exempt; a SIGSEGV outside SVM still reaches the application's
- * own handler; CLSVM_CHECK=1 leaves hostaccess out; CLSVM_CHECK_ABORT=1 aborts at the report. */
+ * own handler; CLSVM_CHECK=1 includes hostaccess; CLSVM_CHECK_ABORT=1 aborts at the report. */
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS /* clEnqueueTask */
 #include "check/check_child.h"
 
@@ -142,7 +142,8 @@ static int child(const char *part)
         fflush(stdout);
         /* A system call does not fault: with the check it fails with EFAULT, unreported. */
         const char *checks = getenv("CLSVM_CHECK");
-        int on = checks && strstr(checks, "hostaccess");
+        int on = checks &&
+                 (strstr(checks, "hostaccess") || !strcmp(checks, "1") || !strcmp(checks, "all"));
         int zero = open("/dev/zero", O_RDONLY);
         CHECK(zero >= 0);
         errno = 0;
@@ -240,8 +241,13 @@ int main(int argc, char **argv)
      * free and its checks read protected memory, as clsvm's own accesses. */
     no_report(self, "ok", "leaks,redzone,stale,hostaccess,inuse,quarantine");
     no_report(self, "fine", "hostaccess");
-    no_report(self, "bug", "all");
+    no_report(self, "bug", "leaks,redzone,stale,inuse,quarantine");
     no_report(self, "bug", NULL);
+    /* CLSVM_CHECK=1 has hostaccess too. */
+    child_run_part(&r, self, "bug", "1", 0);
+    child_ok(&r, "bug");
+    CHECK_MSG(count_of(r.err, "clsvm check [hostaccess]") == 1, "CLSVM_CHECK=1: no report:\n%s",
+              r.err);
     puts("ok");
     return 0;
 }

@@ -225,13 +225,15 @@ int main(int argc, char **argv)
         CHECK_MSG(count_of(r.err, "clsvm check [") == 2, "want two reports:\n%s", r.err);
         const char *json = read_file(stats);
         snprintf(t, sizeof t, "SVM allocation %p (1000 bytes) freed by clSVMFree while", id.p);
-        CHECK_MSG(strstr(json, "\"check\":{\"enabled\":[\"leaks\",\"redzone\",\"stale\",\"inuse\","
-                               "\"quarantine\"],\"counts\":{\"leaks\":0,\"redzone\":0,\"stale\":0,"
-                               "\"hostaccess\":0,\"inuse\":1,\"quarantine\":1},\"reports\":[{"
-                               "\"check\":\"inuse\"") &&
-                      strstr(json, t) && strstr(json, "\"check\":\"quarantine\"") &&
-                      strstr(json, "\"dropped\":0}}\n"),
-                  "CLSVM_STATS lacks the check object or its reports:\n%s", json);
+        CHECK_MSG(
+            strstr(json,
+                   "\"check\":{\"enabled\":[\"leaks\",\"redzone\",\"stale\",\"hostaccess\","
+                   "\"inuse\",\"quarantine\"],\"counts\":{\"leaks\":0,\"redzone\":0,\"stale\":0,"
+                   "\"hostaccess\":0,\"inuse\":1,\"quarantine\":1},\"reports\":[{"
+                   "\"check\":\"inuse\"") &&
+                strstr(json, t) && strstr(json, "\"check\":\"quarantine\"") &&
+                strstr(json, "\"dropped\":0}}\n"),
+            "CLSVM_STATS lacks the check object or its reports:\n%s", json);
     }
     unsetenv("CLSVM_STATS");
     unlink(stats);
