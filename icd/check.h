@@ -169,6 +169,9 @@ void clsvm_check_json_atfork(int take);
 /* ---- check_json.c ---- */
 /* Remember a report for the CLSVM_STATS JSON. */
 void clsvm_check_json_add(const char *check, const char *what, const char *where, const char *fix);
+/* The same for a host access found by the SIGSEGV handler (async-signal-safe: no lock, no
+ * allocation; the first 16 are listed, later ones counted as dropped). */
+void clsvm_check_json_add_signalled(uintptr_t addr, uintptr_t base, size_t size, int is_write);
 /* The checks are on: put a "check" object in the CLSVM_STATS JSON. */
 void clsvm_check_json_enable(void);
 

@@ -222,6 +222,7 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
                 pc = (void *)u->uc_mcontext.gregs[REG_RIP];
 #endif
                 clsvm_check_count(CLSVM_CHECK_HOSTACCESS);
+                clsvm_check_json_add_signalled(a, (uintptr_t)base, size, is_write);
                 report(a, base, size, is_write, pc);
                 if (clsvm_option_int(CLSVM_OPT_CHECK_ABORT)) {
                     static const char msg[] = "clsvm check: CLSVM_CHECK_ABORT=1, aborting\n";

@@ -12,6 +12,7 @@
 #include "clsvm/internal/stats.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,18 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static kept reports[MAX_KEPT];
 static size_t nkept;
 static unsigned long dropped;
+
+/* Host accesses reported from the SIGSEGV handler, which may neither lock nor allocate: a slot
+ * is claimed with one atomic add, filled, then published; the document formats them. */
+#define MAX_SIGNALLED 16
+typedef struct signalled {
+    uintptr_t addr, base;
+    size_t size;
+    int is_write;
+    atomic_int ready;
+} signalled;
+static signalled hostaccess[MAX_SIGNALLED];
+static atomic_uint nsignalled;
 
 /* snprintf-style appender: counts everything, stores what fits. */
 typedef struct out {
@@ -90,9 +103,41 @@ static size_t produce(char *buf, size_t cap)
         put_string(&o, reports[i].fix);
         put(&o, "}");
     }
-    put(&o, "],\"dropped\":%lu}", dropped);
+    unsigned ns = atomic_load_explicit(&nsignalled, memory_order_acquire);
+    unsigned long late = ns > MAX_SIGNALLED ? ns - MAX_SIGNALLED : 0;
+    for (unsigned i = 0; i < ns && i < MAX_SIGNALLED; i++) {
+        const signalled *h = &hostaccess[i];
+        if (!atomic_load_explicit(&h->ready, memory_order_acquire)) {
+            late++;
+            continue;
+        }
+        put(&o,
+            "%s{\"check\":\"hostaccess\",\"what\":\"host %s at %#lx to the coarse-grain SVM "
+            "allocation %#lx (%zu bytes) outside clEnqueueSVMMap/clEnqueueSVMUnmap\","
+            "\"where\":\"\",\"fix\":\"map it before the host touches it, or allocate it "
+            "with CL_MEM_SVM_FINE_GRAIN_BUFFER\"}",
+            nkept || i ? "," : "",
+            h->is_write < 0 ? "access"
+            : h->is_write   ? "write"
+                            : "read",
+            (unsigned long)h->addr, (unsigned long)h->base, h->size);
+    }
+    put(&o, "],\"dropped\":%lu}", dropped + late);
     pthread_mutex_unlock(&lock);
     return o.len;
+}
+
+void clsvm_check_json_add_signalled(uintptr_t addr, uintptr_t base, size_t size, int is_write)
+{
+    unsigned i = atomic_fetch_add_explicit(&nsignalled, 1, memory_order_relaxed);
+    if (i >= MAX_SIGNALLED)
+        return; /* counted as dropped */
+    signalled *h = &hostaccess[i];
+    h->addr = addr;
+    h->base = base;
+    h->size = size;
+    h->is_write = is_write;
+    atomic_store_explicit(&h->ready, 1, memory_order_release);
 }
 
 void clsvm_check_json_enable(void)

@@ -93,4 +93,16 @@ static inline int check_child_env(svm_env *e)
     return 0;
 }
 
+/* The whole of a small file the child wrote (its CLSVM_STATS document), in a static buffer. */
+static inline char *check_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    CHECK_MSG(f, "no CLSVM_STATS file %s", path);
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
 #endif

@@ -226,6 +226,28 @@ int main(int argc, char **argv)
     one_report(self, "bug");
     one_report(self, "chain");
 
+    /* The report is in the CLSVM_STATS document too (formatted outside the signal handler). */
+    char stats[] = "/tmp/clsvm-check-hostaccess-XXXXXX";
+    int fd = mkstemp(stats);
+    CHECK(fd >= 0);
+    close(fd);
+    setenv("CLSVM_STATS", stats, 1);
+    child_run_part(&r, self, "bug", "hostaccess", 0);
+    unsetenv("CLSVM_STATS");
+    child_ok(&r, "bug");
+    void *p = NULL, *at = NULL;
+    CHECK_MSG(sscanf(r.out, "ALLOC %p AT %p", &p, &at) == 2, "no address from the child: %s",
+              r.out);
+    char want[256];
+    snprintf(want, sizeof want,
+             "{\"check\":\"hostaccess\",\"what\":\"host write at %p to the coarse-grain SVM "
+             "allocation %p (1000 bytes) outside",
+             at, p);
+    const char *json = check_read_file(stats);
+    CHECK_MSG(strstr(json, want) && strstr(json, "\"hostaccess\":1,"),
+              "CLSVM_STATS lacks '%s' or the count:\n%s", want, json);
+    unlink(stats);
+
     /* CLSVM_CHECK_ABORT=1: the report, then abort(). */
     child_run_part(&r, self, "bug", "hostaccess", 1);
     CHECK_MSG(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGABRT,

@@ -185,17 +185,6 @@ static void expect_late_write(const char *err, const ids *id, const char *kernel
     expect(err, t);
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    CHECK_MSG(f, "no CLSVM_STATS file %s", path);
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -223,7 +212,7 @@ int main(int argc, char **argv)
         expect(r.err, "  fix: wait for the command");
         expect_late_write(r.err, &id, "inuse_kernel");
         CHECK_MSG(count_of(r.err, "clsvm check [") == 2, "want two reports:\n%s", r.err);
-        const char *json = read_file(stats);
+        const char *json = check_read_file(stats);
         snprintf(t, sizeof t, "SVM allocation %p (1000 bytes) freed by clSVMFree while", id.p);
         CHECK_MSG(
             strstr(json,
@@ -289,7 +278,7 @@ int main(int argc, char **argv)
              "  written after the free: bytes 40..43 from its start\n",
              id.p);
     expect(r.err, t);
-    const char *json = read_file(stats2);
+    const char *json = check_read_file(stats2);
     unlink(stats2);
     CHECK_MSG(strstr(json, "\"counts\":{\"leaks\":0,\"redzone\":0,\"stale\":0,\"hostaccess\":0,"
                            "\"inuse\":0,\"quarantine\":1}") &&
