@@ -13,7 +13,6 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,66 +41,41 @@ typedef struct signalled {
 static signalled hostaccess[MAX_SIGNALLED];
 static atomic_uint nsignalled;
 
-/* snprintf-style appender: counts everything, stores what fits. */
-typedef struct out {
-    char *buf;
-    size_t cap, len;
-} out;
-
-static void put(out *o, const char *fmt, ...)
+/* A JSON string, quoted. */
+static void put_string(clsvm_json_out *o, const char *s)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    char *at = o->len < o->cap ? o->buf + o->len : NULL;
-    int n = vsnprintf(at, at ? o->cap - o->len : 0, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n;
-}
-
-static void put_string(out *o, const char *s)
-{
-    put(o, "\"");
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            put(o, "\\%c", *c);
-        else if (*c == '\n')
-            put(o, "\\n");
-        else if (*c < 0x20)
-            put(o, "\\u%04x", *c);
-        else
-            put(o, "%c", *c);
-    }
-    put(o, "\"");
+    clsvm_json_put(o, "\"");
+    clsvm_json_put_escaped(o, s);
+    clsvm_json_put(o, "\"");
 }
 
 static size_t produce(char *buf, size_t cap)
 {
-    out o = {buf, cap, 0};
+    clsvm_json_out o = {buf, cap, 0};
     if (cap)
         buf[0] = '\0';
     unsigned mask = atomic_load_explicit(&clsvm_check_mask, memory_order_relaxed);
-    put(&o, "\"check\":{\"enabled\":[");
+    clsvm_json_put(&o, "\"check\":{\"enabled\":[");
     int first = 1;
     for (unsigned bit = 1; bit & CLSVM_CHECK_ALL; bit <<= 1)
         if (mask & bit) {
-            put(&o, "%s\"%s\"", first ? "" : ",", clsvm_check_name(bit));
+            clsvm_json_put(&o, "%s\"%s\"", first ? "" : ",", clsvm_check_name(bit));
             first = 0;
         }
-    put(&o, "],\"counts\":{");
+    clsvm_json_put(&o, "],\"counts\":{");
     for (unsigned bit = 1; bit & CLSVM_CHECK_ALL; bit <<= 1)
-        put(&o, "%s\"%s\":%lu", bit == 1 ? "" : ",", clsvm_check_name(bit),
-            clsvm_check_reports(bit));
-    put(&o, "},\"reports\":[");
+        clsvm_json_put(&o, "%s\"%s\":%lu", bit == 1 ? "" : ",", clsvm_check_name(bit),
+                       clsvm_check_reports(bit));
+    clsvm_json_put(&o, "},\"reports\":[");
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < nkept; i++) {
-        put(&o, "%s{\"check\":\"%s\",\"what\":", i ? "," : "", reports[i].check);
+        clsvm_json_put(&o, "%s{\"check\":\"%s\",\"what\":", i ? "," : "", reports[i].check);
         put_string(&o, reports[i].what);
-        put(&o, ",\"where\":");
+        clsvm_json_put(&o, ",\"where\":");
         put_string(&o, reports[i].where);
-        put(&o, ",\"fix\":");
+        clsvm_json_put(&o, ",\"fix\":");
         put_string(&o, reports[i].fix);
-        put(&o, "}");
+        clsvm_json_put(&o, "}");
     }
     unsigned ns = atomic_load_explicit(&nsignalled, memory_order_acquire);
     unsigned long late = ns > MAX_SIGNALLED ? ns - MAX_SIGNALLED : 0;
@@ -111,7 +85,8 @@ static size_t produce(char *buf, size_t cap)
             late++;
             continue;
         }
-        put(&o,
+        clsvm_json_put(
+            &o,
             "%s{\"check\":\"hostaccess\",\"what\":\"host %s at %#lx to the coarse-grain SVM "
             "allocation %#lx (%zu bytes) outside clEnqueueSVMMap/clEnqueueSVMUnmap\","
             "\"where\":\"\",\"fix\":\"map it before the host touches it, or allocate it "
@@ -122,7 +97,7 @@ static size_t produce(char *buf, size_t cap)
                             : "read",
             (unsigned long)h->addr, (unsigned long)h->base, h->size);
     }
-    put(&o, "],\"dropped\":%lu}", dropped + late);
+    clsvm_json_put(&o, "],\"dropped\":%lu}", dropped + late);
     pthread_mutex_unlock(&lock);
     return o.len;
 }

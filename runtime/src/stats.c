@@ -35,13 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* snprintf-style appender: counts everything, stores what fits. */
-typedef struct out {
-    char *buf;
-    size_t cap, len;
-} out;
-
-__attribute__((format(printf, 2, 3))) static void put(out *o, const char *fmt, ...)
+void clsvm_json_put(clsvm_json_out *o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -52,17 +46,18 @@ __attribute__((format(printf, 2, 3))) static void put(out *o, const char *fmt, .
         o->len += (size_t)n;
 }
 
-/* JSON string body: quotes, backslashes and control characters escaped. */
-static void put_escaped(out *o, const char *s)
+void clsvm_json_put_escaped(clsvm_json_out *o, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
-            put(o, "\\%c", c);
+            clsvm_json_put(o, "\\%c", c);
+        else if (c == '\n')
+            clsvm_json_put(o, "\\n");
         else if (c < 0x20)
-            put(o, "\\u%04x", c);
+            clsvm_json_put(o, "\\u%04x", c);
         else
-            put(o, "%c", c);
+            clsvm_json_put(o, "%c", c);
     }
 }
 
@@ -214,20 +209,22 @@ static void map_free(window_map *m)
     free(m->allocated.r);
 }
 
-static void put_list(out *o, const char *name, const char *what, const map_list *l, int counts)
+static void put_list(clsvm_json_out *o, const char *name, const char *what, const map_list *l,
+                     int counts)
 {
-    put(o, "\"%s\":{\"%s\":%llu,\"merged_gap\":%llu,%s\"ranges\":[", name, what,
-        (unsigned long long)l->items, (unsigned long long)l->merged_gap,
-        l->oom ? "\"incomplete\":true," : "");
+    clsvm_json_put(o, "\"%s\":{\"%s\":%llu,\"merged_gap\":%llu,%s\"ranges\":[", name, what,
+                   (unsigned long long)l->items, (unsigned long long)l->merged_gap,
+                   l->oom ? "\"incomplete\":true," : "");
     for (size_t i = 0; i < l->n; i++) {
-        put(o, i ? "," : "");
+        clsvm_json_put(o, i ? "," : "");
         if (counts)
-            put(o, "[%llu,%llu,%llu]", (unsigned long long)l->r[i].off,
-                (unsigned long long)l->r[i].len, (unsigned long long)l->r[i].n);
+            clsvm_json_put(o, "[%llu,%llu,%llu]", (unsigned long long)l->r[i].off,
+                           (unsigned long long)l->r[i].len, (unsigned long long)l->r[i].n);
         else
-            put(o, "[%llu,%llu]", (unsigned long long)l->r[i].off, (unsigned long long)l->r[i].len);
+            clsvm_json_put(o, "[%llu,%llu]", (unsigned long long)l->r[i].off,
+                           (unsigned long long)l->r[i].len);
     }
-    put(o, "]}");
+    clsvm_json_put(o, "]}");
 }
 
 /* Everything one window's JSON holds, read once, so the two rendering passes of window_text()
@@ -248,20 +245,21 @@ static void snapshot_take(clsvm_window *w, window_snapshot *s)
     map_collect(w, &s->map);
 }
 
-static void put_window(out *o, const window_snapshot *s, const char *state)
+static void put_window(clsvm_json_out *o, const window_snapshot *s, const char *state)
 {
     const clsvm_window_info *wi = &s->wi;
     const clsvm_stats *st = &s->st;
-    put(o, "{");
+    clsvm_json_put(o, "{");
     if (state)
-        put(o, "\"state\":\"%s\",", state);
-    put(o,
-        "\"window\":{\"base\":%llu,\"base_hex\":\"0x%llx\",\"size\":%llu,\"va_bits\":%u,"
-        "\"provider\":\"%s\",\"commit_chunk\":%llu,\"max_align\":%llu},",
-        (unsigned long long)wi->base, (unsigned long long)wi->base, (unsigned long long)wi->size,
-        wi->va_bits, wi->provider, (unsigned long long)wi->commit_chunk,
-        (unsigned long long)wi->max_align);
-    put(o,
+        clsvm_json_put(o, "\"state\":\"%s\",", state);
+    clsvm_json_put(o,
+                   "\"window\":{\"base\":%llu,\"base_hex\":\"0x%llx\",\"size\":%llu,\"va_bits\":%u,"
+                   "\"provider\":\"%s\",\"commit_chunk\":%llu,\"max_align\":%llu},",
+                   (unsigned long long)wi->base, (unsigned long long)wi->base,
+                   (unsigned long long)wi->size, wi->va_bits, wi->provider,
+                   (unsigned long long)wi->commit_chunk, (unsigned long long)wi->max_align);
+    clsvm_json_put(
+        o,
         "\"stats\":{\"reserved\":%llu,\"committed\":%llu,\"allocated\":%llu,"
         "\"live_allocations\":%llu,\"free_bytes\":%llu,\"free_ranges\":%llu,"
         "\"largest_free\":%llu,\"peak_allocated\":%llu,\"commits\":%llu,\"decommits\":%llu,"
@@ -273,24 +271,25 @@ static void put_window(out *o, const window_snapshot *s, const char *state)
         (unsigned long long)st->commits, (unsigned long long)st->decommits,
         (unsigned long long)st->failed_allocs, (unsigned long long)st->retained,
         (unsigned long long)st->purges, (unsigned long long)st->purged);
-    put(o, "\"numa\":{\"policy\":\"%s\",\"node\":%d,\"nodes\":%d,\"bound_bytes\":%llu,\"why\":\"",
+    clsvm_json_put(
+        o, "\"numa\":{\"policy\":\"%s\",\"node\":%d,\"nodes\":%d,\"bound_bytes\":%llu,\"why\":\"",
         s->numa.policy, s->numa.node, s->numa.nodes, (unsigned long long)s->numa_bound);
-    put_escaped(o, s->numa.why);
-    put(o, "\"},\"map\":{\"max_ranges\":%d,", MAP_MAX);
+    clsvm_json_put_escaped(o, s->numa.why);
+    clsvm_json_put(o, "\"},\"map\":{\"max_ranges\":%d,", MAP_MAX);
     put_list(o, "committed", "runs", &s->map.committed, 0);
-    put(o, ",");
+    clsvm_json_put(o, ",");
     put_list(o, "allocated", "allocations", &s->map.allocated, 1);
-    put(o, ",\"largest_gap\":[%llu,%llu]}}", (unsigned long long)s->map.gap_off,
-        (unsigned long long)s->map.gap_len);
+    clsvm_json_put(o, ",\"largest_gap\":[%llu,%llu]}}", (unsigned long long)s->map.gap_off,
+                   (unsigned long long)s->map.gap_len);
 }
 
 size_t clsvm_window_stats_json(clsvm_window *w, char *buf, size_t cap)
 {
-    out o = {buf, buf ? cap : 0, 0};
+    clsvm_json_out o = {buf, buf ? cap : 0, 0};
     if (o.cap)
         buf[0] = '\0';
     if (!w) {
-        put(&o, "{}");
+        clsvm_json_put(&o, "{}");
         return o.len;
     }
     window_snapshot snap;
@@ -342,11 +341,11 @@ static char *window_text(clsvm_window *w, const char *state)
 {
     window_snapshot snap;
     snapshot_take(w, &snap);
-    out probe = {NULL, 0, 0};
+    clsvm_json_out probe = {NULL, 0, 0};
     put_window(&probe, &snap, state);
     char *s = malloc(probe.len + 1);
     if (s) {
-        out o = {s, probe.len + 1, 0};
+        clsvm_json_out o = {s, probe.len + 1, 0};
         put_window(&o, &snap, state);
     }
     map_free(&snap.map);
