@@ -51,13 +51,25 @@ static uint32_t slab_free_head, slab_free_tail;
  * a never-used slot without the lock (a stale count only defers reuse). */
 static _Atomic uint32_t slab_free_count;
 
+/* The slab in transparent huge pages where the system allows it (advice only): until the
+ * quarantine is full every new object is a never-used slot, and a first touch of a 4 KiB page
+ * per 64 objects costs more than the object (about 11 us per page on a VM, where the hypervisor
+ * pays for each new page). A 2 MiB page is one fault per 32,768 objects; the slab is aligned to
+ * 2 MiB so its pages can be huge ones. */
+#define SLAB_HUGE ((size_t)2 << 20)
+
 int clsvm_objects_init(void)
 {
     size_t bytes = (size_t)SLAB_SLOTS * CLSVM_SLOT_SIZE;
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
-    if (p == MAP_FAILED)
+    char *m = mmap(NULL, bytes + SLAB_HUGE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED)
         return -1;
+    char *p = (char *)(((uintptr_t)m + SLAB_HUGE - 1) & ~(uintptr_t)(SLAB_HUGE - 1));
+    if (p > m)
+        munmap(m, (size_t)(p - m));
+    munmap(p + bytes, SLAB_HUGE - (size_t)(p - m));
+    madvise(p, bytes, MADV_HUGEPAGE);
     clsvm_slab_base = (uintptr_t)p;
     clsvm_slab_limit = clsvm_slab_base + bytes;
     return 0;
