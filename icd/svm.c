@@ -268,9 +268,11 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
     /* Checked and freed under one lock: of two racing frees of one pointer exactly one wins,
      * and a free can never hit a new allocation that reused the address in between. */
     int rc = w ? clsvm_free_checked(w, p, ctx, &in) : CLSVM_ERR_NOTFOUND;
-    if (rc == CLSVM_OK || rc == CLSVM_ERR_MISMATCH)
+    /* Only the checker sets flags from CLSVM_CHECK_KEPT up (user_view changes nothing below). */
+    if ((rc == CLSVM_OK || rc == CLSVM_ERR_MISMATCH) &&
+        __builtin_expect(in.flags >= CLSVM_CHECK_KEPT, 0))
         user_view(&in, in.base);
-    if (rc == CLSVM_OK) {
+    if (__builtin_expect(rc == CLSVM_OK, 1)) {
         clsvm_svm_count(in.tag, -1);
         return CL_TRUE;
     }
@@ -314,7 +316,7 @@ static const char *const refusal_text[R_COUNT] = {
 };
 static atomic_int refusal_logged[R_COUNT];
 
-static void *refuse(int why)
+static __attribute__((noinline, cold)) void *refuse(int why)
 {
     if (!atomic_exchange(&refusal_logged[why], 1))
         clsvm_log(CLSVM_LOG_INFO, "svm: clSVMAlloc returns NULL: %s (logged once)",
@@ -348,8 +350,8 @@ static cl_ulong context_max_alloc(const clsvm_obj *c)
 
 /* clSVMAlloc with the checker on: a red zone guard after the block (its length in the flags'
  * top bits, see user_view) and a record of where it was made. */
-static void *checked_alloc(clsvm_window *w, clsvm_obj *c, cl_svm_mem_flags flags, size_t size,
-                           cl_uint alignment)
+static __attribute__((noinline, cold)) void *
+checked_alloc(clsvm_window *w, clsvm_obj *c, cl_svm_mem_flags flags, size_t size, cl_uint alignment)
 {
     size_t guard = clsvm_check_on(CLSVM_CHECK_REDZONE) ? clsvm_check_guard(size) : 0;
     if (clsvm_check_on(CLSVM_CHECK_HOSTACCESS))

@@ -449,7 +449,24 @@ static int lost(const clsvm_window *w)
     return 1;
 }
 
+static int alloc_any(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
+                     void **out);
+
 int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag, void **out)
+{
+    /* The common case in a function of its own, which needs no stack frame: a valid small
+     * request this thread's slab serves. Anything else, checked in full, below. */
+    if (__builtin_expect(w && out && !w->lost_in_fork && size, 1)) {
+        size_t a = align ? align : w->default_align;
+        if (is_pow2(a) && small_alloc_cached(w, size, a < HEAP_GRANULE ? HEAP_GRANULE : a, flags,
+                                             tag, out) == CLSVM_OK)
+            return CLSVM_OK;
+    }
+    return alloc_any(w, size, align, flags, tag, out);
+}
+
+static __attribute__((noinline)) int alloc_any(clsvm_window *w, size_t size, size_t align,
+                                               uint32_t flags, void *tag, void **out)
 {
     if (out)
         *out = NULL;
@@ -655,8 +672,26 @@ int clsvm_free(clsvm_window *w, void *p)
 }
 
 static void to_alloc_info(const heap_block_info *b, clsvm_alloc_info *info);
+static int free_checked_any(clsvm_window *w, void *p, const void *tag, clsvm_alloc_info *info);
 
 int clsvm_free_checked(clsvm_window *w, void *p, const void *tag, clsvm_alloc_info *info)
+{
+    /* The common case: a slab's slot (NULL is never inside). Anything else below. */
+    uintptr_t a = (uintptr_t)p;
+    if (__builtin_expect(w && inside(w, a) && !w->lost_in_fork, 1)) {
+        heap_block_info bi;
+        int rc = small_free(w, a, true, tag, &bi);
+        if (rc != SMALL_PASS) {
+            if ((rc == CLSVM_OK || rc == CLSVM_ERR_MISMATCH) && info)
+                to_alloc_info(&bi, info);
+            return rc;
+        }
+    }
+    return free_checked_any(w, p, tag, info);
+}
+
+static __attribute__((noinline)) int free_checked_any(clsvm_window *w, void *p, const void *tag,
+                                                      clsvm_alloc_info *info)
 {
     if (!w)
         return CLSVM_ERR_INVALID;

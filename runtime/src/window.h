@@ -241,6 +241,10 @@ typedef struct small_counts_t {
 int small_create(clsvm_window *w);
 void small_destroy(clsvm_window *w);
 int small_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag, void **out);
+/* small_alloc's common case alone (no lock, no new cache, no slab change): a valid request
+ * (size > 0, align a power of two of at least 128) or SMALL_PASS. */
+int small_alloc_cached(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
+                       void **out);
 /* checked: CLSVM_ERR_MISMATCH (and *info) for an interior pointer or another tag. */
 int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap_block_info *info);
 int small_lookup(clsvm_window *w, uintptr_t a, heap_block_info *info);

@@ -380,7 +380,7 @@ __attribute__((destructor)) static void small_unload(void)
         pthread_key_delete(small_key);
 }
 
-static small_tc *find_tc_slow(clsvm_window *w, bool create)
+static __attribute__((noinline)) small_tc *find_tc_slow(clsvm_window *w, bool create)
 {
     small_tc *tc;
     for (small_tc **pp = &tl_caches; (tc = *pp);) {
@@ -418,14 +418,18 @@ static small_tc *find_tc_slow(clsvm_window *w, bool create)
     return tc;
 }
 
-/* This thread's cache for w: the head of its list on every call but the first after switching
- * windows. */
-static inline small_tc *find_tc(clsvm_window *w, bool create)
+/* This thread's cache for w when it heads the thread's list (every call but the first after
+ * switching windows), else NULL. */
+static inline small_tc *cached_tc(const clsvm_window *w)
 {
     small_tc *tc = tl_caches;
-    if (__builtin_expect(tc && atomic_load_explicit(&tc->w, RLX) == w && tc->id == w->small->id, 1))
-        return tc;
-    return find_tc_slow(w, create);
+    return tc && atomic_load_explicit(&tc->w, RLX) == w && tc->id == w->small->id ? tc : NULL;
+}
+
+static inline small_tc *find_tc(clsvm_window *w, bool create)
+{
+    small_tc *tc = cached_tc(w);
+    return __builtin_expect(tc != NULL, 1) ? tc : find_tc_slow(w, create);
 }
 
 static void count(small_tc *tc, int64_t n, int64_t bytes)
@@ -436,20 +440,83 @@ static void count(small_tc *tc, int64_t n, int64_t bytes)
 
 /* ---- alloc / free / lookup ------------------------------------------------------------------ */
 
-static int take_slot(small_slab *s)
+/* A free slot of s from the owner's own bitmap, or -1. */
+static inline int take_local(small_slab *s)
 {
-    for (int round = 0; round < 2; round++) {
-        for (unsigned i = 0; i < WORDS; i++) {
-            uint64_t v = atomic_load_explicit(&s->local[i], RLX);
-            if (v) {
-                atomic_store_explicit(&s->local[i], v & (v - 1), RLX);
-                return (int)(i * 64 + (unsigned)__builtin_ctzll(v));
-            }
+    for (unsigned i = 0; i < WORDS; i++) {
+        uint64_t v = atomic_load_explicit(&s->local[i], RLX);
+        if (v) {
+            atomic_store_explicit(&s->local[i], v & (v - 1), RLX);
+            return (int)(i * 64 + (unsigned)__builtin_ctzll(v));
         }
-        if (!collect(s))
-            break;
     }
     return -1;
+}
+
+/* The same, collecting what other threads freed when the owner's bitmap runs dry. */
+static int take_slot(small_slab *s)
+{
+    int i = take_local(s);
+    while (i < 0 && collect(s))
+        i = take_local(s);
+    return i;
+}
+
+static unsigned size_class(size_t need)
+{
+    return need <= ((size_t)1 << CLASS_SHIFT)
+               ? 0
+               : (unsigned)(64 - __builtin_clzll((uint64_t)need - 1)) - CLASS_SHIFT;
+}
+
+/* Hand out slot i of s, which this thread took: tag and flags first, then the live word. */
+static inline void *publish(small_tc *tc, small_slab *s, int i, size_t size, uint32_t flags,
+                            void *tag)
+{
+    small_slot *sl = &s->slot[i];
+    uint64_t w0 = atomic_load_explicit(&sl->word, RLX);
+    atomic_store_explicit(&sl->tag, (uintptr_t)tag, REL);
+    atomic_store_explicit(&sl->flags, flags, REL);
+    atomic_store_explicit(&sl->word, ((w0 >> 32) + 1) << 32 | W_LIVE | size, REL);
+    count(tc, 1, (int64_t)size);
+    return (void *)(atomic_load_explicit(&s->base, RLX) + ((uintptr_t)i << slot_shift(s)));
+}
+
+/* This thread's slab of class cls has no free slot (or there is none yet): give it up and take
+ * a partial slab or a new one (lock). */
+static small_slab *refill(clsvm_window *w, small_tc *tc, unsigned cls)
+{
+    pthread_mutex_lock(&w->lock);
+    small_slab *s = tc->cur[cls];
+    if (s)
+        abandon(w, s);
+    s = w->small->partial[cls];
+    if (s) {
+        list_remove(w->small, s);
+        atomic_store_explicit(&s->owner, tc, SEQ);
+        collect(s);
+    } else if ((s = new_slab(w, cls)) != NULL) {
+        atomic_store_explicit(&s->owner, tc, SEQ);
+    }
+    tc->cur[cls] = s;
+    small_observe_peak(w);
+    window_unlock(w);
+    return s;
+}
+
+int small_alloc_cached(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
+                       void **out)
+{
+    size_t need = size > align ? size : align;
+    if (need > SMALL_MAX)
+        return SMALL_PASS;
+    small_tc *tc = cached_tc(w);
+    small_slab *s = tc ? tc->cur[size_class(need)] : NULL;
+    int i = s ? take_local(s) : -1;
+    if (i < 0)
+        return SMALL_PASS;
+    *out = publish(tc, s, i, size, flags, tag);
+    return CLSVM_OK;
 }
 
 int small_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag, void **out)
@@ -457,40 +524,18 @@ int small_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void
     size_t need = size > align ? size : align;
     if (need > SMALL_MAX)
         return SMALL_PASS;
-    unsigned cls = need <= ((size_t)1 << CLASS_SHIFT)
-                       ? 0
-                       : (unsigned)(64 - __builtin_clzll((uint64_t)need - 1)) - CLASS_SHIFT;
+    unsigned cls = size_class(need);
     small_tc *tc = find_tc(w, true);
     if (!tc)
         return SMALL_PASS;
     small_slab *s = tc->cur[cls];
     int i = s ? take_slot(s) : -1;
     if (i < 0) {
-        pthread_mutex_lock(&w->lock);
-        if (s)
-            abandon(w, s);
-        s = w->small->partial[cls];
-        if (s) {
-            list_remove(w->small, s);
-            atomic_store_explicit(&s->owner, tc, SEQ);
-            collect(s);
-        } else if ((s = new_slab(w, cls)) != NULL) {
-            atomic_store_explicit(&s->owner, tc, SEQ);
-        }
-        tc->cur[cls] = s;
-        small_observe_peak(w);
-        window_unlock(w);
-        if (!s)
+        if (!(s = refill(w, tc, cls)))
             return SMALL_PASS; /* no room for a slab: the heap may still fit the block */
         i = take_slot(s);
     }
-    small_slot *sl = &s->slot[i];
-    uint64_t w0 = atomic_load_explicit(&sl->word, RLX);
-    atomic_store_explicit(&sl->tag, (uintptr_t)tag, REL);
-    atomic_store_explicit(&sl->flags, flags, REL);
-    atomic_store_explicit(&sl->word, ((w0 >> 32) + 1) << 32 | W_LIVE | size, REL);
-    count(tc, 1, (int64_t)size);
-    *out = (void *)(atomic_load_explicit(&s->base, RLX) + ((uintptr_t)i << slot_shift(s)));
+    *out = publish(tc, s, i, size, flags, tag);
     return CLSVM_OK;
 }
 
@@ -558,6 +603,35 @@ static void orphan_freed(clsvm_window *w, small_slab *s, uint32_t gen)
     window_unlock(w);
 }
 
+/* After the claim of slot i of s (size bytes): count it and give the slot back to the owner's
+ * bitmap, or to the slab's remote one (and settle a slab no thread owns). */
+static __attribute__((noinline)) void freed(clsvm_window *w, small_slab *s, unsigned i, size_t size)
+{
+    /* Counted first, so that a slab release below sees whether anything is still live. */
+    small_tc *tc = find_tc(w, true);
+    if (tc) {
+        count(tc, -1, -(int64_t)size);
+    } else {
+        pthread_mutex_lock(&w->lock);
+        w->small->retired_live--;
+        w->small->retired_bytes -= (int64_t)size;
+        pthread_mutex_unlock(&w->lock);
+    }
+    uint64_t bit = UINT64_C(1) << (i & 63);
+    if (tc && atomic_load_explicit(&s->owner, RLX) == tc) {
+        atomic_store_explicit(&s->local[i / 64], atomic_load_explicit(&s->local[i / 64], RLX) | bit,
+                              RLX);
+        if (atomic_load_explicit(&w->small->drop_pending, RLX) && slab_empty(s))
+            owner_emptied(w);
+    } else {
+        /* Read before the bit is set: the slab cannot go back to the heap before that. */
+        uint32_t gen = atomic_load_explicit(&s->gen, RLX);
+        atomic_fetch_or_explicit(&s->remote[i / 64], bit, SEQ);
+        if (!atomic_load_explicit(&s->owner, SEQ))
+            orphan_freed(w, s, gen);
+    }
+}
+
 int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap_block_info *info)
 {
     small_slab *s = dir_get(w, a);
@@ -569,49 +643,42 @@ int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap
     unsigned i = (unsigned)((a - base) >> slot_shift(s));
     small_slot *sl = &s->slot[i];
     heap_block_info bi;
-    uint64_t w0;
+    /* No seqlock retry here: the compare-and-swap reads the word again, and a word it finds
+     * unchanged (the generation moves on every alloc and free) was live, with the tag and flags
+     * read here, all along. A failed one loads the word anew. */
+    uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
     for (;;) {
-        if (read_slot(s, base, i, &w0, &bi)) {
-            if (atomic_load_explicit(&s->base, ACQ) == base &&
-                (atomic_load_explicit(&sl->word, ACQ) & W_LIVE))
-                continue; /* changed under the read: read again */
+        if (!(w0 & W_LIVE))
             return CLSVM_ERR_NOTFOUND;
-        }
-        if (a - bi.addr >= bi.size)
-            return CLSVM_ERR_NOTFOUND; /* in the rounding slack: in no allocation */
+        bi = (heap_block_info){base + ((uintptr_t)i << slot_shift(s)), (size_t)(w0 & W_SIZE),
+                               atomic_load_explicit(&sl->flags, ACQ),
+                               (void *)atomic_load_explicit(&sl->tag, ACQ)};
+        /* Read after the word: a slab released and reused elsewhere meanwhile (its slot words
+         * belong to another address) is seen here, or its slot's word has moved on. */
+        if (atomic_load_explicit(&s->base, ACQ) != base || a - bi.addr >= bi.size)
+            return CLSVM_ERR_NOTFOUND; /* or in the rounding slack: in no allocation */
         if (a != bi.addr || (checked && tag && bi.tag != tag)) {
             if (info)
                 *info = bi;
             return checked ? CLSVM_ERR_MISMATCH : CLSVM_ERR_NOTFOUND;
         }
-        if (atomic_compare_exchange_weak_explicit(&sl->word, &w0, ((w0 >> 32) + 1) << 32, ACQ, RLX))
+        if (atomic_compare_exchange_weak_explicit(&sl->word, &w0, ((w0 >> 32) + 1) << 32, ACQ, ACQ))
             break;
     }
     if (info)
         *info = bi;
-    /* The slab cannot go back to the heap before this slot's bit is set. */
-    uint32_t gen = atomic_load_explicit(&s->gen, RLX);
-    /* Counted first, so that a slab release below sees whether anything is still live. */
-    small_tc *tc = find_tc(w, true);
-    if (tc) {
+    /* The common case: the thread that allocates from the slab frees into it. */
+    small_tc *tc = cached_tc(w);
+    if (__builtin_expect(tc && atomic_load_explicit(&s->owner, RLX) == tc &&
+                             !atomic_load_explicit(&w->small->drop_pending, RLX),
+                         1)) {
         count(tc, -1, -(int64_t)bi.size);
-    } else {
-        pthread_mutex_lock(&w->lock);
-        w->small->retired_live--;
-        w->small->retired_bytes -= (int64_t)bi.size;
-        pthread_mutex_unlock(&w->lock);
+        atomic_store_explicit(
+            &s->local[i / 64],
+            atomic_load_explicit(&s->local[i / 64], RLX) | UINT64_C(1) << (i & 63), RLX);
+        return CLSVM_OK;
     }
-    uint64_t bit = UINT64_C(1) << (i & 63);
-    if (tc && atomic_load_explicit(&s->owner, RLX) == tc) {
-        atomic_store_explicit(&s->local[i / 64], atomic_load_explicit(&s->local[i / 64], RLX) | bit,
-                              RLX);
-        if (atomic_load_explicit(&w->small->drop_pending, RLX) && slab_empty(s))
-            owner_emptied(w);
-    } else {
-        atomic_fetch_or_explicit(&s->remote[i / 64], bit, SEQ);
-        if (!atomic_load_explicit(&s->owner, SEQ))
-            orphan_freed(w, s, gen);
-    }
+    freed(w, s, i, bi.size);
     return CLSVM_OK;
 }
 
