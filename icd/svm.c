@@ -242,31 +242,63 @@ cl_int clsvm_svm_host_range(const void *p, size_t size, cl_int err)
     return n <= in.size - (size_t)(a - (uintptr_t)in.base) ? CL_SUCCESS : err;
 }
 
-cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
+/* The checker forgets (and checks the guard of) what a free will free, before its memory can
+ * be reused; of racing frees, the first forgets it. 1 or 0: the free's result (the checker
+ * keeps it in quarantine, or it was freed already); -1: go on and free it. */
+static __attribute__((noinline, cold)) int checker_free(clsvm_window *w, clsvm_obj *ctx, void *p)
+{
+    clsvm_alloc_info pre;
+    int kept; /* 1: the checker frees it later (quarantine); -1: freed already */
+    if (w && clsvm_lookup(w, p, &pre) == CLSVM_OK && pre.base == p && (!ctx || pre.tag == ctx)) {
+        /* First: the guard check and the quarantine's poisoning read and write the memory. */
+        clsvm_check_ha_forget(p);
+        if ((kept = clsvm_check_forget(p)) != 0) {
+            if (kept > 0) /* freed for the application: its context may go */
+                clsvm_svm_count(pre.tag, -1);
+            return kept > 0;
+        }
+    }
+    return -1;
+}
+
+/* A free that freed nothing: say why (once per reason). */
+static __attribute__((noinline, cold)) cl_bool free_refused(void *p, int rc,
+                                                            const clsvm_alloc_info *in)
+{
+    if (rc == CLSVM_ERR_RESERVE)
+        return CL_FALSE; /* a fork() child without the window's mapping: the window said why */
+    if (rc != CLSVM_ERR_MISMATCH)
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
+                       "svm: free of %p ignored: not SVM memory allocated by clsvm (or already "
+                       "freed); the heap is unchanged",
+                       p);
+    else if (in->base != p)
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
+                       "svm: free of %p ignored: it points %zu bytes into the allocation at %p; "
+                       "free the pointer clSVMAlloc returned",
+                       p, (size_t)((char *)p - (char *)in->base), in->base);
+    else
+        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
+                       "svm: clSVMFree of %p ignored: it was allocated in another context; pass "
+                       "the context given to clSVMAlloc",
+                       p);
+    return CL_FALSE;
+}
+
+/* Flattened: the window's checked free is inlined here (its uncommon paths stay calls). */
+__attribute__((flatten)) cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
 {
     /* Freeing NULL is a no-op, as for clSVMFree and free(). */
     if (!p)
         return CL_TRUE;
     clsvm_window *w = window_if_open();
     clsvm_alloc_info in;
-    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_ALL), 0)) {
-        /* The checker forgets (and checks the guard of) what this free will free, before its
-         * memory can be reused; of racing frees, the first forgets it. */
-        clsvm_alloc_info pre;
-        int kept; /* 1: the checker frees it later (quarantine); -1: freed already */
-        if (w && clsvm_lookup(w, p, &pre) == CLSVM_OK && pre.base == p &&
-            (!ctx || pre.tag == ctx)) {
-            /* First: the guard check and the quarantine's poisoning read and write the memory. */
-            clsvm_check_ha_forget(p);
-            if ((kept = clsvm_check_forget(p)) != 0) {
-                if (kept > 0) /* freed for the application: its context may go */
-                    clsvm_svm_count(pre.tag, -1);
-                return kept > 0;
-            }
-        }
-    }
-    /* Checked and freed under one lock: of two racing frees of one pointer exactly one wins,
-     * and a free can never hit a new allocation that reused the address in between. */
+    int kept;
+    if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_ALL), 0) &&
+        (kept = checker_free(w, ctx, p)) >= 0)
+        return (cl_bool)kept;
+    /* Checked and freed in one step: of two racing frees of one pointer exactly one wins, and a
+     * free can never hit a new allocation that reused the address in between. */
     int rc = w ? clsvm_free_checked(w, p, ctx, &in) : CLSVM_ERR_NOTFOUND;
     /* Only the checker sets flags from CLSVM_CHECK_KEPT up (user_view changes nothing below). */
     if ((rc == CLSVM_OK || rc == CLSVM_ERR_MISMATCH) &&
@@ -276,24 +308,7 @@ cl_bool clsvm_svm_free_ptr(clsvm_obj *ctx, void *p)
         clsvm_svm_count(in.tag, -1);
         return CL_TRUE;
     }
-    if (rc == CLSVM_ERR_RESERVE)
-        return CL_FALSE; /* a fork() child without the window's mapping: the window said why */
-    if (rc != CLSVM_ERR_MISMATCH)
-        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
-                       "svm: free of %p ignored: not SVM memory allocated by clsvm (or already "
-                       "freed); the heap is unchanged",
-                       p);
-    else if (in.base != p)
-        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
-                       "svm: free of %p ignored: it points %zu bytes into the allocation at %p; "
-                       "free the pointer clSVMAlloc returned",
-                       p, (size_t)((char *)p - (char *)in.base), in.base);
-    else
-        CLSVM_LOG_ONCE(CLSVM_LOG_WARN,
-                       "svm: clSVMFree of %p ignored: it was allocated in another context; pass "
-                       "the context given to clSVMAlloc",
-                       p);
-    return CL_FALSE;
+    return free_refused(p, rc, &in);
 }
 
 /* ---- clSVMAlloc / clSVMFree ---- */
@@ -369,8 +384,9 @@ checked_alloc(clsvm_window *w, clsvm_obj *c, cl_svm_mem_flags flags, size_t size
     return p;
 }
 
-void *CL_API_CALL clsvm_clSVMAlloc(cl_context context, cl_svm_mem_flags flags, size_t size,
-                                   cl_uint alignment)
+__attribute__((flatten)) void *CL_API_CALL clsvm_clSVMAlloc(cl_context context,
+                                                            cl_svm_mem_flags flags, size_t size,
+                                                            cl_uint alignment)
 {
     clsvm_obj *c = clsvm_obj_of(context, CLSVM_CONTEXT);
     if (!c)

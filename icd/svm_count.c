@@ -15,15 +15,12 @@
 
 #include "fork.h"
 
+#include "clsvm/internal/barrier.h"
 #include "clsvm/internal/log.h"
 
-#include <errno.h>
-#include <linux/membarrier.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 _Thread_local uint64_t clsvm_svm_tl_uid __attribute__((tls_model("initial-exec")));
 _Thread_local clsvm_svm_tally *clsvm_svm_tl_tally __attribute__((tls_model("initial-exec")));
@@ -34,45 +31,6 @@ static _Atomic uint64_t next_uid = 1;
 
 #define FOLD_BIAS (1 << 30)
 
-static pthread_once_t barrier_once = PTHREAD_ONCE_INIT;
-static int barrier_ok;
-
-static int membarrier(int cmd)
-{
-    return (int)syscall(SYS_membarrier, cmd, 0, 0);
-}
-
-static void barrier_init(void)
-{
-    int cmds = membarrier(MEMBARRIER_CMD_QUERY);
-    barrier_ok = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-                 membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
-    if (!barrier_ok)
-        clsvm_log(CLSVM_LOG_INFO,
-                  "svm: membarrier(PRIVATE_EXPEDITED) unavailable (%s): every "
-                  "SVM allocation holds a reference on its context (one shared "
-                  "atomic per clSVMAlloc and per clSVMFree)",
-                  strerror(errno));
-}
-
-/* A full memory barrier on every thread of the process. */
-static void barrier_all(void)
-{
-    if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
-        return;
-    /* Registration is kept across fork(); should the kernel disagree, register again, then try
-     * the slow global barrier (an RCU grace period: every CPU passes a barrier). */
-    if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
-        membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
-        return;
-    if (membarrier(MEMBARRIER_CMD_GLOBAL) == 0)
-        return;
-    CLSVM_LOG_ONCE(CLSVM_LOG_ERROR,
-                   "svm: membarrier failed (%s) while a context was released: an SVM allocation "
-                   "made at that very moment by another thread may be miscounted",
-                   strerror(errno));
-}
-
 void clsvm_svm_count_init(clsvm_devlist *l)
 {
     l->svm_uid = atomic_fetch_add_explicit(&next_uid, 1, memory_order_relaxed);
@@ -82,8 +40,7 @@ void clsvm_svm_count_init(clsvm_devlist *l)
 
 static clsvm_svm_tally *tally_new(void)
 {
-    pthread_once(&barrier_once, barrier_init);
-    if (!barrier_ok)
+    if (!clsvm_barrier_ok())
         return NULL;
     pthread_mutex_lock(&tally_lock);
     clsvm_svm_tally *t = tally_pool;
@@ -160,7 +117,7 @@ void clsvm_svm_count_fold(clsvm_obj *c)
     int64_t sum = 0;
     clsvm_svm_tally *head = atomic_load_explicit(&l->svm_tallies, memory_order_seq_cst);
     if (head) {
-        barrier_all();
+        clsvm_barrier_all();
         for (clsvm_svm_tally *t = head; t; t = t->next) {
             wait_update(t);
             sum += atomic_load_explicit(&t->delta, memory_order_acquire);

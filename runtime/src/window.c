@@ -674,7 +674,8 @@ int clsvm_free(clsvm_window *w, void *p)
 static void to_alloc_info(const heap_block_info *b, clsvm_alloc_info *info);
 static int free_checked_any(clsvm_window *w, void *p, const void *tag, clsvm_alloc_info *info);
 
-int clsvm_free_checked(clsvm_window *w, void *p, const void *tag, clsvm_alloc_info *info)
+__attribute__((flatten)) int clsvm_free_checked(clsvm_window *w, void *p, const void *tag,
+                                                clsvm_alloc_info *info)
 {
     /* The common case: a slab's slot (NULL is never inside). Anything else below. */
     uintptr_t a = (uintptr_t)p;

@@ -39,8 +39,10 @@
  */
 #include "window.h"
 
+#include "clsvm/internal/barrier.h"
 #include "clsvm/internal/log.h"
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -59,6 +61,18 @@
 
 #define W_SIZE UINT64_C(0xffff)
 #define W_LIVE (UINT64_C(1) << 16)
+
+/* How a free claims a slot of a slab (the low two bits of its mode; the rest is the slab's gen,
+ * so that a step meant for one life of the slab cannot land on the next):
+ *  M_FAST: the owner by a plain store, inside its busy flag; any other thread first turns the
+ *          slab M_SHARED (share(): a barrier on every thread, then it waits for busy to clear);
+ *  M_SHARING: another thread is doing that; M_SHARED: done; M_CAS: set so from the start (a
+ *          slab taken from the partial list, no membarrier, or an owner whose slabs other
+ *          threads freed into lately). In all three every free claims with a compare-and-swap. */
+enum { M_FAST, M_SHARING, M_SHARED, M_CAS };
+#define M_STATE 3u
+/* After another thread freed into one of its slabs, an owner's next slabs start in M_CAS. */
+#define NO_FAST_SLABS 64
 
 #define RLX memory_order_relaxed
 #define ACQ memory_order_acquire
@@ -81,6 +95,8 @@ typedef struct small_slab {
     struct small_slab *prev, *next; /* partial list of its class, or the pool (lock) */
     struct small_slab *all;         /* every struct of the window, for close and validate */
     bool listed;                    /* on the partial list (lock) */
+    _Atomic uint32_t mode;          /* gen << 2 | how frees claim slots (M_FAST, ...) */
+    _Atomic uint32_t busy;          /* 1 while the owner frees with M_FAST (owner only) */
     _Atomic uint64_t local[WORDS];  /* free slots the owner may take (owner, or the lock) */
     _Alignas(64) _Atomic uint64_t remote[WORDS]; /* freed by others, not yet collected */
     _Alignas(64) small_slot slot[];
@@ -94,6 +110,7 @@ struct small_tc {
     small_tc *t_next; /* the thread's list (that thread only) */
     small_slab *cur[CLASSES];
     _Atomic int64_t live, bytes; /* this thread's small allocations minus its small frees */
+    unsigned no_fast;            /* new slabs to start in M_CAS (other threads freed into one) */
 };
 
 struct small_state {
@@ -120,6 +137,7 @@ static pthread_once_t small_key_once = PTHREAD_ONCE_INIT;
  * small allocation; one pointer fits glibc's static TLS reserve for dlopen'd libraries. */
 static _Thread_local small_tc *tl_caches __attribute__((tls_model("initial-exec")));
 static _Atomic uint64_t next_id = 1;
+static atomic_bool small_fast_ok; /* membarrier works: slabs may start in M_FAST */
 
 /* Zeroed memory on its own cache lines: a thread's cache or slab header never shares a line
  * with another thread's (their counters and bitmaps are written on every call). */
@@ -175,6 +193,7 @@ int small_create(clsvm_window *w)
         return CLSVM_ERR_HOSTMEM;
     }
     ss->id = atomic_fetch_add(&next_id, 1);
+    atomic_store(&small_fast_ok, clsvm_barrier_ok());
     w->small = ss;
     return CLSVM_OK;
 }
@@ -277,6 +296,12 @@ static void settle(clsvm_window *w, small_slab *s)
 
 static void abandon(clsvm_window *w, small_slab *s)
 {
+    small_tc *tc = atomic_load_explicit(&s->owner, RLX);
+    uint32_t m = atomic_load_explicit(&s->mode, RLX) & M_STATE;
+    if (tc && (m == M_SHARING || m == M_SHARED))
+        tc->no_fast = NO_FAST_SLABS;
+    /* A fork child's slabs of threads it has not: one may have been inside a fast free. */
+    atomic_store_explicit(&s->busy, 0, REL);
     atomic_store_explicit(&s->owner, NULL, SEQ);
     collect(s);
     settle(w, s);
@@ -491,11 +516,20 @@ static small_slab *refill(clsvm_window *w, small_tc *tc, unsigned cls)
     if (s)
         abandon(w, s);
     s = w->small->partial[cls];
+    /* The mode before the owner: frees that find this owner find its mode. A slab from the
+     * partial list may still see frees by a thread that read M_FAST and no owner: M_CAS. */
     if (s) {
         list_remove(w->small, s);
+        atomic_store_explicit(&s->mode, (atomic_load_explicit(&s->mode, RLX) & ~M_STATE) | M_CAS,
+                              RLX);
         atomic_store_explicit(&s->owner, tc, SEQ);
         collect(s);
     } else if ((s = new_slab(w, cls)) != NULL) {
+        bool fast = atomic_load_explicit(&small_fast_ok, RLX) && !tc->no_fast;
+        if (tc->no_fast)
+            tc->no_fast--;
+        atomic_store_explicit(
+            &s->mode, atomic_load_explicit(&s->gen, RLX) << 2 | (fast ? M_FAST : M_CAS), RLX);
         atomic_store_explicit(&s->owner, tc, SEQ);
     }
     tc->cur[cls] = s;
@@ -632,6 +666,58 @@ static __attribute__((noinline)) void freed(clsvm_window *w, small_slab *s, unsi
     }
 }
 
+/* Another thread is about to claim a slot of s with a compare-and-swap, after reading the
+ * slot's word: if s has an owner that may free with M_FAST, turn it M_SHARED first. The owner
+ * stores busy, then reads the mode, ordered for the compiler only; the barrier on every thread
+ * here pairs with that: either the owner reads M_SHARING, or its busy is seen below and waited
+ * out (its free's store of the word comes before busy clears). Once per slab and life. */
+static __attribute__((noinline)) void share(small_slab *s, const small_tc *self)
+{
+    const small_tc *owner = atomic_load_explicit(&s->owner, ACQ);
+    if (!owner || owner == self)
+        return; /* no owner: a thread that takes it starts in M_CAS */
+    uint32_t m = atomic_load_explicit(&s->mode, ACQ);
+    while ((m & M_STATE) == M_FAST && !atomic_compare_exchange_weak_explicit(
+                                          &s->mode, &m, (m & ~M_STATE) | M_SHARING, SEQ, ACQ))
+        ;
+    if ((m & M_STATE) != M_FAST && (m & M_STATE) != M_SHARING)
+        return;
+    m = (m & ~M_STATE) | M_SHARING;
+    clsvm_barrier_all();
+    for (unsigned spins = 0; atomic_load_explicit(&s->busy, ACQ); spins++)
+        if (spins > 64)
+            sched_yield(); /* the owner was preempted inside its free: a few instructions left */
+    atomic_compare_exchange_strong_explicit(&s->mode, &m, (m & ~M_STATE) | M_SHARED, REL, RLX);
+}
+
+/* The owner's claim of slot i while s is M_FAST: no other thread claims a slot of s meanwhile
+ * (share() waits for busy), so plain loads and a store do. SMALL_PASS when s is not M_FAST;
+ * CLSVM_ERR_MISMATCH (and *bi) for an interior pointer or another tag. */
+static inline int owner_claim(small_slab *s, unsigned i, uintptr_t a, uintptr_t base, bool checked,
+                              const void *tag, heap_block_info *bi)
+{
+    atomic_store_explicit(&s->busy, 1, RLX);
+    atomic_signal_fence(SEQ); /* share()'s barrier orders the processor */
+    if (__builtin_expect((atomic_load_explicit(&s->mode, RLX) & M_STATE) != M_FAST, 0)) {
+        atomic_store_explicit(&s->busy, 0, RLX);
+        return SMALL_PASS;
+    }
+    small_slot *sl = &s->slot[i];
+    uint64_t w0 = atomic_load_explicit(&sl->word, RLX);
+    *bi = (heap_block_info){base + ((uintptr_t)i << slot_shift(s)), (size_t)(w0 & W_SIZE),
+                            atomic_load_explicit(&sl->flags, RLX),
+                            (void *)atomic_load_explicit(&sl->tag, RLX)};
+    int rc = CLSVM_OK;
+    if (!(w0 & W_LIVE) || a - bi->addr >= bi->size)
+        rc = CLSVM_ERR_NOTFOUND;
+    else if (a != bi->addr || (checked && tag && bi->tag != tag))
+        rc = CLSVM_ERR_MISMATCH; /* with *bi, as the caller's unchecked free wants it too */
+    else
+        atomic_store_explicit(&sl->word, ((w0 >> 32) + 1) << 32, REL);
+    atomic_store_explicit(&s->busy, 0, REL);
+    return rc;
+}
+
 int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap_block_info *info)
 {
     small_slab *s = dir_get(w, a);
@@ -643,32 +729,48 @@ int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap
     unsigned i = (unsigned)((a - base) >> slot_shift(s));
     small_slot *sl = &s->slot[i];
     heap_block_info bi;
-    /* No seqlock retry here: the compare-and-swap reads the word again, and a word it finds
-     * unchanged (the generation moves on every alloc and free) was live, with the tag and flags
-     * read here, all along. A failed one loads the word anew. */
-    uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
-    for (;;) {
-        if (!(w0 & W_LIVE))
-            return CLSVM_ERR_NOTFOUND;
-        bi = (heap_block_info){base + ((uintptr_t)i << slot_shift(s)), (size_t)(w0 & W_SIZE),
-                               atomic_load_explicit(&sl->flags, ACQ),
-                               (void *)atomic_load_explicit(&sl->tag, ACQ)};
-        /* Read after the word: a slab released and reused elsewhere meanwhile (its slot words
-         * belong to another address) is seen here, or its slot's word has moved on. */
-        if (atomic_load_explicit(&s->base, ACQ) != base || a - bi.addr >= bi.size)
-            return CLSVM_ERR_NOTFOUND; /* or in the rounding slack: in no allocation */
-        if (a != bi.addr || (checked && tag && bi.tag != tag)) {
-            if (info)
-                *info = bi;
-            return checked ? CLSVM_ERR_MISMATCH : CLSVM_ERR_NOTFOUND;
-        }
-        if (atomic_compare_exchange_weak_explicit(&sl->word, &w0, ((w0 >> 32) + 1) << 32, ACQ, ACQ))
-            break;
-    }
-    if (info)
-        *info = bi;
-    /* The common case: the thread that allocates from the slab frees into it. */
     small_tc *tc = cached_tc(w);
+    /* The owner's base cannot change under it: only its owner gives a slab up. */
+    int rc = tc && atomic_load_explicit(&s->owner, RLX) == tc
+                 ? owner_claim(s, i, a, base, checked, tag, &bi)
+                 : SMALL_PASS;
+    if (__builtin_expect(rc != SMALL_PASS, 1)) {
+        if (rc == CLSVM_ERR_NOTFOUND)
+            return rc;
+        if (info)
+            *info = bi;
+        if (rc)
+            return checked ? CLSVM_ERR_MISMATCH : CLSVM_ERR_NOTFOUND;
+    } else {
+        /* No seqlock retry here: the compare-and-swap reads the word again, and a word it
+         * finds unchanged (the generation moves on every alloc and free) was live, with the tag
+         * and flags read here, all along. A failed one loads the word anew. */
+        uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
+        for (;;) {
+            if (!(w0 & W_LIVE))
+                return CLSVM_ERR_NOTFOUND;
+            bi = (heap_block_info){base + ((uintptr_t)i << slot_shift(s)), (size_t)(w0 & W_SIZE),
+                                   atomic_load_explicit(&sl->flags, ACQ),
+                                   (void *)atomic_load_explicit(&sl->tag, ACQ)};
+            /* Read after the word: a slab released and reused elsewhere meanwhile (its slot
+             * words belong to another address) is seen here, or its slot's word has moved on. */
+            if (atomic_load_explicit(&s->base, ACQ) != base || a - bi.addr >= bi.size)
+                return CLSVM_ERR_NOTFOUND; /* or in the rounding slack: in no allocation */
+            if (a != bi.addr || (checked && tag && bi.tag != tag)) {
+                if (info)
+                    *info = bi;
+                return checked ? CLSVM_ERR_MISMATCH : CLSVM_ERR_NOTFOUND;
+            }
+            if (__builtin_expect((atomic_load_explicit(&s->mode, ACQ) & M_STATE) < M_SHARED, 0))
+                share(s, tc);
+            if (atomic_compare_exchange_weak_explicit(&sl->word, &w0, ((w0 >> 32) + 1) << 32, ACQ,
+                                                      ACQ))
+                break;
+        }
+        if (info)
+            *info = bi;
+    }
+    /* The common case: the thread that allocates from the slab frees into it. */
     if (__builtin_expect(tc && atomic_load_explicit(&s->owner, RLX) == tc &&
                              !atomic_load_explicit(&w->small->drop_pending, RLX),
                          1)) {

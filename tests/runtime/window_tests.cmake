@@ -4,7 +4,7 @@ foreach(t test_window_placement test_window_decommit test_window_exhaustion test
           test_window_commit test_stats_json test_window_free_checked test_window_retain
           test_window_lookup test_window_lookup_nolock test_window_lookup_threads
           test_window_lookup_trim test_window_lookup_reuse_threads test_window_purge
-          test_window_map_rss test_window_small)
+          test_window_map_rss test_window_small test_window_small_race)
   clsvm_test(${t} SOURCES runtime/${t}.c LIBS clsvm-runtime-static LABELS runtime window)
 endforeach()
 set_tests_properties(test_window_lookup_trim test_window_map_rss PROPERTIES SKIP_RETURN_CODE 77)
