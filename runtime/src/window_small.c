@@ -71,8 +71,12 @@
  *          threads freed into lately). In all three every free claims with a compare-and-swap. */
 enum { M_FAST, M_SHARING, M_SHARED, M_CAS };
 #define M_STATE 3u
-/* After another thread freed into one of its slabs, an owner's next slabs start in M_CAS. */
-#define NO_FAST_SLABS 64
+/* After another thread freed into one of its M_FAST slabs, an owner's next slabs start in M_CAS:
+ * 64 of them, twice as many each time it happens again (up to 2^20), half as many after an
+ * M_FAST slab nobody else freed into. So a thread whose allocations others free pays a barrier
+ * about log2(slabs) times, not once per slab. */
+#define NO_FAST_MIN 64u
+#define NO_FAST_MAX (1u << 20)
 
 #define RLX memory_order_relaxed
 #define ACQ memory_order_acquire
@@ -110,7 +114,7 @@ struct small_tc {
     small_tc *t_next; /* the thread's list (that thread only) */
     small_slab *cur[CLASSES];
     _Atomic int64_t live, bytes; /* this thread's small allocations minus its small frees */
-    unsigned no_fast;            /* new slabs to start in M_CAS (other threads freed into one) */
+    unsigned no_fast, backoff;   /* new slabs to start in M_CAS, and the next such count */
 };
 
 struct small_state {
@@ -299,7 +303,11 @@ static void abandon(clsvm_window *w, small_slab *s)
     small_tc *tc = atomic_load_explicit(&s->owner, RLX);
     uint32_t m = atomic_load_explicit(&s->mode, RLX) & M_STATE;
     if (tc && (m == M_SHARING || m == M_SHARED))
-        tc->no_fast = NO_FAST_SLABS;
+        tc->no_fast = tc->backoff = tc->backoff < NO_FAST_MIN   ? NO_FAST_MIN
+                                    : tc->backoff < NO_FAST_MAX ? 2 * tc->backoff
+                                                                : NO_FAST_MAX;
+    else if (tc && m == M_FAST)
+        tc->backoff /= 2;
     /* A fork child's slabs of threads it has not: one may have been inside a fast free. */
     atomic_store_explicit(&s->busy, 0, REL);
     atomic_store_explicit(&s->owner, NULL, SEQ);
