@@ -16,9 +16,12 @@
  *    slot by storing tag, flags and then the live state word (release stores).
  *  - Any thread frees a slot: one compare-and-swap of the state word from live to free claims
  *    it, so of two racing frees exactly one wins and a double free, an interior pointer or a
- *    slot reused in between never frees anything else. The owner then sets its `local` bit;
- *    any other thread sets the bit in `remote` (atomic OR), which the owner collects when
- *    `local` runs dry.
+ *    slot reused in between never frees anything else. The owner of a slab no other thread has
+ *    freed into (M_FAST) claims with a plain store inside its `busy` flag instead; the first
+ *    other thread to free into it makes every thread execute a barrier and waits out `busy`
+ *    before its compare-and-swap (share()), after which the owner uses one too. The owner then
+ *    sets its `local` bit; any other thread sets the bit in `remote` (atomic OR), which the
+ *    owner collects when `local` runs dry.
  *  - A slab no thread owns (its owner moved on to a fresh slab, or exited) is settled under the
  *    window lock by whoever frees into it: listed as partial for the next thread that needs a
  *    slab of its class, or returned to the heap once all its slots are free. The free's OR of
