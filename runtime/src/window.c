@@ -8,7 +8,8 @@
  * Retention: some chunks emptied by frees stay committed (bounds in window_retain.c), so
  * alloc/free cycles do not decommit (mmap) and recommit (mprotect) their chunks every time.
  * Purge: free pages of chunks that stay committed go back to the OS once more than
- * cfg.retain_limit bytes of them wait (window_purge.c).
+ * cfg.retain_limit bytes of them wait, a quarter of that while they are not reused
+ * (window_purge.c).
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
  * held for one heap operation, not for the commit, decommit and purge syscalls: those run with
@@ -822,6 +823,7 @@ void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
     st->retained = ps.retained;
     st->purges = ps.purges;
     st->purged = ps.purged;
+    st->purge_threshold = ps.threshold;
 }
 
 typedef struct check_state {

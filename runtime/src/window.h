@@ -146,13 +146,15 @@ void purge_mark_freed(purge_map *pm, uintptr_t addr, uint64_t len, uintptr_t lo,
 void purge_allocated(purge_map *pm, uintptr_t addr, uint64_t len);
 /* The chunks [addr, addr + len) were decommitted: unmark their pages. */
 void purge_forget(purge_map *pm, uintptr_t addr, uint64_t len);
-/* Beyond the limit, purge the chunks marked longest ago until half the limit is left. */
+/* Beyond the threshold (which adapts to reuse, limit / 4 .. limit), purge the chunks marked longest
+ * ago until half of it is left. */
 void purge_maybe(purge_map *pm);
 
 typedef struct purge_stats {
-    uint64_t retained; /* bytes of marked pages: freed, on committed chunks, not yet purged */
-    uint64_t purges;   /* provider purge calls */
-    uint64_t purged;   /* bytes they returned */
+    uint64_t retained;  /* bytes of marked pages: freed, on committed chunks, not yet purged */
+    uint64_t purges;    /* provider purge calls */
+    uint64_t purged;    /* bytes they returned */
+    uint64_t threshold; /* bytes marked beyond which the next free purges */
 } purge_stats;
 
 void purge_get_stats(const purge_map *pm, purge_stats *st);
