@@ -159,8 +159,9 @@ typedef struct purge_stats {
 
 void purge_get_stats(const purge_map *pm, purge_stats *st);
 
-/* Syscalls queued under the window lock, run without it (window_unlock). */
-enum { SYS_DECOMMIT, SYS_PURGE };
+/* Syscalls queued under the window lock, run without it (window_unlock). A trim's range is a
+ * lookup table's pages (host memory), not window chunks: it marks no chunk busy. */
+enum { SYS_DECOMMIT, SYS_PURGE, SYS_TRIM };
 typedef struct sys_op {
     uintptr_t addr;
     size_t len;
@@ -176,7 +177,7 @@ struct clsvm_window {
     pthread_cond_t idle;  /* broadcast when chunks stop being busy */
     unsigned waiters;     /* threads waiting on idle */
     uint64_t busy_ops;    /* syscalls queued or running on busy chunks (commit runs count one) */
-    sys_queue sysq;       /* decommits and purges to run once the lock is dropped */
+    sys_queue sysq;       /* decommits, purges and table trims to run once the lock is dropped */
     /* Heap blocks carved but not yet committed and shown (window_alloc_locked), their bytes,
      * and the chunks counted for them so far. */
     uint64_t inflight, inflight_bytes, inflight_span;
