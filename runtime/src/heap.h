@@ -50,7 +50,8 @@ int heap_add_range(heap *h, uintptr_t base, size_t size);
 /*
  * Carve size bytes aligned to align (a power of two >= min_align; any size up to the range).
  * Returns CLSVM_OK and *out, CLSVM_ERR_INVALID (size 0, bad align), CLSVM_ERR_NOMEM or
- * CLSVM_ERR_HOSTMEM (no memory for a block record); on error nothing changes. The block occupies
+ * CLSVM_ERR_HOSTMEM (no memory for a block record), or after heap_defer_syscalls HEAP_NEED_TABLE or
+ * HEAP_TRIMMING (below); on error nothing changes. The block occupies
  * [*out, *out + round_up(size, min_align)).
  */
 int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, uintptr_t *out);
@@ -77,6 +78,26 @@ int heap_unalloc(heap *h, uintptr_t addr);
 /* Give back host memory of lookup tables covering [addr, addr + len) that hold no block
  * (the window calls it after decommitting that range). */
 void heap_trim(heap *h, uintptr_t addr, uint64_t len);
+
+/*
+ * Let the caller run the lookup maps' syscalls without its lock (heap_map.c, "Syscalls without
+ * the writer's lock"): trims go to queue_trim(user, addr, len) (0: queued; call heap_trim_done
+ * (addr) once it has run), and heap_alloc may return
+ *  - HEAP_NEED_TABLE: the block's chunk needs a lookup table: map one with heap_table_new()
+ *    without the lock, hand it over with heap_give_table() (non-zero: not taken, free it with
+ *    heap_table_free()) and call heap_alloc again;
+ *  - HEAP_TRIMMING: the block's chunk's table is being trimmed: call again once a queued trim
+ *    has run.
+ * Either way nothing changed.
+ */
+#define HEAP_NEED_TABLE 2
+#define HEAP_TRIMMING 3
+void heap_defer_syscalls(heap *h, int (*queue_trim)(void *user, void *addr, size_t len),
+                         void *user);
+void *heap_table_new(void);
+void heap_table_free(void *t);
+int heap_give_table(heap *h, void *t);
+void heap_trim_done(heap *h, void *addr);
 
 /*
  * Free the used block whose base is addr; fills *info (may be NULL) with what it was.

@@ -50,6 +50,16 @@
  * 64-byte allocation, none for a 4 KiB one). heap_map_trim() returns the pages of tables left
  * without starts that dirtied at least 4 pages (the window calls it when it decommits a chunk): at
  * most 12 KiB stays resident per empty table.
+ *
+ * Syscalls without the writer's lock (heap_map_defer, the window's choice): the map then never
+ * calls mmap or madvise itself. A chunk that needs a start table takes a spare one (mapped by the
+ * caller without its lock: heap_map_table_new, heap_map_give_table), else prepare returns
+ * HEAP_MAP_NEED_TABLE. A trim is handed to the caller's queue and run later without the lock;
+ * until heap_map_trim_done the table is *trimming*: prepare for a block starting in its chunk
+ * returns HEAP_MAP_TRIMMING (the writer waits and tries again), since madvise would zero what
+ * the insert wrote. Nothing else writes a table without starts, and readers may read it
+ * meanwhile as before (they find no start). A spare table has never been attached, so it may
+ * serve any chunk; an attached one stays with its chunk (a stalled reader may still read it).
  */
 #include "heap_map.h"
 
@@ -118,6 +128,8 @@ typedef struct mleaf {
     mchunk c[LEAF_CHUNKS];
 } mleaf;
 
+enum { SPARES = 4 }; /* spare tables a map keeps at most (one per thread racing to map one) */
+
 struct heap_map {
     uintptr_t base;
     uint64_t size;
@@ -129,6 +141,14 @@ struct heap_map {
     _Atomic(gtable *) *flat; /* per chunk: its start table, as in its leaf; NULL if no room */
     uint64_t bytes;          /* writer only */
     uint32_t seq;            /* last entry sequence value written; writer only */
+    /* heap_map_defer: the queue for trims, tables mapped by the caller, trims in flight. */
+    int (*queue_trim)(void *user, void *addr, size_t len);
+    void *queue_user;
+    bool deferred;
+    gtable *spare[SPARES];
+    unsigned nspare;
+    gtable **trimming;
+    size_t ntrimming, trimming_cap;
 };
 
 #define ACQ memory_order_acquire
@@ -169,17 +189,70 @@ int heap_map_create(uintptr_t base, uint64_t size, unsigned gshift, heap_map **o
 /* Start tables come straight from mmap: zero pages that cost nothing until written. calloc
  * would serve 130 KiB from a free chunk of the malloc heap when its mmap threshold has grown
  * (it does after large frees) and clear it with memset, making the whole table resident. */
+static void *sys_map(size_t len)
+{
+    void *g = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return g == MAP_FAILED ? NULL : g;
+}
+
+static void sys_trim(void *addr, size_t len)
+{
+    madvise(addr, len, MADV_DONTNEED);
+}
+
+heap_map_sys heap_map_syscalls = {sys_map, sys_trim};
+
 static gtable *table_new(void)
 {
-    void *g =
-        mmap(NULL, sizeof(gtable), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return g == MAP_FAILED ? NULL : g;
+    return heap_map_syscalls.map(sizeof(gtable));
 }
 
 static void table_free(gtable *g)
 {
     if (g)
         munmap(g, sizeof *g);
+}
+
+void *heap_map_table_new(void)
+{
+    return table_new();
+}
+
+void heap_map_table_free(void *t)
+{
+    table_free(t);
+}
+
+void heap_map_defer(heap_map *m, int (*queue_trim)(void *user, void *addr, size_t len), void *user)
+{
+    m->deferred = true;
+    m->queue_trim = queue_trim;
+    m->queue_user = user;
+}
+
+int heap_map_give_table(heap_map *m, void *t)
+{
+    if (m->nspare == SPARES)
+        return CLSVM_ERR_HOSTMEM; /* enough in stock: the caller unmaps it */
+    m->spare[m->nspare++] = t;
+    return CLSVM_OK;
+}
+
+static bool is_trimming(const heap_map *m, const gtable *g)
+{
+    for (size_t i = 0; i < m->ntrimming; i++)
+        if (m->trimming[i] == g)
+            return true;
+    return false;
+}
+
+void heap_map_trim_done(heap_map *m, void *addr)
+{
+    for (size_t i = 0; i < m->ntrimming; i++)
+        if ((void *)m->trimming[i] == addr) {
+            m->trimming[i] = m->trimming[--m->ntrimming];
+            return;
+        }
 }
 
 void heap_map_destroy(heap_map *m)
@@ -194,6 +267,9 @@ void heap_map_destroy(heap_map *m)
             table_free(atomic_load_explicit(&leaf->c[i].g, memory_order_relaxed));
         free(leaf);
     }
+    for (unsigned i = 0; i < m->nspare; i++)
+        table_free(m->spare[i]);
+    free(m->trimming);
     if (m->flat)
         munmap(m->flat, m->nchunks * sizeof *m->flat);
     free(m->leaves);
@@ -263,9 +339,15 @@ int heap_map_prepare(heap_map *m, uintptr_t addr, uint64_t len)
     if (rc)
         return rc;
     mchunk *ch = chunk_entry(m, c0);
-    if (!atomic_load_explicit(&ch->g, memory_order_relaxed)) {
-        gtable *g = table_new();
-        if (!g)
+    gtable *g = atomic_load_explicit(&ch->g, memory_order_relaxed);
+    if (g && m->ntrimming && is_trimming(m, g))
+        return HEAP_MAP_TRIMMING;
+    if (!g) {
+        if (m->nspare)
+            g = m->spare[--m->nspare];
+        else if (m->deferred)
+            return HEAP_MAP_NEED_TABLE;
+        else if (!(g = table_new()))
             return CLSVM_ERR_HOSTMEM;
         m->bytes += sizeof *g;
         atomic_store_explicit(&ch->g, g, REL);
@@ -699,6 +781,20 @@ uint64_t heap_map_covers_of(const heap_map *m, uintptr_t addr, uint64_t len)
     return n;
 }
 
+static int trimming_add(heap_map *m, gtable *g)
+{
+    if (m->ntrimming == m->trimming_cap) {
+        size_t cap = m->trimming_cap ? 2 * m->trimming_cap : 8;
+        gtable **t = realloc(m->trimming, cap * sizeof *t);
+        if (!t)
+            return CLSVM_ERR_HOSTMEM;
+        m->trimming = t;
+        m->trimming_cap = cap;
+    }
+    m->trimming[m->ntrimming++] = g;
+    return CLSVM_OK;
+}
+
 void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len)
 {
     uintptr_t end = addr + len;
@@ -728,8 +824,14 @@ void heap_map_trim(heap_map *m, uintptr_t addr, uint64_t len)
          * before the trim cannot see it again (entry_set draws them from the map's counter). */
         uintptr_t lo = ((uintptr_t)g + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
         uintptr_t hi = (uintptr_t)(g + 1) & ~((uintptr_t)page - 1);
-        if (hi > lo)
-            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        if (hi <= lo || is_trimming(m, g))
+            continue;
+        if (m->queue_trim && trimming_add(m, g) == CLSVM_OK) {
+            if (m->queue_trim(m->queue_user, (void *)lo, hi - lo) == CLSVM_OK)
+                continue; /* run without the lock; heap_map_trim_done(lo) after */
+            m->ntrimming--;
+        }
+        heap_map_syscalls.trim((void *)lo, hi - lo);
     }
 }
 

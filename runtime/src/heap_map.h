@@ -6,6 +6,7 @@
 #ifndef CLSVM_HEAP_MAP_H
 #define CLSVM_HEAP_MAP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct heap_block; /* opaque here: the heap's record */
@@ -17,8 +18,32 @@ int heap_map_create(uintptr_t base, uint64_t size, unsigned gshift, heap_map **o
 void heap_map_destroy(heap_map *m);
 
 /* Allocate the tables a block [addr, addr + len) will need, so that heap_map_insert() cannot
- * fail. CLSVM_OK or CLSVM_ERR_HOSTMEM; either way nothing readers see changes. */
+ * fail. CLSVM_OK or CLSVM_ERR_HOSTMEM; either way nothing readers see changes. In deferred
+ * mode also HEAP_MAP_NEED_TABLE (the chunk needs a start table and no spare is left: map one
+ * without the lock, give it, try again) or HEAP_MAP_TRIMMING (the chunk's table is being
+ * trimmed: try again after heap_map_trim_done). */
+#define HEAP_MAP_NEED_TABLE 2
+#define HEAP_MAP_TRIMMING 3
 int heap_map_prepare(heap_map *m, uintptr_t addr, uint64_t len);
+
+/* Deferred mode: the map makes no syscall of its own (heap_map.c, "Syscalls without the
+ * writer's lock"). queue_trim(user, addr, len) takes a trim to run later (0: queued, the caller
+ * then calls heap_map_trim_done(addr) once heap_map_syscalls.trim has run; else it runs at
+ * once). Tables come from heap_map_table_new(), called without the lock, and
+ * heap_map_give_table() (0: taken; else the caller frees it with heap_map_table_free()). */
+void heap_map_defer(heap_map *m, int (*queue_trim)(void *user, void *addr, size_t len), void *user);
+void *heap_map_table_new(void);
+void heap_map_table_free(void *t);
+int heap_map_give_table(heap_map *m, void *t);
+void heap_map_trim_done(heap_map *m, void *addr);
+
+/* The syscalls the map makes: a start table's zero pages (NULL on failure) and giving pages of
+ * one back (they read zero after). A test replaces them to hold a thread inside one. */
+typedef struct heap_map_sys {
+    void *(*map)(size_t len);
+    void (*trim)(void *addr, size_t len);
+} heap_map_sys;
+extern heap_map_sys heap_map_syscalls;
 
 /* Publish used block b = [addr, addr + len) (prepared; its tag, flags, slack and visibility
  * set); withdraw it again. The map keeps a copy of what lookups need (size, tag, flags). */

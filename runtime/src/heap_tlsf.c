@@ -210,6 +210,10 @@ struct heap {
 
     uint64_t range_bytes, used_bytes, live, free_bytes, free_blocks;
     bool hide_new; /* new blocks stay invisible to heap_lookup until heap_show */
+    /* heap_defer_syscalls: the maps' trim queue, and the map that last asked for a table. */
+    int (*queue_trim)(void *user, void *addr, size_t len);
+    void *queue_user;
+    heap_map *wants_table;
     uintptr_t last_free_lo, last_free_hi; /* the free block the last free ended up in */
 };
 
@@ -449,6 +453,8 @@ int heap_add_range(heap *h, uintptr_t base, size_t size)
     heap_map *map;
     if (heap_map_create(base, size, h->align_shift, &map) != CLSVM_OK)
         return CLSVM_ERR_HOSTMEM;
+    if (h->queue_trim)
+        heap_map_defer(map, h->queue_trim, h->queue_user);
     heap_block *b = record_take(h), *end = record_take(h);
     set_addr(b, base);
     set_next(b, end);
@@ -530,7 +536,12 @@ int heap_alloc(heap *h, size_t size, size_t align, uint32_t flags, void *tag, ui
     if (!b)
         return CLSVM_ERR_NOMEM;
     heap_map *map = range_of(h, at)->map;
-    if (heap_map_prepare(map, at, r) != CLSVM_OK) {
+    int rc = heap_map_prepare(map, at, r);
+    if (rc == HEAP_MAP_NEED_TABLE || rc == HEAP_MAP_TRIMMING) {
+        h->wants_table = map;
+        return rc == HEAP_MAP_NEED_TABLE ? HEAP_NEED_TABLE : HEAP_TRIMMING;
+    }
+    if (rc != CLSVM_OK) {
         CLSVM_LOG_ONCE(CLSVM_LOG_ERROR, "heap: out of host memory for the lookup map");
         return CLSVM_ERR_HOSTMEM;
     }
@@ -613,6 +624,36 @@ void heap_trim(heap *h, uintptr_t addr, uint64_t len)
 {
     for (size_t i = 0; i < h->range_count; i++)
         heap_map_trim(h->ranges[i].map, addr, len);
+}
+
+void heap_defer_syscalls(heap *h, int (*queue_trim)(void *user, void *addr, size_t len), void *user)
+{
+    h->queue_trim = queue_trim;
+    h->queue_user = user;
+    for (size_t i = 0; i < h->range_count; i++)
+        heap_map_defer(h->ranges[i].map, queue_trim, user);
+}
+
+void *heap_table_new(void)
+{
+    return heap_map_table_new();
+}
+
+void heap_table_free(void *t)
+{
+    heap_map_table_free(t);
+}
+
+int heap_give_table(heap *h, void *t)
+{
+    heap_map *m = h->wants_table ? h->wants_table : h->range_count ? h->ranges[0].map : NULL;
+    return m ? heap_map_give_table(m, t) : CLSVM_ERR_INVALID;
+}
+
+void heap_trim_done(heap *h, void *addr)
+{
+    for (size_t i = 0; i < h->range_count; i++)
+        heap_map_trim_done(h->ranges[i].map, addr);
 }
 
 void heap_hide_new(heap *h)

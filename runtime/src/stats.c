@@ -263,14 +263,16 @@ static void put_window(clsvm_json_out *o, const window_snapshot *s, const char *
         "\"stats\":{\"reserved\":%llu,\"committed\":%llu,\"allocated\":%llu,"
         "\"live_allocations\":%llu,\"free_bytes\":%llu,\"free_ranges\":%llu,"
         "\"largest_free\":%llu,\"peak_allocated\":%llu,\"commits\":%llu,\"decommits\":%llu,"
-        "\"failed_allocs\":%llu,\"retained\":%llu,\"purges\":%llu,\"purged\":%llu},",
+        "\"failed_allocs\":%llu,\"retained\":%llu,\"purges\":%llu,\"purged\":%llu,"
+        "\"purge_threshold\":%llu},",
         (unsigned long long)st->reserved, (unsigned long long)st->committed,
         (unsigned long long)st->allocated, (unsigned long long)st->live_allocations,
         (unsigned long long)st->free_bytes, (unsigned long long)st->free_ranges,
         (unsigned long long)st->largest_free, (unsigned long long)st->peak_allocated,
         (unsigned long long)st->commits, (unsigned long long)st->decommits,
         (unsigned long long)st->failed_allocs, (unsigned long long)st->retained,
-        (unsigned long long)st->purges, (unsigned long long)st->purged);
+        (unsigned long long)st->purges, (unsigned long long)st->purged,
+        (unsigned long long)st->purge_threshold);
     clsvm_json_put(
         o, "\"numa\":{\"policy\":\"%s\",\"node\":%d,\"nodes\":%d,\"bound_bytes\":%llu,\"why\":\"",
         s->numa.policy, s->numa.node, s->numa.nodes, (unsigned long long)s->numa_bound);

@@ -8,19 +8,22 @@
  * Retention: some chunks emptied by frees stay committed (bounds in window_retain.c), so
  * alloc/free cycles do not decommit (mmap) and recommit (mprotect) their chunks every time.
  * Purge: free pages of chunks that stay committed go back to the OS once more than
- * cfg.retain_limit bytes of them wait (window_purge.c).
+ * cfg.retain_limit bytes of them wait, a quarter of that while they are not reused
+ * (window_purge.c).
  *
  * Locking: one mutex per window guards the heap, the commit table and the counters. It is
  * held for one heap operation, not for the commit, decommit and purge syscalls: those run with
  * their chunks marked busy (an allocation over a busy chunk waits on the condition variable
  * idle), commits by the allocating thread itself (window_alloc_locked), decommits and purges
- * queued under the lock and run by window_unlock. clsvm_lookup() takes no lock at all (it
- * reads the heap's lookup map, whose entries are seqlocks). fork() handlers (window_fork.c)
- * hold every window's lock across fork(), once no syscall is in flight, so a child finds them
- * free. Small allocations come from per-thread slabs in front of it (window_small.c).
- * Invariants (clsvm_window_validate): every live allocation lies in [base, base +
- * size), below 2^va_bits, on committed chunks; chunk counts, heap counters and window counters
- * agree.
+ * queued under the lock and run by window_unlock. The heap's lookup tables make no syscall
+ * under it either: a new table is mapped by the allocating thread with the lock dropped, and
+ * a table's trim is queued like a purge (an allocation starting in its chunk waits for it).
+ * clsvm_lookup() takes no lock at all (it reads the heap's lookup map, whose entries are
+ * seqlocks). fork() handlers (window_fork.c) hold every window's lock across fork(), once no
+ * syscall is in flight, so a child finds them free. Small allocations come from per-thread
+ * slabs in front of it (window_small.c).
+ * Invariants (clsvm_window_validate): every live allocation lies in [base, base + size), below
+ * 2^va_bits, on committed chunks; chunk counts, heap counters and window counters agree.
  */
 #include "window.h"
 
@@ -218,7 +221,8 @@ static int sysq_push(clsvm_window *w, int kind, uintptr_t addr, size_t len)
         q->cap = cap;
     }
     q->ops[q->n++] = (sys_op){addr, len, kind};
-    commit_map_busy_add(w->commits, addr, len, 1);
+    if (kind != SYS_TRIM)
+        commit_map_busy_add(w->commits, addr, len, 1);
     w->busy_ops++;
     return CLSVM_OK;
 }
@@ -239,6 +243,13 @@ static int queue_purge(void *w_, uintptr_t addr, size_t len)
     return sysq_push(w_, SYS_PURGE, addr, len);
 }
 
+/* The pages of a lookup table with no block start (heap_trim): until the trim has run, the heap
+ * refuses to start a block in its chunk (HEAP_TRIMMING). */
+static int queue_trim(void *w_, void *addr, size_t len)
+{
+    return sysq_push(w_, SYS_TRIM, (uintptr_t)addr, len);
+}
+
 /*
  * The queued decommits and purges run here, without the lock: another thread's allocation or
  * free does not wait for them, except an allocation over one of their chunks (busy), which
@@ -253,11 +264,17 @@ static void run_queued(clsvm_window *w)
         for (size_t i = 0; i < q.n; i++)
             if (q.ops[i].kind == SYS_DECOMMIT)
                 commit_map_decommit_now(w->commits, q.ops[i].addr, q.ops[i].len);
-            else
+            else if (q.ops[i].kind == SYS_PURGE)
                 w->prov->purge(&w->region, q.ops[i].addr, q.ops[i].len); /* logs a failure */
+            else
+                heap_map_syscalls.trim((void *)q.ops[i].addr, q.ops[i].len);
         pthread_mutex_lock(&w->lock);
         for (size_t i = 0; i < q.n; i++) {
-            if (q.ops[i].kind == SYS_DECOMMIT) /* no block can start there before busy ends */
+            if (q.ops[i].kind == SYS_TRIM) {
+                heap_trim_done(w->heap, (void *)q.ops[i].addr);
+                continue;
+            }
+            if (q.ops[i].kind == SYS_DECOMMIT) /* queues the trims of tables left empty */
                 heap_trim(w->heap, q.ops[i].addr, q.ops[i].len);
             commit_map_busy_add(w->commits, q.ops[i].addr, q.ops[i].len, -1);
         }
@@ -277,18 +294,50 @@ void window_unlock(clsvm_window *w)
     pthread_mutex_unlock(&w->lock);
 }
 
-/* Wait for busy chunks of [addr, addr + len) (all of them if len is 0). Ops still queued (by
- * this thread earlier under the same lock, or left by a path that unlocked without running
- * them) are run here: nobody else would. */
+/* One step of waiting for queued or running syscalls to end. Ops still queued (by this thread
+ * earlier under the same lock, or left by a path that unlocked without running them) are run
+ * here: nobody else would. */
+static void wait_step(clsvm_window *w)
+{
+    if (w->sysq.n)
+        run_queued(w);
+    else {
+        w->waiters++;
+        pthread_cond_wait(&w->idle, &w->lock);
+        w->waiters--;
+    }
+}
+
+/* Wait for busy chunks of [addr, addr + len) (all of them, and every queued op, if len is 0). */
 static void wait_not_busy(clsvm_window *w, uintptr_t addr, size_t len)
 {
-    while (len ? commit_map_busy(w->commits, addr, len) : w->busy_ops || w->inflight) {
-        if (w->sysq.n)
-            run_queued(w);
-        else {
-            w->waiters++;
-            pthread_cond_wait(&w->idle, &w->lock);
-            w->waiters--;
+    while (len ? commit_map_busy(w->commits, addr, len) : w->busy_ops || w->inflight)
+        wait_step(w);
+}
+
+/* heap_alloc, making the lookup map's syscalls without the lock: a start table the block's
+ * chunk needs is mapped with the lock dropped (then the heap is asked again: it may have
+ * changed meanwhile), and a chunk whose table is being trimmed is waited for. */
+static int heap_alloc_unlocked_syscalls(clsvm_window *w, size_t size, size_t align, uint32_t flags,
+                                        void *tag, uintptr_t *addr)
+{
+    for (;;) {
+        int rc = heap_alloc(w->heap, size, align, flags, tag, addr);
+        if (rc == HEAP_TRIMMING) {
+            wait_step(w);
+        } else if (rc == HEAP_NEED_TABLE) {
+            pthread_mutex_unlock(&w->lock);
+            void *t = heap_table_new();
+            pthread_mutex_lock(&w->lock);
+            if (!t)
+                return CLSVM_ERR_HOSTMEM;
+            if (heap_give_table(w->heap, t) != CLSVM_OK) { /* others stocked enough meanwhile */
+                pthread_mutex_unlock(&w->lock);
+                heap_table_free(t);
+                pthread_mutex_lock(&w->lock);
+            }
+        } else {
+            return rc;
         }
     }
 }
@@ -360,6 +409,7 @@ static int open_window(const clsvm_config *cfg, const provider *prov, provider_f
     rc = heap_create(HEAP_GRANULE, &w->heap);
     if (!rc) {
         heap_hide_new(w->heap); /* shown once committed (clsvm_alloc) */
+        heap_defer_syscalls(w->heap, queue_trim, w);
         rc = heap_add_range(w->heap, w->region.base, (size_t)w->region.size);
         w->map = heap_range_map(w->heap, w->region.base);
     }
@@ -525,7 +575,7 @@ static void inflight(clsvm_window *w, size_t size, uint64_t span, int delta)
 int window_alloc_locked(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
                         uintptr_t *addr)
 {
-    int rc = heap_alloc(w->heap, size, align, flags, tag, addr);
+    int rc = heap_alloc_unlocked_syscalls(w, size, align, flags, tag, addr);
     if (rc)
         return rc;
     if (w->busy_ops) { /* hidden in the heap while the lock is dropped: validate counts it */
@@ -858,6 +908,7 @@ void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *st)
     st->retained = ps.retained;
     st->purges = ps.purges;
     st->purged = ps.purged;
+    st->purge_threshold = ps.threshold;
 }
 
 typedef struct check_state {

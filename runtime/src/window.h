@@ -146,19 +146,22 @@ void purge_mark_freed(purge_map *pm, uintptr_t addr, uint64_t len, uintptr_t lo,
 void purge_allocated(purge_map *pm, uintptr_t addr, uint64_t len);
 /* The chunks [addr, addr + len) were decommitted: unmark their pages. */
 void purge_forget(purge_map *pm, uintptr_t addr, uint64_t len);
-/* Beyond the limit, purge the chunks marked longest ago until half the limit is left. */
+/* Beyond the threshold (which adapts to reuse, limit / 4 .. limit), purge the chunks marked longest
+ * ago until half of it is left. */
 void purge_maybe(purge_map *pm);
 
 typedef struct purge_stats {
-    uint64_t retained; /* bytes of marked pages: freed, on committed chunks, not yet purged */
-    uint64_t purges;   /* provider purge calls */
-    uint64_t purged;   /* bytes they returned */
+    uint64_t retained;  /* bytes of marked pages: freed, on committed chunks, not yet purged */
+    uint64_t purges;    /* provider purge calls */
+    uint64_t purged;    /* bytes they returned */
+    uint64_t threshold; /* bytes marked beyond which the next free purges */
 } purge_stats;
 
 void purge_get_stats(const purge_map *pm, purge_stats *st);
 
-/* Syscalls queued under the window lock, run without it (window_unlock). */
-enum { SYS_DECOMMIT, SYS_PURGE };
+/* Syscalls queued under the window lock, run without it (window_unlock). A trim's range is a
+ * lookup table's pages (host memory), not window chunks: it marks no chunk busy. */
+enum { SYS_DECOMMIT, SYS_PURGE, SYS_TRIM };
 typedef struct sys_op {
     uintptr_t addr;
     size_t len;
@@ -174,7 +177,7 @@ struct clsvm_window {
     pthread_cond_t idle;  /* broadcast when chunks stop being busy */
     unsigned waiters;     /* threads waiting on idle */
     uint64_t busy_ops;    /* syscalls queued or running on busy chunks (commit runs count one) */
-    sys_queue sysq;       /* decommits and purges to run once the lock is dropped */
+    sys_queue sysq;       /* decommits, purges and table trims to run once the lock is dropped */
     /* Heap blocks carved but not yet committed and shown (window_alloc_locked), their bytes,
      * and the chunks counted for them so far. */
     uint64_t inflight, inflight_bytes, inflight_span;

@@ -8,14 +8,22 @@
  * of a freed block and has not been purged since) is *marked*: one bit per page, 512 per 2 MiB
  * chunk. Allocation clears the marks of the pages it covers (reused memory is live, not
  * retained), decommit clears those of its chunks (the pages are gone anyway). When the marked
- * pages exceed the window's limit (clsvm_config.retain_limit, 64 MiB by default) after a free,
- * the chunks marked longest ago are purged (provider->purge: MADV_DONTNEED or SVM_IOC_RELEASE)
- * until half the limit is left. So:
+ * pages exceed the purge threshold after a free, the chunks marked longest ago are purged
+ * (provider->purge: MADV_DONTNEED or SVM_IOC_RELEASE) until half the threshold is left.
+ *
+ * The threshold adapts to whether freed pages are reused. It starts at the window's limit
+ * (clsvm_config.retain_limit, 64 MiB by default). Each time the marks pass it, the pages
+ * allocations took back since the previous time are compared with the pages freed since then:
+ * under a quarter reused (a stream of frees nothing reuses: a working set shrinking) halves it,
+ * down to a quarter of the limit; more puts it back at the limit (a buffer set freed and
+ * allocated again in turn). So:
  *  - at most `limit` bytes of freed memory stay resident, whatever the pattern (whole empty
- *    chunks retained by window_retain.c are marked too: their pages count against the limit);
- *  - a buffer allocated and freed in a loop never reaches the limit, so it costs no syscall, and
- *    each purge returns at least limit / 2 bytes: syscalls are amortised over that much freed
- *    memory, adjacent runs in one call;
+ *    chunks retained by window_retain.c are marked too: their pages count against it), and at
+ *    most limit / 4 once frees have gone on for a while without reuse;
+ *  - a buffer set of up to `limit` bytes allocated and freed in a loop never passes the limit,
+ *    so it costs no syscall (after the one purge that finds its reuse, if a stream of frees had
+ *    lowered the threshold), and each purge returns at least limit / 8 bytes: syscalls are
+ *    amortised over that much freed memory, adjacent runs in one call;
  *  - purged pages stay committed (readable and writable); their next touch reads zero.
  * The pages of the last freed block wait unmarked ("pending", counted) until the next free,
  * decommit or purge; an allocation that reuses all of them drops them, so an alloc/free loop of
@@ -55,8 +63,10 @@ struct purge_map {
     purge_leaf **leaves;
     uint64_t *fifo; /* ring of chunk indices, oldest at head */
     size_t head, len, cap;
-    uint64_t pages; /* marked */
-    uint64_t limit; /* bytes */
+    uint64_t pages;          /* marked */
+    uint64_t limit;          /* bytes */
+    uint64_t threshold;      /* bytes, limit / 4 .. limit: marks beyond it are purged */
+    uint64_t marked, reused; /* pages marked, and unmarked by allocations, since the last check */
     uint64_t purges, purged;
     uintptr_t run_addr; /* pending purge run (adjacent runs go in one call) */
     size_t run_len;
@@ -88,6 +98,7 @@ int purge_map_create(const provider *prov, provider_region *region, uint64_t lim
     pm->nleaves = (size_t)((pm->nchunks + LEAF_CHUNKS - 1) >> LEAF_BITS);
     pm->leaves = calloc(pm->nleaves ? pm->nleaves : 1, sizeof *pm->leaves);
     pm->limit = limit;
+    pm->threshold = limit;
     pm->queue = queue;
     pm->queue_user = user;
     if (!pm->leaves) {
@@ -217,9 +228,11 @@ static void purge_chunk(purge_map *pm, uint64_t c)
         w[i] = 0;
 }
 
-/* Apply to the pages [lo, hi) (page aligned, inside the window) chunk by chunk. */
-static void pages_apply(purge_map *pm, uintptr_t lo, uintptr_t hi, int on)
+/* Apply to the pages [lo, hi) (page aligned, inside the window) chunk by chunk; returns how many
+ * pages changed. */
+static uint64_t pages_apply(purge_map *pm, uintptr_t lo, uintptr_t hi, int on)
 {
+    uint64_t changed = 0;
     uint64_t off = lo - pm->region->base, end = hi - pm->region->base;
     while (off < end) {
         uint64_t c = off >> CHUNK_SHIFT, chunk_end = (c + 1) << CHUNK_SHIFT;
@@ -236,7 +249,9 @@ static void pages_apply(purge_map *pm, uintptr_t lo, uintptr_t hi, int on)
                 off = stop;
                 continue;
             }
-            pm->pages += bits_apply(bits_of(pm, c), from, to, 1);
+            uint64_t n = bits_apply(bits_of(pm, c), from, to, 1);
+            pm->pages += n;
+            changed += n;
             if (!is_queued(pm, c)) {
                 if (fifo_push(pm, c) == CLSVM_OK) {
                     set_queued(pm, c, 1);
@@ -246,17 +261,20 @@ static void pages_apply(purge_map *pm, uintptr_t lo, uintptr_t hi, int on)
                 }
             }
         } else if (is_queued(pm, c)) {
-            pm->pages -= bits_apply(bits_of(pm, c), from, to, 0);
+            uint64_t n = bits_apply(bits_of(pm, c), from, to, 0);
+            pm->pages -= n;
+            changed += n;
         }
         off = stop;
     }
+    return changed;
 }
 
 /* Mark the pending pages (the last freed block's) for real. */
 static void pending_flush(purge_map *pm)
 {
     if (pm->pend_lo < pm->pend_hi)
-        pages_apply(pm, pm->pend_lo, pm->pend_hi, 1);
+        pm->marked += pages_apply(pm, pm->pend_lo, pm->pend_hi, 1);
     pm->pend_lo = pm->pend_hi = 0;
 }
 
@@ -298,7 +316,7 @@ void purge_allocated(purge_map *pm, uintptr_t addr, uint64_t len)
             pending_flush(pm);
     }
     if (len && pm->pages) /* nothing marked anywhere: the common case */
-        pages_apply(pm, addr & ~mask, (addr + len + mask) & ~mask, 0);
+        pm->reused += pages_apply(pm, addr & ~mask, (addr + len + mask) & ~mask, 0);
 }
 
 void purge_forget(purge_map *pm, uintptr_t addr, uint64_t len)
@@ -312,12 +330,25 @@ void purge_forget(purge_map *pm, uintptr_t addr, uint64_t len)
     pages_apply(pm, addr & ~mask, (addr + len + mask) & ~mask, 0);
 }
 
+/* The marks passed the threshold: lower it while frees are not reused, else back to the limit. */
+static void adapt(purge_map *pm)
+{
+    if (pm->reused * 4 < pm->marked)
+        pm->threshold = pm->threshold / 2 > pm->limit / 4 ? pm->threshold / 2 : pm->limit / 4;
+    else
+        pm->threshold = pm->limit;
+    pm->marked = pm->reused = 0;
+}
+
 void purge_maybe(purge_map *pm)
 {
-    if (!pm || ((pm->pages + pending_pages(pm)) << pm->page_shift) <= pm->limit)
+    if (!pm || ((pm->pages + pending_pages(pm)) << pm->page_shift) <= pm->threshold)
         return;
     pending_flush(pm);
-    while (pm->len && (pm->pages << pm->page_shift) > pm->limit / 2) {
+    adapt(pm);
+    if ((pm->pages << pm->page_shift) <= pm->threshold)
+        return; /* reuse put the threshold back up */
+    while (pm->len && (pm->pages << pm->page_shift) > pm->threshold / 2) {
         uint64_t c = pm->fifo[pm->head];
         pm->head = (pm->head + 1) % pm->cap;
         pm->len--;
@@ -335,6 +366,7 @@ void purge_get_stats(const purge_map *pm, purge_stats *st)
     st->retained = (pm->pages + pending_pages(pm)) << pm->page_shift;
     st->purges = pm->purges;
     st->purged = pm->purged;
+    st->threshold = pm->threshold;
 }
 
 typedef struct used_check {

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
     want_field(json, "retained", st.retained);
     want_field(json, "purges", st.purges);
     want_field(json, "purged", st.purged);
+    want_field(json, "purge_threshold", st.purge_threshold);
     /* p[2] (9000 bytes) was freed between live blocks: its whole pages are retained. */
     CHECK(st.retained >= 4096 && st.retained <= 12288);
     CHECK_EQ(st.allocated, (1 + 2 + 4 + 5) * 3000);

@@ -1,13 +1,16 @@
-/* test_window_syscall_threads: a commit, decommit or purge syscall of one thread does not hold up
- * another thread's heap allocations and frees. A provider wrapping "reserve" blocks every call
- * made by a designated thread (A) until the test opens the gate; while A sits inside the syscall
- * (allocating 64 MiB or freeing it; purges are checked without B, see main), thread B allocates and
- * frees heap blocks (4 KiB and 3 MiB: commits and decommits of their own), looks up A's block and
- * validates the window, and must finish within a generous deadline. Then A is released and its
- * result checked: the memory it allocated reads back what was written, the freed range is reusable.
- * Built in the TSan tree too. */
+/* test_window_syscall_threads: a commit, decommit or purge syscall of one thread, or the mmap of
+ * a lookup table or the madvise trimming one, does not hold up another thread's heap allocations
+ * and frees. A provider wrapping "reserve", and the lookup map's syscall hooks, block the calls of
+ * the chosen kind made by a designated thread (A) until the test opens the gate; while A sits
+ * inside the syscall (allocating the first block of a fresh window, allocating 64 MiB, freeing
+ * it, or releasing an emptied chunk whose table gets trimmed; purges are checked without B, see
+ * main), thread B allocates and frees heap blocks (4 KiB and 3 MiB: commits, decommits and tables
+ * of their own), validates the window, and must finish within a generous deadline. Then A is
+ * released and its result checked: the memory it allocated reads back what was written, the
+ * freed range is reusable, the trimmed table takes blocks again. Built in the TSan tree too. */
 #include "check.h"
 
+#include "heap_map.h"
 #include "window.h"
 
 #include <errno.h>
@@ -25,12 +28,14 @@ static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
 static int gate_open = 1, entered, b_done;
 static pthread_t trapped; /* the thread whose syscalls wait at the gate */
 static int trapping;
+enum { G_PROVIDER = 1, G_TABLE = 2, G_TRIM = 4 };
+static int gated_kinds; /* which of A's syscalls wait */
 
-/* Called at the start of every provider syscall: A's wait until the gate opens. */
-static void gate(void)
+/* Called at the start of every gated syscall: A's wait until the gate opens. */
+static void gate(int kind)
 {
     pthread_mutex_lock(&gate_lock);
-    if (trapping && pthread_equal(pthread_self(), trapped)) {
+    if (trapping && (gated_kinds & kind) && pthread_equal(pthread_self(), trapped)) {
         entered++;
         pthread_cond_broadcast(&gate_cond);
         while (!gate_open)
@@ -45,17 +50,17 @@ static int gated_map(const provider_request *req, provider_region *out)
 }
 static int gated_commit(provider_region *r, uintptr_t a, size_t n)
 {
-    gate();
+    gate(G_PROVIDER);
     return provider_reserve.commit(r, a, n);
 }
 static int gated_decommit(provider_region *r, uintptr_t a, size_t n)
 {
-    gate();
+    gate(G_PROVIDER);
     return provider_reserve.decommit(r, a, n);
 }
 static int gated_purge(provider_region *r, uintptr_t a, size_t n)
 {
-    gate();
+    gate(G_PROVIDER);
     return provider_reserve.purge(r, a, n);
 }
 static void gated_release(provider_region *r)
@@ -65,6 +70,18 @@ static void gated_release(provider_region *r)
 
 static const provider gated = {"gated",       gated_map, gated_commit, gated_decommit,
                                gated_release, NULL,      gated_purge};
+
+static heap_map_sys real_sys;
+static void *gated_table_map(size_t len)
+{
+    gate(G_TABLE);
+    return real_sys.map(len);
+}
+static void gated_table_trim(void *a, size_t n)
+{
+    gate(G_TRIM);
+    real_sys.trim(a, n);
+}
 
 static clsvm_window *w;
 
@@ -111,17 +128,30 @@ static int wait_flag(const int *flag)
 
 /* ---- thread A: one operation whose syscall blocks ---- */
 
-enum { OP_ALLOC, OP_FREE, OP_PURGE };
+enum { OP_TABLE, OP_TRIM, OP_ALLOC, OP_FREE, OP_PURGE };
 static int a_op;
 static void *a_block;
 static int a_rc;
 static void *pins[64], *bigs[64];
+enum { CELLS = 1024, CELL = 2048 }; /* 2 MiB of 2 KiB blocks: one start slot per 16 granules */
+static void *cells[CELLS];
 
 static void *thread_a(void *arg)
 {
     (void)arg;
     trap_self();
-    if (a_op == OP_ALLOC) {
+    if (a_op == OP_TABLE) {
+        /* The first block of a fresh window: its chunk has no lookup table yet. */
+        a_rc = clsvm_alloc(w, CELL, 0, 0, NULL, &a_block);
+    } else if (a_op == OP_TRIM) {
+        /* Empty chunk 0, whose table dirtied a page per 32 blocks; it stays retained until
+         * get_stats releases it: the decommit, then the trim of the table. */
+        a_rc = CLSVM_OK;
+        for (int i = 0; i < CELLS && !a_rc; i++)
+            a_rc = clsvm_free(w, cells[i]);
+        clsvm_stats st;
+        clsvm_window_get_stats(w, &st);
+    } else if (a_op == OP_ALLOC) {
         a_rc = clsvm_alloc(w, 64 * MiB, 2 * MiB, 0, NULL, &a_block);
     } else if (a_op == OP_FREE) {
         a_rc = clsvm_free(w, a_block);
@@ -165,10 +195,11 @@ static void *thread_b(void *arg)
     return NULL;
 }
 
-static void run(int op, const char *what)
+static void run(int op, int kinds, const char *what)
 {
     pthread_t a, b;
     a_op = op;
+    gated_kinds = kinds;
     /* Reset here, not only in A's trap_self(): a flag left set by the previous run would let
      * the wait below pass before A has closed the gate, which it would then close for good. */
     pthread_mutex_lock(&gate_lock);
@@ -198,15 +229,55 @@ int main(void)
     cfg.window_size = (uint64_t)1 << 30;
     cfg.retain_limit = 8 * MiB;
     CHECK_EQ(window_open_with(&cfg, &gated, &w), CLSVM_OK);
-
-    run(OP_ALLOC, "commit");
+    real_sys = heap_map_syscalls;
+    heap_map_syscalls = (heap_map_sys){gated_table_map, gated_table_trim};
+    clsvm_window_info wi;
+    clsvm_window_get_info(w, &wi);
     clsvm_alloc_info ai;
+
+    run(OP_TABLE, G_TABLE, "lookup table mmap");
+    CHECK_EQ(clsvm_lookup(w, (char *)a_block + 100, &ai), CLSVM_OK);
+    memset(a_block, 0x3c, CELL);
+    CHECK_EQ(clsvm_free(w, a_block), CLSVM_OK);
+
+    /* Everything is free again: one free block from the base. Chunk 0 filled with 2 KiB blocks,
+     * a pin behind it, then a 4 KiB hole (where B's 4 KiB blocks fit best) and another pin: B's
+     * 3 MiB blocks go to the free space beyond, none of B's blocks to chunk 0. */
+    for (int i = 0; i < CELLS; i++)
+        CHECK_EQ(clsvm_alloc(w, CELL, 0, 0, NULL, &cells[i]), CLSVM_OK);
+    CHECK_MSG((uintptr_t)cells[0] == wi.base &&
+                  (uintptr_t)cells[CELLS - 1] == wi.base + 2 * MiB - CELL,
+              "the 2 KiB blocks do not fill chunk 0 (%p .. %p, base %#llx)", cells[0],
+              cells[CELLS - 1], (unsigned long long)wi.base);
+    void *pin1, *hole, *pin2;
+    CHECK_EQ(clsvm_alloc(w, CELL, 0, 0, NULL, &pin1), CLSVM_OK);
+    CHECK_EQ(clsvm_alloc(w, 4096, 0, 0, NULL, &hole), CLSVM_OK);
+    CHECK_EQ(clsvm_alloc(w, CELL, 0, 0, NULL, &pin2), CLSVM_OK);
+    CHECK_EQ(clsvm_free(w, hole), CLSVM_OK);
+    run(OP_TRIM, G_TRIM, "lookup table trim");
+    /* The trimmed table takes blocks again, and lookups find them. */
+    for (int i = 0; i < CELLS; i++) {
+        CHECK_EQ(clsvm_alloc(w, CELL, 0, 0, NULL, &cells[i]), CLSVM_OK);
+        memset(cells[i], i & 0xff, CELL);
+    }
+    for (int i = 0; i < CELLS; i++) {
+        clsvm_alloc_info ci;
+        CHECK_EQ(clsvm_lookup(w, (char *)cells[i] + CELL - 1, &ci), CLSVM_OK);
+        CHECK(ci.base == cells[i] && ci.size == CELL);
+        CHECK(((unsigned char *)cells[i])[CELL / 2] == (i & 0xff));
+        CHECK_EQ(clsvm_free(w, cells[i]), CLSVM_OK);
+    }
+    CHECK_EQ(clsvm_free(w, pin1), CLSVM_OK);
+    CHECK_EQ(clsvm_free(w, pin2), CLSVM_OK);
+    CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
+
+    run(OP_ALLOC, G_PROVIDER, "commit");
     CHECK_EQ(clsvm_lookup(w, (char *)a_block + 32 * MiB, &ai), CLSVM_OK);
     CHECK(ai.base == a_block && ai.size == 64 * MiB);
     memset(a_block, 0x5a, 64 * MiB);
     CHECK(((unsigned char *)a_block)[64 * MiB - 1] == 0x5a);
 
-    run(OP_FREE, "decommit");
+    run(OP_FREE, G_PROVIDER, "decommit");
     CHECK_EQ(clsvm_lookup(w, a_block, NULL), CLSVM_ERR_NOTFOUND);
     void *again = NULL; /* the decommitted range is usable again, and zero */
     CHECK_EQ(clsvm_alloc(w, 64 * MiB, 2 * MiB, 0, NULL, &again), CLSVM_OK);

@@ -95,8 +95,9 @@ CLSVM_API int clsvm_alloc(clsvm_window *w, size_t size, size_t align, uint32_t f
  * returned to the OS, except a few kept committed so that alloc/free in a loop costs no
  * syscall: at most 64 MiB while other allocations live, one 2 MiB chunk once none does
  * (docs/runtime.md, "Commit"); the address range stays reserved. Free pages of chunks that
- * still hold allocations stay resident up to cfg.retain_limit bytes in all, and beyond it are
- * returned in batches, the longest-freed first (docs/runtime.md, "Purge").
+ * still hold allocations stay resident up to cfg.retain_limit bytes in all (a quarter of it
+ * once frees go on without allocations reusing them), and beyond it are returned in batches,
+ * the longest-freed first (docs/runtime.md, "Purge").
  * p NULL: no-op, CLSVM_OK.
  * A p that is not the base of a live allocation returns CLSVM_ERR_NOTFOUND and changes nothing.
  */
@@ -150,6 +151,8 @@ typedef struct clsvm_stats {
     uint64_t retained;         /* freed bytes on committed chunks not yet returned to the OS */
     uint64_t purges;           /* calls that returned free pages of committed chunks */
     uint64_t purged;           /* bytes those calls returned */
+    uint64_t purge_threshold;  /* retained bytes beyond which a free purges: the retain limit,
+                                  down to a quarter of it while freed memory is not reused */
 } clsvm_stats;
 
 CLSVM_API void clsvm_window_get_stats(clsvm_window *w, clsvm_stats *stats);
