@@ -497,15 +497,16 @@ __attribute__((flatten)) cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_ke
     clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
     if (!k)
         return CL_INVALID_KERNEL;
-    clsvm_kargs *a = k->ext;
-    if (__builtin_expect(a && arg_index < a->n, 1)) {
-        clsvm_karg *g = &a->arg[arg_index];
-        unsigned st = atomic_load_explicit(&g->state, memory_order_relaxed);
-        if (__builtin_expect(
-                (st & KARG_SVM_OK) &&
-                    clsvm_lookup_small_is(window_if_open(), arg_value, k->owner, CLSVM_CHECK_KEPT),
-                1))
-            return defer_svm_arg(a, g, st, arg_value);
+    /* The lookup first, the argument's state after it: fewer values live across the lookup. */
+    clsvm_window *w = window_if_open();
+    if (__builtin_expect(w && clsvm_lookup_small_is(w, arg_value, k->owner, CLSVM_CHECK_KEPT), 1)) {
+        clsvm_kargs *a = k->ext;
+        if (__builtin_expect(a && arg_index < a->n, 1)) {
+            clsvm_karg *g = &a->arg[arg_index];
+            unsigned st = atomic_load_explicit(&g->state, memory_order_relaxed);
+            if (__builtin_expect(st & KARG_SVM_OK, 1))
+                return defer_svm_arg(a, g, st, arg_value);
+        }
     }
     return set_svm_arg(k, arg_index, arg_value);
 }
