@@ -8,8 +8,8 @@
  * host memory outside the window, like the heap's records: per slot a state word (generation,
  * live bit, requested size), the tag and the flags; per slab two free bitmaps. A directory maps
  * an address to its slab without a lock: one entry per 64 KiB of window, the slab struct's
- * address with its class in the low bits, so a lookup computes the slot's address from the
- * entry alone. It is one flat array of address space (MAP_NORESERVE, 8 MiB for a 64 GiB
+ * address with its slot shift in the low bits, so a lookup computes the slot's address from
+ * the entry alone. It is one flat array of address space (MAP_NORESERVE, 8 MiB for a 64 GiB
  * window; pages are touched only where slabs are), mapped when the window opens, so no
  * syscall runs for it under the window lock. Where the kernel refuses that much writable
  * address space (strict overcommit and a huge window), it is mapped read-only, all zero:
@@ -62,7 +62,8 @@
 #define SMALL_MAX ((size_t)1 << (CLASS_SHIFT + CLASSES - 1))
 #define MAX_SLOTS (SLAB_SIZE >> CLASS_SHIFT)
 #define WORDS (MAX_SLOTS / 64)
-#define E_CLS ((uintptr_t)3) /* a directory entry's class bits (slab structs are 64-aligned) */
+/* A directory entry's low bits: its slab's slot shift (slab structs are 64-byte aligned). */
+#define E_SHIFT ((uintptr_t)15)
 
 #define W_SIZE UINT64_C(0xffff)
 #define W_LIVE (UINT64_C(1) << 16)
@@ -150,12 +151,12 @@ static inline uintptr_t dir_entry(const clsvm_window *w, uint64_t i)
 
 static small_slab *dir_get(const clsvm_window *w, uintptr_t a)
 {
-    return (small_slab *)(dir_entry(w, (a - w->region.base) >> SLAB_SHIFT) & ~E_CLS);
+    return (small_slab *)(dir_entry(w, (a - w->region.base) >> SLAB_SHIFT) & ~E_SHIFT);
 }
 
 static uintptr_t dir_value(const small_slab *s)
 {
-    return (uintptr_t)s | s->cls;
+    return (uintptr_t)s | (CLASS_SHIFT + s->cls);
 }
 
 /* The directory entry of a (lock held); NULL when the directory is read-only. */
@@ -529,24 +530,23 @@ int small_lookup(clsvm_window *w, uintptr_t a, heap_block_info *info)
         return SMALL_PASS;
     /* The slot's address comes from the entry and a: the struct's base is only checked, in
      * parallel with the slot's loads rather than before them. */
-    const small_slab *s = (const small_slab *)(e & ~E_CLS);
-    unsigned shift = CLASS_SHIFT + (unsigned)(e & E_CLS);
-    uintptr_t in_slab = (uintptr_t)(off & (SLAB_SIZE - 1));
-    const small_slot *sl = &s->slot[in_slab >> shift];
+    const small_slab *s = (const small_slab *)(e & ~E_SHIFT);
+    unsigned shift = (unsigned)(e & E_SHIFT);
+    uintptr_t in_slab = (uintptr_t)(off & (SLAB_SIZE - 1)), i = in_slab >> shift;
+    const small_slot *sl = &s->slot[i];
     uint32_t gen = atomic_load_explicit(&s->gen, ACQ);
     uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
     if (!(w0 & W_LIVE))
         return CLSVM_ERR_NOTFOUND;
     uintptr_t tag = atomic_load_explicit(&sl->tag, ACQ);
     uint32_t flags = atomic_load_explicit(&sl->flags, ACQ);
+    uintptr_t in_slot = in_slab - (i << shift);
     if (atomic_load_explicit(&sl->word, ACQ) != w0 ||
         atomic_load_explicit(&s->base, ACQ) != a - in_slab ||
-        atomic_load_explicit(&s->gen, ACQ) != gen ||
-        (in_slab & (((uintptr_t)1 << shift) - 1)) >= (w0 & W_SIZE))
+        atomic_load_explicit(&s->gen, ACQ) != gen || in_slot >= (w0 & W_SIZE))
         return CLSVM_ERR_NOTFOUND; /* freed, reused or released during the read; or slack */
     if (info)
-        *info = (heap_block_info){a - (in_slab & (((uintptr_t)1 << shift) - 1)),
-                                  (size_t)(w0 & W_SIZE), flags, (void *)tag};
+        *info = (heap_block_info){a - in_slot, (size_t)(w0 & W_SIZE), flags, (void *)tag};
     return CLSVM_OK;
 }
 
@@ -556,14 +556,14 @@ bool small_is(const clsvm_window *w, uintptr_t a, const void *tag, uint32_t flag
     uintptr_t e = dir_entry(w, off >> SLAB_SHIFT);
     if (!e)
         return false;
-    const small_slab *s = (const small_slab *)(e & ~E_CLS);
-    unsigned shift = CLASS_SHIFT + (unsigned)(e & E_CLS);
-    uintptr_t in_slab = (uintptr_t)(off & (SLAB_SIZE - 1));
-    const small_slot *sl = &s->slot[in_slab >> shift];
+    const small_slab *s = (const small_slab *)(e & ~E_SHIFT);
+    unsigned shift = (unsigned)(e & E_SHIFT);
+    uintptr_t in_slab = (uintptr_t)(off & (SLAB_SIZE - 1)), i = in_slab >> shift;
+    const small_slot *sl = &s->slot[i];
     uint32_t gen = atomic_load_explicit(&s->gen, ACQ);
     uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
     /* Each answer is checked as soon as it is read: fewer values live at once. */
-    if (!(w0 & W_LIVE) || (in_slab & (((uintptr_t)1 << shift) - 1)) >= (w0 & W_SIZE) ||
+    if (!(w0 & W_LIVE) || in_slab - (i << shift) >= (w0 & W_SIZE) ||
         atomic_load_explicit(&sl->tag, ACQ) != (uintptr_t)tag ||
         atomic_load_explicit(&sl->flags, ACQ) >= flags_below)
         return false;
