@@ -489,7 +489,7 @@ __attribute__((noinline)) static cl_int set_svm_arg(clsvm_obj *k, cl_uint arg_in
  * own call cost as much as clsvm's check. Straight-line, with only tail calls (flattened: the
  * runtime's small lookup is inlined by link-time optimisation); everything else takes the
  * general path. KARG_SVM_OK implies what the general path checked first: the checks are off and
- * the context has SVM, so the window is open; NULL lies outside it. */
+ * the context has SVM. NULL lies outside the window: the lookup says no. */
 __attribute__((flatten)) cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel,
                                                                            cl_uint arg_index,
                                                                            const void *arg_value)
