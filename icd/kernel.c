@@ -11,27 +11,22 @@
 #include "check.h"
 #include "host_ptr.h"
 #include "info_answer.h"
+#include "kernel_args.h"
 #include "oclc20/program_state.h"
 #include "svm.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { ARG_OTHER, ARG_MEM, ARG_SAMPLER };
-
-typedef struct arg_kinds {
-    cl_uint n;
-    unsigned char kind[];
-} arg_kinds;
-
 /* NULL when the backend gives no argument info (then the heuristic applies). */
-static arg_kinds *query_arg_kinds(cl_kernel be)
+static clsvm_kargs *query_arg_kinds(cl_kernel be)
 {
     cl_uint n = 0;
     if (clsvm_be->clGetKernelInfo(be, CL_KERNEL_NUM_ARGS, sizeof n, &n, NULL) != CL_SUCCESS ||
         !clsvm_be->clGetKernelArgInfo)
         return NULL;
-    arg_kinds *a = malloc(sizeof *a + n);
+    clsvm_kargs *a = calloc(1, sizeof *a + (size_t)n * sizeof a->arg[0]);
     if (!a)
         return NULL;
     a->n = n;
@@ -46,13 +41,44 @@ static arg_kinds *query_arg_kinds(cl_kernel be)
         /* A type name longer than the buffer is not "sampler_t"; the error is fine. */
         clsvm_be->clGetKernelArgInfo(be, i, CL_KERNEL_ARG_TYPE_NAME, sizeof type, type, NULL);
         if (strcmp(type, "sampler_t") == 0)
-            a->kind[i] = ARG_SAMPLER;
+            a->arg[i].kind = ARG_SAMPLER;
         else if (aq == CL_KERNEL_ARG_ADDRESS_GLOBAL || aq == CL_KERNEL_ARG_ADDRESS_CONSTANT)
-            a->kind[i] = ARG_MEM; /* buffers, images, pipes */
+            a->arg[i].kind = ARG_MEM; /* buffers, images, pipes */
         else
-            a->kind[i] = ARG_OTHER;
+            a->arg[i].kind = ARG_OTHER;
     }
     return a;
+}
+
+cl_int clsvm_kargs_flush_slow(clsvm_obj *k)
+{
+    clsvm_kargs *a = k->ext;
+    for (;;) { /* become the flushing thread, or wait for it */
+        int d = atomic_load_explicit(&a->dirty, memory_order_acquire);
+        if (d == KARGS_CLEAN)
+            return CL_SUCCESS;
+        if (d == KARGS_DIRTY &&
+            atomic_compare_exchange_weak_explicit(&a->dirty, &d, KARGS_FLUSHING,
+                                                  memory_order_acquire, memory_order_relaxed))
+            break;
+        sched_yield();
+    }
+    cl_int err = CL_SUCCESS;
+    for (cl_uint i = 0; i < a->n && err == CL_SUCCESS; i++) {
+        clsvm_karg *g = &a->arg[i];
+        unsigned st = atomic_load_explicit(&g->state, memory_order_relaxed);
+        if (!(st & KARG_PENDING))
+            continue;
+        const void *p = atomic_load_explicit(&g->svm, memory_order_relaxed);
+        if (!(st & KARG_SENT) || atomic_load_explicit(&g->sent, memory_order_relaxed) != p)
+            err = clsvm_be->clSetKernelArgSVMPointer(k->be, i, p);
+        if (err == CL_SUCCESS)
+            clsvm_kargs_sent(a, i, p, 1);
+    }
+    /* A failure (the backend out of memory) leaves the rest pending for the next launch. */
+    atomic_store_explicit(&a->dirty, err == CL_SUCCESS ? KARGS_CLEAN : KARGS_DIRTY,
+                          memory_order_release);
+    return err;
 }
 
 static clsvm_obj *wrap_kernel_from(void *be, clsvm_obj *program, const clsvm_obj *src)
@@ -116,25 +142,21 @@ cl_kernel CL_API_CALL clsvm_clCloneKernel(cl_kernel source_kernel, cl_int *errco
     cl_kernel be = NULL;
     if (src && !clsvm_be->clCloneKernel)
         err = CL_INVALID_OPERATION;
-    else if (src)
+    else if (src && (err = clsvm_kargs_flush(src)) == CL_SUCCESS) /* the clone copies them */
         be = clsvm_be->clCloneKernel(src->be, &err);
     return clsvm_wrap_made(CLSVM_KERNEL, be, be ? wrap_kernel_from(be, src->parent, src) : NULL,
                            err, errcode_ret);
 }
 
-cl_int CL_API_CALL clsvm_clSetKernelArg(cl_kernel kernel, cl_uint arg_index, size_t arg_size,
-                                        const void *arg_value)
+static cl_int set_arg(clsvm_obj *k, cl_uint arg_index, size_t arg_size, const void *arg_value)
 {
-    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
-    if (!k)
-        return CL_INVALID_KERNEL;
-    const arg_kinds *a = k->ext;
+    const clsvm_kargs *a = k->ext;
     if (a && arg_index >= a->n)
         return CL_INVALID_ARG_INDEX;
     /* The value is read now: clsvm's pointer rule for host memory (svm.h). */
     if (clsvm_svm_host_range(arg_value, arg_size, CL_INVALID_ARG_VALUE) != CL_SUCCESS)
         return CL_INVALID_ARG_VALUE;
-    int kind = a ? a->kind[arg_index] : -1;
+    int kind = a ? a->arg[arg_index].kind : -1;
     if (kind == ARG_OTHER || arg_size != sizeof(void *) || !arg_value)
         return clsvm_be->clSetKernelArg(k->be, arg_index, arg_size, arg_value);
     void *h;
@@ -156,6 +178,19 @@ cl_int CL_API_CALL clsvm_clSetKernelArg(cl_kernel kernel, cl_uint arg_index, siz
     if ((uintptr_t)h - clsvm_slab_base < clsvm_slab_limit - clsvm_slab_base)
         return CL_INVALID_MEM_OBJECT;
     return clsvm_be->clSetKernelArg(k->be, arg_index, arg_size, arg_value);
+}
+
+cl_int CL_API_CALL clsvm_clSetKernelArg(cl_kernel kernel, cl_uint arg_index, size_t arg_size,
+                                        const void *arg_value)
+{
+    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
+    if (!k)
+        return CL_INVALID_KERNEL;
+    cl_int err = set_arg(k, arg_index, arg_size, arg_value);
+    if (err == CL_SUCCESS) /* replaces an SVM pointer still waiting for the launch; a failed
+                              set leaves it the argument */
+        clsvm_kargs_cancel(k, arg_index);
+    return err;
 }
 
 /* pocl 3.1 gives no CL_KERNEL_ATTRIBUTES for SPIR programs: the SPIR path kept them from

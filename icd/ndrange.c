@@ -16,6 +16,7 @@
  */
 #include "check.h"
 #include "icd.h"
+#include "kernel_args.h"
 #include "queue_tail.h"
 #include "oclc20/program_state.h"
 
@@ -236,9 +237,14 @@ static cl_int launch_begin(launch *l, int supported, cl_command_queue queue, cl_
         return CL_INVALID_KERNEL;
     if (!supported)
         return CL_INVALID_OPERATION;
+    /* SVM pointers set since the last launch (kernel_args.h); only an out-of-memory backend
+     * fails here. */
+    cl_int err = clsvm_kargs_flush(l->k);
+    if (err != CL_SUCCESS)
+        return err;
     if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_STALE), 0))
         clsvm_check_kernel_enqueue(l->k, l->k->be);
-    cl_int err = clsvm_evlist_unwrap(nwait, wait, &l->wl);
+    err = clsvm_evlist_unwrap(nwait, wait, &l->wl);
     if (err != CL_SUCCESS)
         return err;
     l->ha = __builtin_expect(clsvm_check_on(CLSVM_CHECK_HOSTACCESS), 0)

@@ -16,8 +16,10 @@
 #include "svm.h"
 
 #include "check.h"
+#include "kernel_args.h"
 #include "svm_count.h"
 #include "clsvm/internal/log.h"
+#include "clsvm/internal/lookup.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -196,18 +198,20 @@ cl_bool clsvm_svm_lookup(const void *p, clsvm_alloc_info *info)
  * put after it (its length is in the flags' top bits; 0 when the check is off). 0 when p lies
  * in that guard, which is no part of the allocation for any pointer rule, or when the
  * allocation is freed and only kept in the checker's quarantine (CLSVM_CHECK_KEPT). */
-static int user_view(clsvm_alloc_info *in, const void *p)
+__attribute__((noinline)) static int checked_view(clsvm_alloc_info *in, const void *p)
 {
-    if (__builtin_expect(in->flags >= CLSVM_CHECK_KEPT, 0)) {
-        int freed = (in->flags & CLSVM_CHECK_KEPT) && clsvm_check_in_quarantine(in->base);
-        in->size -= in->flags >> CLSVM_CHECK_GUARD_SHIFT;
-        in->flags &= CLSVM_CHECK_KEPT - 1;
-        return !freed && (uintptr_t)p - (uintptr_t)in->base < in->size;
-    }
-    return 1;
+    int freed = (in->flags & CLSVM_CHECK_KEPT) && clsvm_check_in_quarantine(in->base);
+    in->size -= in->flags >> CLSVM_CHECK_GUARD_SHIFT;
+    in->flags &= CLSVM_CHECK_KEPT - 1;
+    return !freed && (uintptr_t)p - (uintptr_t)in->base < in->size;
 }
 
-cl_bool clsvm_svm_lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *info)
+static inline int user_view(clsvm_alloc_info *in, const void *p)
+{
+    return __builtin_expect(in->flags < CLSVM_CHECK_KEPT, 1) || checked_view(in, p);
+}
+
+static inline cl_bool lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *info)
 {
     clsvm_window *w = window_if_open();
     clsvm_alloc_info in;
@@ -217,6 +221,11 @@ cl_bool clsvm_svm_lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *inf
     if (info)
         *info = in;
     return CL_TRUE;
+}
+
+cl_bool clsvm_svm_lookup_in(clsvm_obj *ctx, const void *p, clsvm_alloc_info *info)
+{
+    return lookup_in(ctx, p, info);
 }
 
 int clsvm_svm_window_open(void)
@@ -448,24 +457,76 @@ static int usable_svm_pointer(clsvm_obj *ctx, const void *p)
     return p && (context_caps(ctx) & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM);
 }
 
-cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel, cl_uint arg_index,
-                                                  const void *arg_value)
+/* The checks that look at kernel arguments as they are set (check_stale.c, check_alloc.c):
+ * with one on, every SVM argument goes to the backend at once, past them. */
+#define ARG_CHECKS (CLSVM_CHECK_REDZONE | CLSVM_CHECK_QUARANTINE | CLSVM_CHECK_KERNEL_ARGS)
+
+/* Keep p, validated, for the backend's next launch of the kernel (kernel_args.h). */
+static inline cl_int defer_svm_arg(clsvm_kargs *a, clsvm_karg *g, unsigned st, const void *p)
 {
-    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
-    if (!k)
-        return CL_INVALID_KERNEL;
+    atomic_store_explicit(&g->svm, p, memory_order_relaxed);
+    if (!(st & KARG_PENDING))
+        atomic_store_explicit(&g->state, (unsigned char)(st | KARG_PENDING), memory_order_relaxed);
+    if (atomic_load_explicit(&a->dirty, memory_order_relaxed) != KARGS_DIRTY)
+        atomic_store_explicit(&a->dirty, KARGS_DIRTY, memory_order_release);
+    return CL_SUCCESS;
+}
+
+/* clSetKernelArgSVMPointer's general path. */
+__attribute__((noinline)) static cl_int set_svm_arg(clsvm_obj *k, cl_uint arg_index,
+                                                    const void *arg_value)
+{
     /* API spec: CL_INVALID_OPERATION when the context's devices support no SVM. */
     if (!clsvm_be->clSetKernelArgSVMPointer || !context_caps(k->owner))
         return CL_INVALID_OPERATION;
     /* NULL is a valid SVM pointer value (a kernel may test it); anything else must be ours. */
-    if (arg_value && !usable_svm_pointer(k->owner, arg_value))
+    int ours = arg_value && lookup_in(k->owner, arg_value, NULL);
+    if (arg_value && !ours && !(context_caps(k->owner) & CL_DEVICE_SVM_FINE_GRAIN_SYSTEM))
         return CL_INVALID_ARG_VALUE;
+    clsvm_kargs *a = k->ext;
+    if (ours && a && arg_index < a->n) {
+        clsvm_karg *g = &a->arg[arg_index];
+        unsigned st = atomic_load_explicit(&g->state, memory_order_relaxed);
+        if (st & KARG_SVM_OK)
+            return defer_svm_arg(a, g, st, arg_value);
+    }
     if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_REDZONE | CLSVM_CHECK_QUARANTINE), 0))
         clsvm_check_kernel_uses(k->be, arg_value);
     cl_int err = clsvm_be->clSetKernelArgSVMPointer(k->be, arg_index, arg_value);
+    /* A failed set leaves a pending pointer in place. The checks are set once per process:
+     * with one on, no index is ever marked for deferring. */
+    if (err == CL_SUCCESS && a && arg_index < a->n)
+        clsvm_kargs_sent(a, arg_index, arg_value, !clsvm_check_on(ARG_CHECKS));
     if (__builtin_expect(clsvm_check_on(CLSVM_CHECK_KERNEL_ARGS), 0) && err == CL_SUCCESS)
         clsvm_check_kernel_arg(k, arg_index, arg_value);
     return err;
+}
+
+/* The common call, a small allocation of the kernel's context set where the backend took an SVM
+ * pointer before, is validated here and given to the backend at the next launch: the backend's
+ * own call cost as much as clsvm's check. Straight-line, with only tail calls (flattened: the
+ * runtime's small lookup is inlined by link-time optimisation); everything else takes the
+ * general path. KARG_SVM_OK implies what the general path checked first: the checks are off and
+ * the context has SVM. NULL lies outside the window: the lookup says no. */
+__attribute__((flatten)) cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_kernel kernel,
+                                                                           cl_uint arg_index,
+                                                                           const void *arg_value)
+{
+    clsvm_obj *k = clsvm_obj_of(kernel, CLSVM_KERNEL);
+    if (!k)
+        return CL_INVALID_KERNEL;
+    /* The lookup first, the argument's state after it: fewer values live across the lookup. */
+    clsvm_window *w = window_if_open();
+    if (__builtin_expect(w && clsvm_lookup_small_is(w, arg_value, k->owner, CLSVM_CHECK_KEPT), 1)) {
+        clsvm_kargs *a = k->ext;
+        if (__builtin_expect(a && arg_index < a->n, 1)) {
+            clsvm_karg *g = &a->arg[arg_index];
+            unsigned st = atomic_load_explicit(&g->state, memory_order_relaxed);
+            if (__builtin_expect(st & KARG_SVM_OK, 1))
+                return defer_svm_arg(a, g, st, arg_value);
+        }
+    }
+    return set_svm_arg(k, arg_index, arg_value);
 }
 
 cl_int CL_API_CALL clsvm_clSetKernelExecInfo(cl_kernel kernel, cl_kernel_exec_info param_name,

@@ -31,6 +31,7 @@
 #include "fault.h"
 #include "heap_map.h"
 #include "clsvm/internal/log.h"
+#include "clsvm/internal/lookup.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -766,6 +767,23 @@ static void to_alloc_info(const heap_block_info *b, clsvm_alloc_info *info)
     info->tag = b->tag;
 }
 
+int clsvm_lookup_small_is(const clsvm_window *w, const void *p, const void *tag,
+                          uint32_t flags_below)
+{
+    uintptr_t off = (uintptr_t)p - w->region.base; /* one compare: below base wraps around */
+    return off < w->region.size && !w->lost_in_fork && small_is(w, (uintptr_t)p, tag, flags_below);
+}
+
+/* Out of line, with a result of its own: the small path stays short, and a caller that inlines
+ * clsvm_lookup keeps its small result in registers. */
+__attribute__((noinline)) static int lookup_heap(clsvm_window *w, uintptr_t a, heap_block_info *b)
+{
+    int rc = heap_map_lookup(w->map, a, b);
+    if (!rc && small_is_slab_tag(w, b->tag))
+        rc = CLSVM_ERR_NOTFOUND; /* a slab the directory no longer (or not yet) names */
+    return rc;
+}
+
 int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info)
 {
     if (!w)
@@ -775,10 +793,12 @@ int clsvm_lookup(clsvm_window *w, const void *p, clsvm_alloc_info *info)
         return CLSVM_ERR_NOTFOUND; /* cheap reject; nothing is here */
     heap_block_info b; /* no lock: both lookups are safe against concurrent alloc and free */
     int rc = small_lookup(w, a, &b);
-    if (rc == SMALL_PASS) {
-        rc = heap_map_lookup(w->map, a, &b);
-        if (!rc && small_is_slab_tag(w, b.tag))
-            rc = CLSVM_ERR_NOTFOUND; /* a slab the directory no longer (or not yet) names */
+    if (__builtin_expect(rc == SMALL_PASS, 0)) {
+        heap_block_info hb;
+        rc = lookup_heap(w, a, &hb);
+        if (!rc && info)
+            to_alloc_info(&hb, info);
+        return rc;
     }
     if (!rc && info)
         to_alloc_info(&b, info);

@@ -194,6 +194,7 @@ struct clsvm_window {
     retained_chunks retained;           /* window_retain.c */
     purge_map *purge;                   /* window_purge.c */
     struct small_state *small;          /* window_small.c */
+    _Atomic uintptr_t *small_dir;       /* its directory: lookups read it without small */
     struct clsvm_window *registry_next; /* stats.c's list of open windows */
     pid_t lost_in_fork; /* in a forked child without the mapping: the parent's pid, else 0 */
 };
@@ -251,6 +252,9 @@ int small_alloc_cached(clsvm_window *w, size_t size, size_t align, uint32_t flag
 /* checked: CLSVM_ERR_MISMATCH (and *info) for an interior pointer or another tag. */
 int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap_block_info *info);
 int small_lookup(clsvm_window *w, uintptr_t a, heap_block_info *info);
+/* Is a inside a live small allocation with this tag and flags below flags_below? false also
+ * when a is in no slab. */
+bool small_is(const clsvm_window *w, uintptr_t a, const void *tag, uint32_t flags_below);
 int small_owns(const clsvm_window *w, uintptr_t a); /* lock held: a is inside a slab */
 int small_is_slab_tag(const clsvm_window *w, const void *tag);
 void small_counts(const clsvm_window *w, small_counts_t *c); /* lock held */

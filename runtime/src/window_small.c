@@ -6,9 +6,14 @@
  * A slab is one 64 KiB heap block (tag: the window's small_state, so the window recognises
  * it) cut into slots of one size class: 128, 256, 512 or 1024 bytes. All its metadata is
  * host memory outside the window, like the heap's records: per slot a state word (generation,
- * live bit, requested size), the tag and the flags; per slab two free bitmaps. A directory
- * (two levels: one pointer per 8 GiB of window, leaves of one slab pointer per 64 KiB) maps an
- * address to its slab without a lock.
+ * live bit, requested size), the tag and the flags; per slab two free bitmaps. A directory maps
+ * an address to its slab without a lock: one entry per 64 KiB of window, the slab struct's
+ * address with its slot shift in the low bits, so a lookup computes the slot's address from
+ * the entry alone. It is one flat array of address space (MAP_NORESERVE, 8 MiB for a 64 GiB
+ * window; pages are touched only where slabs are), mapped when the window opens, so no
+ * syscall runs for it under the window lock. Where the kernel refuses that much writable
+ * address space (strict overcommit and a huge window), it is mapped read-only, all zero:
+ * there are no slabs then, and small allocations come from the heap.
  *
  * Who does what:
  *  - A slab is owned by at most one thread cache (one per thread and window). Only the owner
@@ -30,7 +35,10 @@
  *  - Lookups read the slot word as a seqlock (word, tag, flags, word again): a slot is live
  *    iff its word has the live bit, and the generation in the word changes on every alloc and
  *    free, so a lookup never mixes two allocations. A freed slot reads "not live" as soon as
- *    clsvm_free returns.
+ *    clsvm_free returns. The slab's own generation (bumped when it goes back to the heap) is
+ *    read before the slot and again after the slab's base: a directory entry read before the
+ *    slab went and came back elsewhere (or back here) never pairs one slab's slot with
+ *    another's base.
  * Slab structs are type-stable (pooled per class, freed at window close), so lock-free readers
  * holding a stale pointer read a free slot or a different base, never freed memory.
  *
@@ -59,8 +67,8 @@
 #define SMALL_MAX ((size_t)1 << (CLASS_SHIFT + CLASSES - 1))
 #define MAX_SLOTS (SLAB_SIZE >> CLASS_SHIFT)
 #define WORDS (MAX_SLOTS / 64)
-#define LEAF_SHIFT 17 /* slabs per directory leaf: 8 GiB of window */
-#define LEAF_SLOTS ((size_t)1 << LEAF_SHIFT)
+/* A directory entry's low bits: its slab's slot shift (slab structs are 64-byte aligned). */
+#define E_SHIFT ((uintptr_t)15)
 
 #define W_SIZE UINT64_C(0xffff)
 #define W_LIVE (UINT64_C(1) << 16)
@@ -121,8 +129,9 @@ struct small_tc {
 };
 
 struct small_state {
-    _Atomic(small_slab *) *_Atomic *top; /* directory: leaves of LEAF_SLOTS entries */
-    size_t ntop;
+    _Atomic uintptr_t *dir; /* one entry per slab-sized range of the window */
+    size_t nslabs;
+    bool dir_writable; /* false: mapped read-only, no slabs */
     uint64_t id;
     small_slab *partial[CLASSES];
     small_slab *pool[CLASSES];
@@ -159,30 +168,27 @@ static void *zalloc_lines(size_t size)
 
 /* ---- directory ---------------------------------------------------------------------------- */
 
-static small_slab *dir_get(const clsvm_window *w, uintptr_t a)
+/* The entry of slab index i (0: no slab there). */
+static inline uintptr_t dir_entry(const clsvm_window *w, uint64_t i)
 {
-    const small_state *ss = w->small;
-    uint64_t i = (a - w->region.base) >> SLAB_SHIFT;
-    _Atomic(small_slab *) *leaf = atomic_load_explicit(&ss->top[i >> LEAF_SHIFT], ACQ);
-    return leaf ? atomic_load_explicit(&leaf[i & (LEAF_SLOTS - 1)], ACQ) : NULL;
+    return atomic_load_explicit(&w->small_dir[i], ACQ);
 }
 
-/* The directory entry of a (leaf created on demand: 1 MiB of address space, pages touched only
- * where slabs are). Lock held. */
-static _Atomic(small_slab *) *dir_slot(clsvm_window *w, uintptr_t a)
+static small_slab *dir_get(const clsvm_window *w, uintptr_t a)
+{
+    return (small_slab *)(dir_entry(w, (a - w->region.base) >> SLAB_SHIFT) & ~E_SHIFT);
+}
+
+static uintptr_t dir_value(const small_slab *s)
+{
+    return (uintptr_t)s | (CLASS_SHIFT + s->cls);
+}
+
+/* The directory entry of a (lock held); NULL when the directory is read-only. */
+static _Atomic uintptr_t *dir_slot(clsvm_window *w, uintptr_t a)
 {
     small_state *ss = w->small;
-    uint64_t i = (a - w->region.base) >> SLAB_SHIFT;
-    _Atomic(small_slab *) *leaf = atomic_load_explicit(&ss->top[i >> LEAF_SHIFT], RLX);
-    if (!leaf) {
-        void *m = mmap(NULL, LEAF_SLOTS * sizeof *leaf, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (m == MAP_FAILED)
-            return NULL;
-        leaf = m;
-        atomic_store_explicit(&ss->top[i >> LEAF_SHIFT], leaf, REL);
-    }
-    return &leaf[i & (LEAF_SLOTS - 1)];
+    return ss->dir_writable ? &ss->dir[(a - w->region.base) >> SLAB_SHIFT] : NULL;
 }
 
 /* ---- create / destroy ---------------------------------------------------------------------- */
@@ -192,13 +198,25 @@ int small_create(clsvm_window *w)
     small_state *ss = zalloc_lines(sizeof *ss);
     if (!ss)
         return CLSVM_ERR_HOSTMEM;
-    uint64_t leaf_bytes = SLAB_SIZE << LEAF_SHIFT;
-    ss->ntop = (size_t)((w->region.size + leaf_bytes - 1) / leaf_bytes);
-    ss->top = calloc(ss->ntop, sizeof *ss->top);
-    if (!ss->top) {
-        free(ss);
-        return CLSVM_ERR_HOSTMEM;
+    ss->nslabs = (size_t)((w->region.size + SLAB_SIZE - 1) >> SLAB_SHIFT);
+    size_t bytes = ss->nslabs * sizeof *ss->dir;
+    void *dir = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    ss->dir_writable = dir != MAP_FAILED;
+    if (dir == MAP_FAILED) {
+        /* Read-only private memory is not committed: lookups read zeros, slabs are off. */
+        dir = mmap(NULL, bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (dir == MAP_FAILED) {
+            free(ss);
+            return CLSVM_ERR_HOSTMEM;
+        }
+        clsvm_log(CLSVM_LOG_INFO,
+                  "window: no writable address space for the small-allocation directory "
+                  "(%zu MiB): allocations of up to 1 KiB come from the heap",
+                  bytes >> 20);
     }
+    ss->dir = dir;
+    w->small_dir = dir;
     ss->id = atomic_fetch_add(&next_id, 1);
     atomic_store(&small_fast_ok, clsvm_barrier_ok());
     w->small = ss;
@@ -219,14 +237,10 @@ void small_destroy(clsvm_window *w)
         free(ss->all);
         ss->all = next;
     }
-    for (size_t i = 0; i < ss->ntop; i++) {
-        void *leaf = (void *)atomic_load_explicit(&ss->top[i], RLX);
-        if (leaf)
-            munmap(leaf, LEAF_SLOTS * sizeof(_Atomic(small_slab *)));
-    }
-    free((void *)ss->top);
+    munmap((void *)ss->dir, ss->nslabs * sizeof *ss->dir);
     free(ss);
     w->small = NULL;
+    w->small_dir = NULL;
 }
 
 /* ---- slabs (lock held) --------------------------------------------------------------------- */
@@ -275,7 +289,7 @@ static void release_slab(clsvm_window *w, small_slab *s)
     if (s->listed)
         list_remove(ss, s);
     uintptr_t base = atomic_load_explicit(&s->base, RLX);
-    atomic_store_explicit(dir_slot(w, base), NULL, REL); /* the leaf exists */
+    atomic_store_explicit(dir_slot(w, base), 0, REL);
     atomic_fetch_add_explicit(&s->gen, 1, REL);
     atomic_store_explicit(&s->base, 0, REL);
     ss->slabs--; /* first: the free below asks whether anything is still live */
@@ -336,12 +350,8 @@ static small_slab *new_slab(clsvm_window *w, unsigned cls)
         s->next = NULL;
     }
     uintptr_t addr = 0;
-    _Atomic(small_slab *) *slot = NULL;
-    int rc = window_alloc_locked(w, SLAB_SIZE, SLAB_SIZE, 0, ss, &addr);
-    if (!rc && !(slot = dir_slot(w, addr))) {
-        window_free_locked(w, addr);
-        rc = CLSVM_ERR_HOSTMEM;
-    }
+    int rc = ss->dir_writable ? window_alloc_locked(w, SLAB_SIZE, SLAB_SIZE, 0, ss, &addr)
+                              : CLSVM_ERR_HOSTMEM;
     if (rc) {
         s->next = ss->pool[cls];
         ss->pool[cls] = s;
@@ -357,7 +367,7 @@ static small_slab *new_slab(clsvm_window *w, unsigned cls)
     }
     atomic_store_explicit(&s->base, addr, REL);
     ss->slabs++;
-    atomic_store_explicit(slot, s, REL);
+    atomic_store_explicit(dir_slot(w, addr), dir_value(s), REL);
     return s;
 }
 
@@ -604,20 +614,52 @@ static int read_slot(const small_slab *s, uintptr_t base, unsigned i, uint64_t *
 
 int small_lookup(clsvm_window *w, uintptr_t a, heap_block_info *info)
 {
-    const small_slab *s = dir_get(w, a);
-    if (!s)
+    uint64_t off = a - w->region.base;
+    uintptr_t e = dir_entry(w, off >> SLAB_SHIFT);
+    if (!e)
         return SMALL_PASS;
-    uintptr_t base = atomic_load_explicit(&s->base, ACQ);
-    if (a - base >= SLAB_SIZE)
-        return CLSVM_ERR_NOTFOUND; /* released meanwhile */
-    uint64_t word;
-    heap_block_info bi;
-    if (read_slot(s, base, (unsigned)((a - base) >> slot_shift(s)), &word, &bi) ||
-        a - bi.addr >= bi.size)
+    /* The slot's address comes from the entry and a: the struct's base is only checked, in
+     * parallel with the slot's loads rather than before them. */
+    const small_slab *s = (const small_slab *)(e & ~E_SHIFT);
+    unsigned shift = (unsigned)(e & E_SHIFT);
+    uintptr_t in_slab = (uintptr_t)(off & (SLAB_SIZE - 1)), i = in_slab >> shift;
+    const small_slot *sl = &s->slot[i];
+    uint32_t gen = atomic_load_explicit(&s->gen, ACQ);
+    uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
+    if (!(w0 & W_LIVE))
         return CLSVM_ERR_NOTFOUND;
+    uintptr_t tag = atomic_load_explicit(&sl->tag, ACQ);
+    uint32_t flags = atomic_load_explicit(&sl->flags, ACQ);
+    uintptr_t in_slot = in_slab - (i << shift);
+    if (atomic_load_explicit(&sl->word, ACQ) != w0 ||
+        atomic_load_explicit(&s->base, ACQ) != a - in_slab ||
+        atomic_load_explicit(&s->gen, ACQ) != gen || in_slot >= (w0 & W_SIZE))
+        return CLSVM_ERR_NOTFOUND; /* freed, reused or released during the read; or slack */
     if (info)
-        *info = bi;
+        *info = (heap_block_info){a - in_slot, (size_t)(w0 & W_SIZE), flags, (void *)tag};
     return CLSVM_OK;
+}
+
+bool small_is(const clsvm_window *w, uintptr_t a, const void *tag, uint32_t flags_below)
+{
+    uint64_t off = a - w->region.base;
+    uintptr_t e = dir_entry(w, off >> SLAB_SHIFT);
+    if (!e)
+        return false;
+    const small_slab *s = (const small_slab *)(e & ~E_SHIFT);
+    unsigned shift = (unsigned)(e & E_SHIFT);
+    uintptr_t in_slab = (uintptr_t)(off & (SLAB_SIZE - 1)), i = in_slab >> shift;
+    const small_slot *sl = &s->slot[i];
+    uint32_t gen = atomic_load_explicit(&s->gen, ACQ);
+    uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
+    /* Each answer is checked as soon as it is read: fewer values live at once. */
+    if (!(w0 & W_LIVE) || in_slab - (i << shift) >= (w0 & W_SIZE) ||
+        atomic_load_explicit(&sl->tag, ACQ) != (uintptr_t)tag ||
+        atomic_load_explicit(&sl->flags, ACQ) >= flags_below)
+        return false;
+    return atomic_load_explicit(&sl->word, ACQ) == w0 &&
+           atomic_load_explicit(&s->base, ACQ) == a - in_slab &&
+           atomic_load_explicit(&s->gen, ACQ) == gen;
 }
 
 static bool slab_empty(small_slab *s)

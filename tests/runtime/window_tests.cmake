@@ -26,6 +26,13 @@ clsvm_test(test_config_check SOURCES runtime/test_config_check.c LIBS clsvm-runt
            LABELS runtime check)
 clsvm_runtime_internals(test_config_check)
 
+# The small-allocation directory: no mmap under the lock, a read-only fallback, lookups racing
+# with frees and slot reuse.
+clsvm_test(test_window_small_dir SOURCES runtime/test_window_small_dir.c
+           LIBS clsvm-runtime-static LABELS runtime window)
+clsvm_runtime_internals(test_window_small_dir)
+set_tests_properties(test_window_small_dir PROPERTIES SKIP_RETURN_CODE 77)
+
 # A provider whose syscalls block on command: other threads' allocations must not wait.
 clsvm_test(test_window_syscall_threads SOURCES runtime/test_window_syscall_threads.c
            LIBS clsvm-runtime-static LABELS runtime window)

@@ -92,6 +92,11 @@ clsvm_svm_test(test_svm_fast_path)
 clsvm_svm_test(test_svm_fast_copy)
 # Their events stand on one backend event of the queue: usable until released, queue gone or not.
 clsvm_svm_test(test_svm_fast_events)
+# SVM kernel arguments given to the backend at the launch after them: replaced, cancelled, read
+# by tasks and clones; and launched by two threads at once right after being set.
+clsvm_svm_test(test_svm_kernel_args)
+clsvm_svm_test(test_svm_kernel_args_va47 SOURCE test_svm_kernel_args ENV CLSVM_VA_BITS=47)
+clsvm_svm_test(test_svm_kernel_args_threads)
 
 # The SVM tests again on pocl's other device sets (POCL_DEVICES):
 #   <test>.basic        one device that executes commands on the calling thread
@@ -114,6 +119,7 @@ endfunction()
 foreach(t test_svm_alloc test_svm_free_unknown test_svm_caps test_svm_coarse test_svm_fine
           test_svm_linked test_svm_enqueue test_svm_buffer test_svm_threads test_svm_fill
           test_svm_enqueue_order test_svm_atomics_c11 test_svm_enqueue_ptrs test_svm_inline_device
-          test_svm_profiling test_svm_fast_path test_svm_fast_copy test_svm_fast_events)
+          test_svm_profiling test_svm_fast_path test_svm_fast_copy test_svm_fast_events
+          test_svm_kernel_args)
   clsvm_device_reruns(${t} svm ${t})
 endforeach()
