@@ -5,11 +5,12 @@
  *
  * A slab is one 64 KiB heap block (tag: the window's small_state, so the window recognises
  * it) cut into slots of one size class: 128, 256, 512 or 1024 bytes. All its metadata is
- * host memory outside the window, like the heap's records: per slot a state word (generation,
- * live bit, requested size), the tag and the flags; per slab two free bitmaps. A directory maps
- * an address to its slab without a lock: one entry per 64 KiB of window, the slab struct's
- * address with its slot shift in the low bits, so a lookup computes the slot's address from
- * the entry alone. It is one flat array of address space (MAP_NORESERVE, 8 MiB for a 64 GiB
+ * host memory outside the window, like the heap's records: per slot 16 bytes, a state word
+ * (generation, live bit, requested size) and the tag and flags packed in one word (an
+ * allocation whose tag or flags do not fit goes to the heap); per slab two free bitmaps. A
+ * directory maps an address to its slab without a lock: one entry per 64 KiB of window, the slab
+ * struct's address with its slot shift in the low bits, so a lookup computes the slot's address
+ * from the entry alone. It is one flat array of address space (MAP_NORESERVE, 8 MiB for a 64 GiB
  * window; pages are touched only where slabs are), mapped when the window opens, so no
  * syscall runs for it under the window lock. Where the kernel refuses that much writable
  * address space (strict overcommit and a huge window), it is mapped read-only, all zero:
@@ -18,7 +19,7 @@
  * Who does what:
  *  - A slab is owned by at most one thread cache (one per thread and window). Only the owner
  *    allocates from it: it takes a bit of `local` (its private free bitmap) and publishes the
- *    slot by storing tag, flags and then the live state word (release stores).
+ *    slot by storing the tag-and-flags word and then the live state word (release stores).
  *  - Any thread frees a slot: one compare-and-swap of the state word from live to free claims
  *    it, so of two racing frees exactly one wins and a double free, an interior pointer or a
  *    slot reused in between never frees anything else. The owner of a slab no other thread has
@@ -32,7 +33,7 @@
  *    slab of its class, or returned to the heap once all its slots are free. The free's OR of
  *    `remote` and the abandoning owner's store of `owner` are both sequentially consistent, so
  *    at least one of the two sees the other (the slot is never forgotten).
- *  - Lookups read the slot word as a seqlock (word, tag, flags, word again): a slot is live
+ *  - Lookups read the slot word as a seqlock (word, tag-and-flags, word again): a slot is live
  *    iff its word has the live bit, and the generation in the word changes on every alloc and
  *    free, so a lookup never mixes two allocations. A freed slot reads "not live" as soon as
  *    clsvm_free returns. The slab's own generation (bumped when it goes back to the heap) is
@@ -94,11 +95,33 @@ enum { M_FAST, M_SHARING, M_SHARED, M_CAS };
 #define REL memory_order_release
 #define SEQ memory_order_seq_cst
 
+/* A slot's tag and flags in one word, so that a record is 16 bytes and never straddles a cache
+ * line (lookups touch one line per slot): the tag in the low TF_SHIFT bits (user-space
+ * pointers fit), the flags above. small_alloc passes anything else on to the heap. */
+#define TF_SHIFT 48
+#define TF_TAG ((UINT64_C(1) << TF_SHIFT) - 1)
+
 typedef struct small_slot {
-    _Atomic uint64_t word; /* generation << 32 | W_LIVE | requested size */
-    _Atomic uintptr_t tag;
-    _Atomic uint32_t flags;
+    _Alignas(16) _Atomic uint64_t word; /* generation << 32 | W_LIVE | requested size */
+    _Atomic uint64_t tagflags;          /* flags << TF_SHIFT | tag */
 } small_slot;
+_Static_assert(sizeof(small_slot) == 16, "a slot record fills a quarter of a cache line");
+
+/* Do tag and flags fit one tagflags word? */
+static inline bool tf_fits(uint32_t flags, const void *tag)
+{
+    return !((uint64_t)(uintptr_t)tag >> TF_SHIFT | (uint64_t)flags >> (64 - TF_SHIFT));
+}
+
+static inline uint32_t tf_flags(uint64_t tf)
+{
+    return (uint32_t)(tf >> TF_SHIFT);
+}
+
+static inline void *tf_tag(uint64_t tf)
+{
+    return (void *)(uintptr_t)(tf & TF_TAG);
+}
 
 typedef struct small_tc small_tc;
 
@@ -515,14 +538,14 @@ static unsigned size_class(size_t need)
                : (unsigned)(64 - __builtin_clzll((uint64_t)need - 1)) - CLASS_SHIFT;
 }
 
-/* Hand out slot i of s, which this thread took: tag and flags first, then the live word. */
+/* Hand out slot i of s, which this thread took: tag and flags first, then the live word (both
+ * fit: tf_fits). */
 static inline void *publish(small_tc *tc, small_slab *s, int i, size_t size, uint32_t flags,
                             void *tag)
 {
     small_slot *sl = &s->slot[i];
     uint64_t w0 = atomic_load_explicit(&sl->word, RLX);
-    atomic_store_explicit(&sl->tag, (uintptr_t)tag, REL);
-    atomic_store_explicit(&sl->flags, flags, REL);
+    atomic_store_explicit(&sl->tagflags, (uint64_t)flags << TF_SHIFT | (uintptr_t)tag, REL);
     atomic_store_explicit(&sl->word, ((w0 >> 32) + 1) << 32 | W_LIVE | size, REL);
     count(tc, 1, (int64_t)size);
     return (void *)(atomic_load_explicit(&s->base, RLX) + ((uintptr_t)i << slot_shift(s)));
@@ -563,7 +586,7 @@ int small_alloc_cached(clsvm_window *w, size_t size, size_t align, uint32_t flag
                        void **out)
 {
     size_t need = size > align ? size : align;
-    if (need > SMALL_MAX)
+    if (need > SMALL_MAX || !tf_fits(flags, tag))
         return SMALL_PASS;
     small_tc *tc = cached_tc(w);
     small_slab *s = tc ? tc->cur[size_class(need)] : NULL;
@@ -577,7 +600,7 @@ int small_alloc_cached(clsvm_window *w, size_t size, size_t align, uint32_t flag
 int small_alloc(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag, void **out)
 {
     size_t need = size > align ? size : align;
-    if (need > SMALL_MAX)
+    if (need > SMALL_MAX || !tf_fits(flags, tag))
         return SMALL_PASS;
     unsigned cls = size_class(need);
     small_tc *tc = find_tc(w, true);
@@ -602,13 +625,12 @@ static int read_slot(const small_slab *s, uintptr_t base, unsigned i, uint64_t *
     uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
     if (!(w0 & W_LIVE))
         return CLSVM_ERR_NOTFOUND;
-    uintptr_t tag = atomic_load_explicit(&sl->tag, ACQ);
-    uint32_t flags = atomic_load_explicit(&sl->flags, ACQ);
+    uint64_t tf = atomic_load_explicit(&sl->tagflags, ACQ);
     if (atomic_load_explicit(&sl->word, ACQ) != w0 || atomic_load_explicit(&s->base, ACQ) != base)
         return CLSVM_ERR_NOTFOUND; /* freed or reused during the read */
     *word = w0;
-    *info = (heap_block_info){base + ((uintptr_t)i << slot_shift(s)), (size_t)(w0 & W_SIZE), flags,
-                              (void *)tag};
+    *info = (heap_block_info){base + ((uintptr_t)i << slot_shift(s)), (size_t)(w0 & W_SIZE),
+                              tf_flags(tf), tf_tag(tf)};
     return CLSVM_OK;
 }
 
@@ -628,15 +650,14 @@ int small_lookup(clsvm_window *w, uintptr_t a, heap_block_info *info)
     uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
     if (!(w0 & W_LIVE))
         return CLSVM_ERR_NOTFOUND;
-    uintptr_t tag = atomic_load_explicit(&sl->tag, ACQ);
-    uint32_t flags = atomic_load_explicit(&sl->flags, ACQ);
+    uint64_t tf = atomic_load_explicit(&sl->tagflags, ACQ);
     uintptr_t in_slot = in_slab - (i << shift);
     if (atomic_load_explicit(&sl->word, ACQ) != w0 ||
         atomic_load_explicit(&s->base, ACQ) != a - in_slab ||
         atomic_load_explicit(&s->gen, ACQ) != gen || in_slot >= (w0 & W_SIZE))
         return CLSVM_ERR_NOTFOUND; /* freed, reused or released during the read; or slack */
     if (info)
-        *info = (heap_block_info){a - in_slot, (size_t)(w0 & W_SIZE), flags, (void *)tag};
+        *info = (heap_block_info){a - in_slot, (size_t)(w0 & W_SIZE), tf_flags(tf), tf_tag(tf)};
     return CLSVM_OK;
 }
 
@@ -652,10 +673,12 @@ bool small_is(const clsvm_window *w, uintptr_t a, const void *tag, uint32_t flag
     const small_slot *sl = &s->slot[i];
     uint32_t gen = atomic_load_explicit(&s->gen, ACQ);
     uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
-    /* Each answer is checked as soon as it is read: fewer values live at once. */
-    if (!(w0 & W_LIVE) || in_slab - (i << shift) >= (w0 & W_SIZE) ||
-        atomic_load_explicit(&sl->tag, ACQ) != (uintptr_t)tag ||
-        atomic_load_explicit(&sl->flags, ACQ) >= flags_below)
+    /* Each answer is checked as soon as it is read: fewer values live at once. A tag that does
+     * not fit a tagflags word matches no slot (none holds one). */
+    if (!(w0 & W_LIVE) || in_slab - (i << shift) >= (w0 & W_SIZE))
+        return false;
+    uint64_t tf = atomic_load_explicit(&sl->tagflags, ACQ);
+    if ((tf & TF_TAG) != (uintptr_t)tag || tf_flags(tf) >= flags_below)
         return false;
     return atomic_load_explicit(&sl->word, ACQ) == w0 &&
            atomic_load_explicit(&s->base, ACQ) == a - in_slab &&
@@ -757,9 +780,9 @@ static inline int owner_claim(small_slab *s, unsigned i, uintptr_t a, uintptr_t 
     }
     small_slot *sl = &s->slot[i];
     uint64_t w0 = atomic_load_explicit(&sl->word, RLX);
+    uint64_t tf = atomic_load_explicit(&sl->tagflags, RLX);
     *bi = (heap_block_info){base + ((uintptr_t)i << slot_shift(s)), (size_t)(w0 & W_SIZE),
-                            atomic_load_explicit(&sl->flags, RLX),
-                            (void *)atomic_load_explicit(&sl->tag, RLX)};
+                            tf_flags(tf), tf_tag(tf)};
     int rc = CLSVM_OK;
     if (!(w0 & W_LIVE) || a - bi->addr >= bi->size)
         rc = CLSVM_ERR_NOTFOUND;
@@ -802,9 +825,9 @@ int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap
         for (;;) {
             if (!(w0 & W_LIVE))
                 return CLSVM_ERR_NOTFOUND;
+            uint64_t tf = atomic_load_explicit(&sl->tagflags, ACQ);
             bi = (heap_block_info){base + ((uintptr_t)i << slot_shift(s)), (size_t)(w0 & W_SIZE),
-                                   atomic_load_explicit(&sl->flags, ACQ),
-                                   (void *)atomic_load_explicit(&sl->tag, ACQ)};
+                                   tf_flags(tf), tf_tag(tf)};
             /* Read after the word: a slab released and reused elsewhere meanwhile (its slot
              * words belong to another address) is seen here, or its slot's word has moved on. */
             if (atomic_load_explicit(&s->base, ACQ) != base || a - bi.addr >= bi.size)

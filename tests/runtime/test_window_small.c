@@ -2,9 +2,11 @@
  * A freed slot reads "not live" at once; double frees (also of a slot the thread still caches),
  * interior pointers and other tags are refused and change nothing; memory freed by another
  * thread is reused; a thread's exit and a fork child give the slabs of vanished threads back;
- * stats, foreach and validate see exactly the live small allocations. */
+ * stats, foreach and validate see exactly the live small allocations. A slot packs tag and
+ * flags in one word: values that do not fit come from the heap and read back exact. */
 #include "check.h"
 
+#include "clsvm/internal/lookup.h"
 #include "clsvm/runtime.h"
 #include "window.h"
 
@@ -411,6 +413,58 @@ static void mixed_threads(clsvm_window *w)
     CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
 }
 
+static int in_slab(clsvm_window *w, const void *p)
+{
+    pthread_mutex_lock(&w->lock);
+    int r = small_owns(w, (uintptr_t)p);
+    pthread_mutex_unlock(&w->lock);
+    return r;
+}
+
+/* One allocation of 64 bytes with flags and tag: found with both exact, then freed by that tag.
+ * Returns whether a slab served it. */
+static int round_trip(clsvm_window *w, uint32_t flags, void *tag)
+{
+    char *p;
+    CHECK_EQ(clsvm_alloc(w, 64, 0, flags, tag, (void **)&p), CLSVM_OK);
+    clsvm_alloc_info in;
+    CHECK_EQ(clsvm_lookup(w, p + 40, &in), CLSVM_OK);
+    CHECK(in.base == p && in.size == 64);
+    CHECK_EQ(in.flags, flags);
+    CHECK(in.tag == tag);
+    int slab = in_slab(w, p);
+    CHECK_EQ(clsvm_lookup_small_is(w, p + 40, tag, UINT32_MAX), slab);
+    CHECK_EQ(clsvm_lookup_small_is(w, p + 40, tag, flags), 0); /* flags not below */
+    CHECK_EQ(clsvm_free_checked(w, p, &tag_b, &in), CLSVM_ERR_MISMATCH);
+    CHECK(in.tag == tag && in.flags == flags);
+    CHECK_EQ(clsvm_free_checked(w, p, tag, &in), CLSVM_OK);
+    CHECK_EQ(clsvm_lookup(w, p, &in), CLSVM_ERR_NOTFOUND);
+    return slab;
+}
+
+/* Tag (low 48 bits) and flags (16 bits) share a slot's second word: the largest values that
+ * fit stay in slabs; one bit more of either (the checker keeps a red-zone length in the flags'
+ * top bits) goes to the heap instead of losing bits. */
+static void packed_tag_flags(clsvm_window *w)
+{
+    uintptr_t high = (uintptr_t)0xabcd << 48;
+    void *widest = (void *)(((uintptr_t)1 << 48) - 8);
+    CHECK_EQ(round_trip(w, 0xffff, widest), 1);
+    CHECK_EQ(round_trip(w, 7, &tag_a), 1);
+    CHECK_EQ(round_trip(w, 1u << 20, &tag_a), 0);
+    CHECK_EQ(round_trip(w, 1u << 16, &tag_a), 0);
+    CHECK_EQ(round_trip(w, 0xffffffffu, &tag_a), 0);
+    CHECK_EQ(round_trip(w, 7, (void *)(high | (uintptr_t)&tag_a)), 0);
+    CHECK_EQ(round_trip(w, 1u << 20, (void *)(high | (uintptr_t)&tag_a)), 0);
+    /* A tag whose low bits match a slab's slot is still another tag. */
+    char *p;
+    CHECK_EQ(clsvm_alloc(w, 64, 0, 7, &tag_a, (void **)&p), CLSVM_OK);
+    CHECK_EQ(clsvm_lookup_small_is(w, p, (void *)(high | (uintptr_t)&tag_a), UINT32_MAX), 0);
+    CHECK_EQ(clsvm_lookup_small_is(w, p, &tag_a, UINT32_MAX), 1);
+    CHECK_EQ(clsvm_free(w, p), CLSVM_OK);
+    CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
+}
+
 int main(void)
 {
     clsvm_config cfg;
@@ -420,6 +474,7 @@ int main(void)
     clsvm_window *w;
     CHECK_EQ(clsvm_window_open(&cfg, &w), CLSVM_OK);
     bad_frees(w);
+    packed_tag_flags(w);
     classes(w);
     cross_thread(w);
     thread_exit(w);
