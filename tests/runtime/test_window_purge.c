@@ -132,28 +132,37 @@ static void interleaved(uint64_t limit, int n)
     clsvm_window_close(w);
 }
 
-/* Phase 3: many small blocks, most freed in random order. */
-static void small_random(uint64_t limit, int n)
+/* n 4 KiB blocks into p, then p shuffled (seed): freeing p[live..n) frees blocks in random
+ * order. [*lo, *hi) is the span of all the blocks. */
+static void fill_shuffled(clsvm_window *w, void **p, int n, unsigned seed, uintptr_t *lo,
+                          uintptr_t *hi)
 {
-    clsvm_window *w = open_window(limit);
-    void **p = calloc((size_t)n, sizeof *p);
-    CHECK(p);
     for (int i = 0; i < n; i++)
         p[i] = get(w, 4096, 1 + i % 200);
-    unsigned seed = 7;
     for (int i = n - 1; i > 0; i--) {
         int j = (int)(rand_r(&seed) % (unsigned)(i + 1));
         void *t = p[i];
         p[i] = p[j];
         p[j] = t;
     }
-    int live = n / 10;
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    *lo = UINTPTR_MAX;
+    *hi = 0;
     for (int i = 0; i < n; i++) {
         uintptr_t a = (uintptr_t)p[i];
-        lo = a < lo ? a : lo;
-        hi = a + 4096 > hi ? a + 4096 : hi;
+        *lo = a < *lo ? a : *lo;
+        *hi = a + 4096 > *hi ? a + 4096 : *hi;
     }
+}
+
+/* Phase 3: many small blocks, most freed in random order. */
+static void small_random(uint64_t limit, int n)
+{
+    clsvm_window *w = open_window(limit);
+    void **p = calloc((size_t)n, sizeof *p);
+    CHECK(p);
+    uintptr_t lo, hi;
+    fill_shuffled(w, p, n, 7, &lo, &hi);
+    int live = n / 10;
     for (int i = live; i < n; i++)
         CHECK_EQ(clsvm_free(w, p[i]), CLSVM_OK);
     uint64_t res = resident((void *)lo, hi - lo), need = (uint64_t)live * 2 * page;
@@ -193,22 +202,9 @@ static void stream_then_loop(int n)
     CHECK(p);
     memset(p, 0, (size_t)n * sizeof *p); /* resident before the baseline */
     uint64_t r0 = process_rss();
-    for (int i = 0; i < n; i++)
-        p[i] = get(w, 4096, 1 + i % 200);
-    unsigned seed = 11;
-    for (int i = n - 1; i > 0; i--) {
-        int j = (int)(rand_r(&seed) % (unsigned)(i + 1));
-        void *t = p[i];
-        p[i] = p[j];
-        p[j] = t;
-    }
+    uintptr_t lo, hi;
+    fill_shuffled(w, p, n, 11, &lo, &hi);
     int live = n / 10;
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
-    for (int i = 0; i < n; i++) {
-        uintptr_t a = (uintptr_t)p[i];
-        lo = a < lo ? a : lo;
-        hi = a + 4096 > hi ? a + 4096 : hi;
-    }
     for (int i = live; i < n; i++)
         CHECK_EQ(clsvm_free(w, p[i]), CLSVM_OK);
     /* The window's pages: those the live blocks touch and a quarter of the limit. Before the
