@@ -767,11 +767,23 @@ static void to_alloc_info(const heap_block_info *b, clsvm_alloc_info *info)
     info->tag = b->tag;
 }
 
+clsvm_small_view clsvm_lookup_small_view(const clsvm_window *w)
+{
+    return (clsvm_small_view){w->region.base, w->region.size, (const void *)w->small_dir};
+}
+
+int clsvm_lookup_small_in(const clsvm_small_view *v, const void *p, const void *tag,
+                          uint32_t flags_below)
+{
+    uintptr_t off = (uintptr_t)p - v->base; /* one compare: below base wraps around */
+    return off < v->size && small_is_in(v->dir, v->base, (uintptr_t)p, tag, flags_below);
+}
+
 int clsvm_lookup_small_is(const clsvm_window *w, const void *p, const void *tag,
                           uint32_t flags_below)
 {
-    uintptr_t off = (uintptr_t)p - w->region.base; /* one compare: below base wraps around */
-    return off < w->region.size && !w->lost_in_fork && small_is(w, (uintptr_t)p, tag, flags_below);
+    clsvm_small_view v = clsvm_lookup_small_view(w);
+    return clsvm_lookup_small_in(&v, p, tag, flags_below);
 }
 
 /* Out of line, with a result of its own: the small path stays short, and a caller that inlines

@@ -254,7 +254,8 @@ int small_free(clsvm_window *w, uintptr_t a, bool checked, const void *tag, heap
 int small_lookup(clsvm_window *w, uintptr_t a, heap_block_info *info);
 /* Is a inside a live small allocation with this tag and flags below flags_below? false also
  * when a is in no slab. */
-bool small_is(const clsvm_window *w, uintptr_t a, const void *tag, uint32_t flags_below);
+bool small_is_in(const void *dir, uintptr_t wbase, uintptr_t a, const void *tag,
+                 uint32_t flags_below); /* dir, wbase: the window's small_dir and region.base */
 int small_owns(const clsvm_window *w, uintptr_t a); /* lock held: a is inside a slab */
 int small_is_slab_tag(const clsvm_window *w, const void *tag);
 void small_counts(const clsvm_window *w, small_counts_t *c); /* lock held */
@@ -267,6 +268,7 @@ int small_foreach_slab(const clsvm_window *w, uintptr_t base,
                        int (*fn)(const heap_block_info *, void *), void *user);
 int small_validate(clsvm_window *w);    /* lock held; exact only while no small call runs */
 void small_fork_child(clsvm_window *w); /* lock held, in a fork child */
+void small_fork_lost(clsvm_window *w);  /* lock held, in a fork child without the window */
 pthread_mutex_t *small_registry_lock(void);
 
 /* Largest alignment clsvm_alloc() accepts. */

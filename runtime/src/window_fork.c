@@ -50,9 +50,10 @@ static void fork_child(void)
 {
     pthread_mutex_unlock(&window_notice_lock);
     for (clsvm_window *w = held; w; w = w->registry_next) {
-        if (w->prov->forked && w->prov->forked(&w->region))
+        if (w->prov->forked && w->prov->forked(&w->region)) {
             w->lost_in_fork = getppid();
-        else
+            small_fork_lost(w);
+        } else
             small_fork_child(w); /* the other threads' slabs have no owner here */
         pthread_mutex_unlock(&w->lock);
     }

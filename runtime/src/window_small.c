@@ -33,13 +33,14 @@
  *    slab of its class, or returned to the heap once all its slots are free. The free's OR of
  *    `remote` and the abandoning owner's store of `owner` are both sequentially consistent, so
  *    at least one of the two sees the other (the slot is never forgotten).
- *  - Lookups read the slot word as a seqlock (word, tag-and-flags, word again): a slot is live
- *    iff its word has the live bit, and the generation in the word changes on every alloc and
- *    free, so a lookup never mixes two allocations. A freed slot reads "not live" as soon as
- *    clsvm_free returns. The slab's own generation (bumped when it goes back to the heap) is
- *    read before the slot and again after the slab's base: a directory entry read before the
- *    slab went and came back elsewhere (or back here) never pairs one slab's slot with
- *    another's base.
+ *  - Lookups read the slot word as a seqlock (word, tag-and-flags, the slab's base, word
+ *    again): a slot is live iff its word has the live bit, and the generation in the word
+ *    changes on every alloc and free (slot words are never reset, not even when the struct is
+ *    pooled and reused), so a lookup never mixes two allocations. A freed slot reads "not live"
+ *    as soon as clsvm_free returns. A word unchanged across the base also pins the base: a slab
+ *    goes back to the heap only once every slot is free, so one slot live throughout means the
+ *    slab sat at one base throughout, the one read (however stale the directory entry was, the
+ *    struct's slot shift never changes). The free's claim relies on the same argument.
  * Slab structs are type-stable (pooled per class, freed at window close), so lock-free readers
  * holding a stale pointer read a free slot or a different base, never freed memory.
  *
@@ -126,10 +127,10 @@ static inline void *tf_tag(uint64_t tf)
 typedef struct small_tc small_tc;
 
 typedef struct small_slab {
-    _Atomic uintptr_t base;         /* 0 while pooled; set under the lock */
-    unsigned cls, nslots;           /* fixed for the struct's life (pooled per class) */
-    _Atomic uint32_t gen;           /* bumped when the slab goes back to the heap */
-    _Atomic(small_tc *) owner;      /* the cache allocating from it, or NULL */
+    _Atomic uintptr_t base;    /* 0 while pooled; set under the lock */
+    unsigned cls, nslots;      /* fixed for the struct's life (pooled per class) */
+    _Atomic uint32_t gen;      /* bumped when the slab goes back to the heap (mode, orphan frees) */
+    _Atomic(small_tc *) owner; /* the cache allocating from it, or NULL */
     struct small_slab *prev, *next; /* partial list of its class, or the pool (lock) */
     struct small_slab *all;         /* every struct of the window, for close and validate */
     bool listed;                    /* on the partial list (lock) */
@@ -626,7 +627,7 @@ static int read_slot(const small_slab *s, uintptr_t base, unsigned i, uint64_t *
     if (!(w0 & W_LIVE))
         return CLSVM_ERR_NOTFOUND;
     uint64_t tf = atomic_load_explicit(&sl->tagflags, ACQ);
-    if (atomic_load_explicit(&sl->word, ACQ) != w0 || atomic_load_explicit(&s->base, ACQ) != base)
+    if (atomic_load_explicit(&s->base, ACQ) != base || atomic_load_explicit(&sl->word, ACQ) != w0)
         return CLSVM_ERR_NOTFOUND; /* freed or reused during the read */
     *word = w0;
     *info = (heap_block_info){base + ((uintptr_t)i << slot_shift(s)), (size_t)(w0 & W_SIZE),
@@ -646,32 +647,30 @@ int small_lookup(clsvm_window *w, uintptr_t a, heap_block_info *info)
     unsigned shift = (unsigned)(e & E_SHIFT);
     uintptr_t in_slab = (uintptr_t)(off & (SLAB_SIZE - 1)), i = in_slab >> shift;
     const small_slot *sl = &s->slot[i];
-    uint32_t gen = atomic_load_explicit(&s->gen, ACQ);
     uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
     if (!(w0 & W_LIVE))
         return CLSVM_ERR_NOTFOUND;
     uint64_t tf = atomic_load_explicit(&sl->tagflags, ACQ);
     uintptr_t in_slot = in_slab - (i << shift);
-    if (atomic_load_explicit(&sl->word, ACQ) != w0 ||
-        atomic_load_explicit(&s->base, ACQ) != a - in_slab ||
-        atomic_load_explicit(&s->gen, ACQ) != gen || in_slot >= (w0 & W_SIZE))
+    if (atomic_load_explicit(&s->base, ACQ) != a - in_slab ||
+        atomic_load_explicit(&sl->word, ACQ) != w0 || in_slot >= (w0 & W_SIZE))
         return CLSVM_ERR_NOTFOUND; /* freed, reused or released during the read; or slack */
     if (info)
         *info = (heap_block_info){a - in_slot, (size_t)(w0 & W_SIZE), tf_flags(tf), tf_tag(tf)};
     return CLSVM_OK;
 }
 
-bool small_is(const clsvm_window *w, uintptr_t a, const void *tag, uint32_t flags_below)
+bool small_is_in(const void *dir, uintptr_t wbase, uintptr_t a, const void *tag,
+                 uint32_t flags_below)
 {
-    uint64_t off = a - w->region.base;
-    uintptr_t e = dir_entry(w, off >> SLAB_SHIFT);
+    uint64_t off = a - wbase;
+    uintptr_t e = atomic_load_explicit((const _Atomic uintptr_t *)dir + (off >> SLAB_SHIFT), ACQ);
     if (!e)
         return false;
     const small_slab *s = (const small_slab *)(e & ~E_SHIFT);
     unsigned shift = (unsigned)(e & E_SHIFT);
     uintptr_t in_slab = (uintptr_t)(off & (SLAB_SIZE - 1)), i = in_slab >> shift;
     const small_slot *sl = &s->slot[i];
-    uint32_t gen = atomic_load_explicit(&s->gen, ACQ);
     uint64_t w0 = atomic_load_explicit(&sl->word, ACQ);
     /* Each answer is checked as soon as it is read: fewer values live at once. A tag that does
      * not fit a tagflags word matches no slot (none holds one). */
@@ -680,9 +679,8 @@ bool small_is(const clsvm_window *w, uintptr_t a, const void *tag, uint32_t flag
     uint64_t tf = atomic_load_explicit(&sl->tagflags, ACQ);
     if ((tf & TF_TAG) != (uintptr_t)tag || tf_flags(tf) >= flags_below)
         return false;
-    return atomic_load_explicit(&sl->word, ACQ) == w0 &&
-           atomic_load_explicit(&s->base, ACQ) == a - in_slab &&
-           atomic_load_explicit(&s->gen, ACQ) == gen;
+    return atomic_load_explicit(&s->base, ACQ) == a - in_slab &&
+           atomic_load_explicit(&sl->word, ACQ) == w0;
 }
 
 static bool slab_empty(small_slab *s)
@@ -952,6 +950,17 @@ void small_fork_child(clsvm_window *w)
             free(tc);
         }
     }
+}
+
+/* The slab structs were copied into the child, the slabs' memory was not: empty the directory
+ * (private anonymous pages read zero after MADV_DONTNEED), so that a lookup through it, even
+ * one through a copy of the window's view, finds no slab. */
+void small_fork_lost(clsvm_window *w)
+{
+    small_state *ss = w->small;
+    if (ss && ss->dir_writable &&
+        madvise((void *)ss->dir, ss->nslabs * sizeof *ss->dir, MADV_DONTNEED) != 0)
+        memset((void *)ss->dir, 0, ss->nslabs * sizeof *ss->dir);
 }
 
 pthread_mutex_t *small_registry_lock(void)

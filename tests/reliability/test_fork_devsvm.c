@@ -3,9 +3,12 @@
  * without a device) after fork(). The child has no mapping of it (VM_DONTCOPY), so the runtime
  * must refuse every use with CLSVM_ERR_RESERVE and one error line, touch nothing in the range
  * (here the child maps memory of its own there first) and still let the child open a window of
- * its own; the parent's window is unaffected.
+ * its own; the parent's window is unaffected. A small allocation of the parent is found by no
+ * lookup in the child either, not even through a view of the window copied before the fork
+ * (the ICD's kernel-argument check keeps one in static storage).
  */
 #include "check.h"
+#include "clsvm/internal/lookup.h"
 #include "clsvm/runtime.h"
 
 #include <string.h>
@@ -27,7 +30,9 @@ static clsvm_window *open_window(const char *provider)
     return w;
 }
 
-static int child(clsvm_window *w, unsigned char *p, int err_fd)
+static clsvm_small_view view; /* copied in the parent */
+
+static int child(clsvm_window *w, unsigned char *p, unsigned char *small, int err_fd)
 {
     dup2(err_fd, 2);
     clsvm_window_info wi;
@@ -48,9 +53,13 @@ static int child(clsvm_window *w, unsigned char *p, int err_fd)
     clsvm_alloc_info info;
     if (clsvm_lookup(w, p, &info) != CLSVM_ERR_NOTFOUND)
         return 14;
+    if (clsvm_lookup(w, small + 8, &info) != CLSVM_ERR_NOTFOUND ||
+        clsvm_lookup_small_is(w, small + 8, NULL, UINT32_MAX) ||
+        clsvm_lookup_small_in(&view, small + 8, NULL, UINT32_MAX))
+        return 18;
     clsvm_stats st;
     clsvm_window_get_stats(w, &st); /* no provider call: the counters as they were */
-    if (st.live_allocations != 1 || st.failed_allocs != 1)
+    if (st.live_allocations != 2 || st.failed_allocs != 1)
         return 15;
     clsvm_window_close(w);
     for (size_t i = 0; i < 4 * MiB; i += 4096)
@@ -78,6 +87,11 @@ int main(void)
     unsigned char *p;
     CHECK_EQ(clsvm_alloc(w, 8192, 0, 0, NULL, (void **)&p), CLSVM_OK);
     memset(p, 0x5a, 8192);
+    unsigned char *small;
+    CHECK_EQ(clsvm_alloc(w, 64, 0, 0, NULL, (void **)&small), CLSVM_OK);
+    view = clsvm_lookup_small_view(w);
+    CHECK_EQ(clsvm_lookup_small_is(w, small + 8, NULL, UINT32_MAX), 1); /* from a slab */
+    CHECK_EQ(clsvm_lookup_small_in(&view, small + 8, NULL, UINT32_MAX), 1);
     int fd[2];
     CHECK_EQ(pipe(fd), 0);
     fflush(NULL);
@@ -85,7 +99,7 @@ int main(void)
     CHECK(pid >= 0);
     if (pid == 0) {
         close(fd[0]);
-        _exit(child(w, p, fd[1]));
+        _exit(child(w, p, small, fd[1]));
     }
     close(fd[1]);
     char msg[4096];
@@ -105,6 +119,9 @@ int main(void)
     /* The parent's window and data are untouched. */
     for (size_t i = 0; i < 8192; i++)
         CHECK_EQ(p[i], 0x5a);
+    CHECK_EQ(clsvm_lookup_small_in(&view, small + 8, NULL, UINT32_MAX), 1);
+    CHECK_EQ(clsvm_free(w, small), CLSVM_OK);
+    CHECK_EQ(clsvm_lookup_small_in(&view, small + 8, NULL, UINT32_MAX), 0);
     CHECK_EQ(clsvm_free(w, p), CLSVM_OK);
     CHECK_EQ(clsvm_window_validate(w), CLSVM_OK);
     clsvm_window_close(w);

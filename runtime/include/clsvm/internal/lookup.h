@@ -16,4 +16,19 @@
 int clsvm_lookup_small_is(const clsvm_window *w, const void *p, const void *tag,
                           uint32_t flags_below);
 
+/* What that question reads of a window, fixed while it is open. A caller that keeps a copy in
+ * static storage reads its fields at fixed addresses rather than through a window pointer it
+ * must load first: one dependent load fewer before the slot. In a fork child that did not
+ * inherit the window (devsvm) the directory reads empty, so a copy answers no there too. */
+typedef struct clsvm_small_view {
+    uintptr_t base;
+    uint64_t size;
+    const void *dir;
+} clsvm_small_view;
+
+clsvm_small_view clsvm_lookup_small_view(const clsvm_window *w);
+/* clsvm_lookup_small_is through a view of an open window. */
+int clsvm_lookup_small_in(const clsvm_small_view *v, const void *p, const void *tag,
+                          uint32_t flags_below);
+
 #endif
