@@ -81,9 +81,11 @@ extern const struct _cl_icd_dispatch *clsvm_be;
 extern const struct _cl_icd_dispatch clsvm_dispatch;
 
 /* Slab bounds (object.c): an address is a potential clsvm object iff it lies in the slab on a
- * slot boundary, so handles can be validated without dereferencing arbitrary pointers. */
+ * slot boundary, so handles can be validated without dereferencing arbitrary pointers. The span
+ * (0 before the slab exists) is kept rather than the end: one load and one subtraction fewer
+ * on every handle check. */
 #define CLSVM_SLOT_SIZE 64u
-extern uintptr_t clsvm_slab_base, clsvm_slab_limit;
+extern uintptr_t clsvm_slab_base, clsvm_slab_span;
 
 /* The wrapper behind handle h if h is a live clsvm object of that kind, else NULL. Live means
  * not yet freed: an object the application released but that other objects still hold (a
@@ -93,11 +95,14 @@ extern uintptr_t clsvm_slab_base, clsvm_slab_limit;
 static inline clsvm_obj *clsvm_obj_of(const void *h, clsvm_kind kind)
 {
     uintptr_t off = (uintptr_t)h - clsvm_slab_base;
-    if (off >= clsvm_slab_limit - clsvm_slab_base || off % CLSVM_SLOT_SIZE)
+    if (off >= clsvm_slab_span || off % CLSVM_SLOT_SIZE)
         return NULL;
     clsvm_obj *o = (clsvm_obj *)h;
     if (atomic_load_explicit(&o->tag, memory_order_acquire) != CLSVM_TAG(kind))
         return NULL;
+    /* Inside the slab, whose base is not 0: callers' NULL checks fold into the ones above. */
+    if (!o)
+        __builtin_unreachable();
     return o;
 }
 

@@ -175,7 +175,7 @@ static cl_int set_arg(clsvm_obj *k, cl_uint arg_index, size_t arg_size, const vo
     if (kind == ARG_SAMPLER)
         return CL_INVALID_SAMPLER;
     /* No argument info: a value inside the slab is a stale or wrong-type clsvm handle. */
-    if ((uintptr_t)h - clsvm_slab_base < clsvm_slab_limit - clsvm_slab_base)
+    if ((uintptr_t)h - clsvm_slab_base < clsvm_slab_span)
         return CL_INVALID_MEM_OBJECT;
     return clsvm_be->clSetKernelArg(k->be, arg_index, arg_size, arg_value);
 }

@@ -13,6 +13,10 @@
  * the backend for a pointer equal to the last one it was given there (KARG_SENT), which only
  * clSetKernelArg on the index (clsvm_kargs_cancel) can change.
  *
+ * An argument is KARG_PENDING only while the kernel is KARGS_DIRTY (a flush clears every pending
+ * argument before it marks the kernel clean), so setting a pending argument again only stores
+ * the new pointer.
+ *
  * Threads: setting arguments of one kernel is not thread-safe (the spec), launches and clones
  * of it are. A flush is made by one thread (dirty: DIRTY -> FLUSHING -> CLEAN) while the
  * others wait; a thread that reads CLEAN (acquire) sees the backend's arguments set.

@@ -42,7 +42,7 @@
 
 _Static_assert(sizeof(clsvm_obj) <= CLSVM_SLOT_SIZE, "a clsvm object must fit its slab slot");
 
-uintptr_t clsvm_slab_base, clsvm_slab_limit;
+uintptr_t clsvm_slab_base, clsvm_slab_span;
 static atomic_uint slab_bump = 1; /* next never-used slot; slot 0 is never used */
 /* The quarantine: a FIFO of freed slots linked through free_next (0 ends it). */
 static pthread_mutex_t slab_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -71,7 +71,7 @@ int clsvm_objects_init(void)
     munmap(p + bytes, SLAB_HUGE - (size_t)(p - m));
     madvise(p, bytes, MADV_HUGEPAGE);
     clsvm_slab_base = (uintptr_t)p;
-    clsvm_slab_limit = clsvm_slab_base + bytes;
+    clsvm_slab_span = bytes;
     return 0;
 }
 

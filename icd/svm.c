@@ -32,6 +32,9 @@ static _Atomic(clsvm_window *) svm_window;
 static cl_device_svm_capabilities svm_caps;
 static uint64_t svm_window_size, svm_max_align;
 static uintptr_t svm_window_base;
+/* The window's small-allocation lookup view, set before svm_window: the kernel-argument fast
+ * path reads it at a fixed address once svm_window says the window is open. */
+static clsvm_small_view svm_small_view;
 
 static void open_window(void)
 {
@@ -54,6 +57,7 @@ static void open_window(void)
     svm_window_size = info.size;
     svm_window_base = (uintptr_t)info.base;
     svm_max_align = info.max_align;
+    svm_small_view = clsvm_lookup_small_view(w);
     /* Fine-grain system SVM means "any host pointer is device-addressable": true for the CPU
      * backend only when the window (the device's address range) covers all of user space. */
     svm_caps = CL_DEVICE_SVM_COARSE_GRAIN_BUFFER | CL_DEVICE_SVM_FINE_GRAIN_BUFFER |
@@ -516,13 +520,20 @@ __attribute__((flatten)) cl_int CL_API_CALL clsvm_clSetKernelArgSVMPointer(cl_ke
     if (!k)
         return CL_INVALID_KERNEL;
     /* The lookup first, the argument's state after it: fewer values live across the lookup. */
-    clsvm_window *w = window_if_open();
-    if (__builtin_expect(w && clsvm_lookup_small_is(w, arg_value, k->owner, CLSVM_CHECK_KEPT), 1)) {
+    if (__builtin_expect(window_if_open() && clsvm_lookup_small_in(&svm_small_view, arg_value,
+                                                                   k->owner, CLSVM_CHECK_KEPT),
+                         1)) {
         clsvm_kargs *a = k->ext;
         if (__builtin_expect(a && arg_index < a->n, 1)) {
             clsvm_karg *g = &a->arg[arg_index];
             unsigned st = atomic_load_explicit(&g->state, memory_order_relaxed);
-            if (__builtin_expect(st & KARG_SVM_OK, 1))
+            /* Set again before a launch: pending already, so the kernel is dirty already. */
+            if (__builtin_expect(
+                    (st & (KARG_SVM_OK | KARG_PENDING)) == (KARG_SVM_OK | KARG_PENDING), 1)) {
+                atomic_store_explicit(&g->svm, arg_value, memory_order_relaxed);
+                return CL_SUCCESS;
+            }
+            if (st & KARG_SVM_OK)
                 return defer_svm_arg(a, g, st, arg_value);
         }
     }
