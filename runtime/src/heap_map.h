@@ -1,6 +1,6 @@
 /*
  * heap_map: which used block starts where, for one heap range, readable without a lock.
- * The heap (heap_tlsf.c) is its only writer and serialises all writes; any number of readers
+ * The heap (heap.c) is its only writer and serialises all writes; any number of readers
  * may call heap_map_find() concurrently with them. Design, costs and memory: heap_map.c.
  */
 #ifndef CLSVM_HEAP_MAP_H

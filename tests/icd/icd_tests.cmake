@@ -60,8 +60,18 @@ clsvm_icd_test(test_icd_program)
 clsvm_icd_test(test_icd_backend_missing ENV CLSVM_BACKEND=/nonexistent/libnope.so)
 
 # The forwarding layer against a fake backend that logs every call (no pocl involved).
-add_library(clsvm_fake_backend MODULE ${CMAKE_CURRENT_LIST_DIR}/fake_backend.c)
+add_library(clsvm_fake_backend MODULE
+  ${CMAKE_CURRENT_LIST_DIR}/fake_backend.c
+  ${CMAKE_CURRENT_LIST_DIR}/fake_backend_log.c
+  ${CMAKE_CURRENT_LIST_DIR}/fake_backend_objects.c
+  ${CMAKE_CURRENT_LIST_DIR}/fake_backend_knobs.c
+  ${CMAKE_CURRENT_LIST_DIR}/fake_backend_info.c
+  ${CMAKE_CURRENT_LIST_DIR}/fake_backend_create.c
+  ${CMAKE_CURRENT_LIST_DIR}/fake_backend_commands.c)
 target_link_libraries(clsvm_fake_backend PRIVATE Threads::Threads)
+# Only what EXPORT marks (clGetExtensionFunctionAddress, fake_backend_*) leaves the module: the
+# helpers the files share (own, make, lock, ...) stay inside it.
+set_target_properties(clsvm_fake_backend PROPERTIES C_VISIBILITY_PRESET hidden)
 clsvm_icd_test(test_icd_forwarding)
 target_compile_definitions(test_icd_forwarding
                            PRIVATE FAKE_BACKEND_PATH="$<TARGET_FILE:clsvm_fake_backend>")

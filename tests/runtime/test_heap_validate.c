@@ -1,8 +1,8 @@
 /* test_heap_validate: heap_validate really fails on each kind of corruption. The heap's
- * internals are private to heap_tlsf.c, so this test compiles that file in directly (the
- * linker then takes no heap_tlsf object from the static library) and breaks them one at a time. */
+ * internals are private to the runtime (heap_internal.h), so this test includes that header
+ * and breaks them one at a time. */
 #include "check.h"
-#include "heap_tlsf.c"
+#include "heap_internal.h"
 
 #define BASE ((uintptr_t)1 << 40)
 
