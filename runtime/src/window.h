@@ -193,7 +193,7 @@ struct clsvm_window {
     uint64_t failed_allocs;
     retained_chunks retained;           /* window_retain.c */
     purge_map *purge;                   /* window_purge.c */
-    struct small_state *small;          /* window_small.c */
+    struct small_state *small;          /* window_small*.c */
     _Atomic uintptr_t *small_dir;       /* its directory: lookups read it without small */
     struct clsvm_window *registry_next; /* stats.c's list of open windows */
     pid_t lost_in_fork; /* in a forked child without the mapping: the parent's pid, else 0 */
@@ -231,7 +231,7 @@ void window_unlock(clsvm_window *w);
 void window_quiesce(clsvm_window *w);
 
 /*
- * window_small.c: allocations of up to 1 KiB from per-thread slabs, without the window lock in
+ * window_small*.c: allocations of up to 1 KiB from per-thread slabs, without the window lock in
  * the common case. SMALL_PASS: not a small request, or not an address of a slab: take the heap
  * path. small_alloc, small_free and small_lookup take no lock of their own but may take
  * w->lock; the functions marked "lock held" expect the caller to hold it.

@@ -4,17 +4,16 @@
  * the CLSVM_STATS dump and the ICD's leak report, which take the window locks).
  *
  * Before fork() the forking thread takes, in the order the code nests them, the registry of
- * small-allocation thread caches (window_small.c), the stats registry lock, every open window's
- * lock (the registry lists them all; for each it waits until no commit, decommit or purge runs
- * without the lock) and the devsvm notice lock; after fork() both processes
- * release them. The child, which has only the forking thread, then also asks each window's provider
- * whether its mapping was inherited: a devsvm window was not (VM_DONTCOPY), so it is marked lost
- * and refuses further use with an error instead of touching an address range that the child may by
- * now use for something else; in any other window the slabs of the threads the child does not have
- * are given up (their live slots stay live and can be freed; their free ones serve the child's
- * threads). pthread_once controls need nothing: glibc restarts a once routine interrupted by
- * fork(). clsvm_log has no lock of its own (one fprintf per line; glibc resets stdio locks in a
- * child).
+ * small-allocation thread caches (window_small_cache.c), the stats registry lock, every open
+ * window's lock (the registry lists them all; for each it waits until no commit, decommit or purge
+ * runs without the lock) and the devsvm notice lock; after fork() both processes release them. The
+ * child, which has only the forking thread, then also asks each window's provider whether its
+ * mapping was inherited: a devsvm window was not (VM_DONTCOPY), so it is marked lost and refuses
+ * further use with an error instead of touching an address range that the child may by now use for
+ * something else; in any other window the slabs of the threads the child does not have are given up
+ * (their live slots stay live and can be freed; their free ones serve the child's threads).
+ * pthread_once controls need nothing: glibc restarts a once routine interrupted by fork().
+ * clsvm_log has no lock of its own (one fprintf per line; glibc resets stdio locks in a child).
  */
 #include "window.h"
 
