@@ -1,6 +1,7 @@
 /*
- * window.h: internals shared by window.c (the public API), window_commit.c (per-chunk commit
- * counts) and stats.c (JSON and the CLSVM_STATS registry). Not installed.
+ * window.h: internals shared by window.c and the other window_*.c (the public API and its
+ * parts), window_commit.c (per-chunk commit counts) and stats.c (JSON and the CLSVM_STATS
+ * registry). Not installed.
  */
 #ifndef CLSVM_WINDOW_H
 #define CLSVM_WINDOW_H
@@ -70,7 +71,7 @@ int commit_map_claimed(commit_map *cm, uintptr_t addr, size_t len, const chunk_r
                        size_t ok);
 
 /* A chunk is busy while a syscall on it runs without the lock (commit, decommit, purge); an
- * allocation over it waits (window.c). busy_add counts one more (delta 1) or one less (-1)
+ * allocation over it waits (window_alloc.c). busy_add counts one more (delta 1) or one less (-1)
  * on each chunk of the range. */
 void commit_map_busy_add(commit_map *cm, uintptr_t addr, size_t len, int delta);
 bool commit_map_busy(const commit_map *cm, uintptr_t addr, size_t len);
@@ -217,18 +218,63 @@ int retain_validate(clsvm_window *w);
  * allocation (blocks rounded up to granule). */
 int purge_validate(clsvm_window *w, uint64_t granule);
 
-/* window.c, lock held: the heap, commit and purge steps of an allocation (counted in allocated
- * and peak; the caller counts a failure), and of the free of a heap block at addr. The
+/* window_alloc.c, lock held: the heap, commit and purge steps of an allocation (counted in
+ * allocated and peak; the caller counts a failure), and of the free of a heap block at addr. The
  * allocation may drop the lock and take it again (to wait for busy chunks, and around its
  * commit syscalls); the free queues its syscalls for window_unlock. */
 int window_alloc_locked(clsvm_window *w, size_t size, size_t align, uint32_t flags, void *tag,
                         uintptr_t *addr);
 void window_free_locked(clsvm_window *w, uintptr_t addr);
-/* Unlock w->lock after running the queued syscalls without it (taking it again to finish
- * them): every path that may free, drop retained chunks or purge unlocks through here. */
+/* window_syscalls.c. Unlock w->lock after running the queued syscalls without it (taking it again
+ * to finish them): every path that may free, drop retained chunks or purge unlocks through here. */
 void window_unlock(clsvm_window *w);
 /* Lock held: wait until no chunk is busy and nothing is queued (fork, close). */
 void window_quiesce(clsvm_window *w);
+
+/* Heap granule: every block starts on a 64-byte line, so allocations that different threads
+ * (or a device and the host) use never share a cache line. It equals the default alignment
+ * (128) rather than the line: with a 64-byte granule every default-aligned buffer of up to
+ * 64 bytes left a 64-byte hole behind it, a second heap record per allocation. */
+#define HEAP_GRANULE 128
+
+/* window_syscalls.c, lock held. The commit map's and the heap's callbacks (open_window
+ * installs them; w is the window): what a decommit leaves behind, and the queueing of a
+ * decommit, a purge and a lookup table's trim for window_unlock (0: queued). */
+void window_after_decommit(void *w, uintptr_t addr, size_t len);
+int window_queue_decommit(void *w, uintptr_t addr, size_t len);
+int window_queue_purge(void *w, uintptr_t addr, size_t len);
+int window_queue_trim(void *w, void *addr, size_t len);
+/* Run the queued syscalls without the lock (lock held on entry and return). */
+void window_run_queued(clsvm_window *w);
+/* One step of waiting for queued or running syscalls to end (running those still queued). */
+void window_wait_step(clsvm_window *w);
+/* Wait for busy chunks of [addr, addr + len) (all of them, and every queued op, if len is 0). */
+void window_wait_not_busy(clsvm_window *w, uintptr_t addr, size_t len);
+
+/* Busy chunks were cleared or an allocation left the in-flight count: wake the waiters. */
+static inline void window_wake(clsvm_window *w)
+{
+    if (w->waiters)
+        pthread_cond_broadcast(&w->idle);
+}
+
+static inline int window_is_pow2(uint64_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+static inline int window_inside(const clsvm_window *w, uintptr_t a)
+{
+    return a >= w->region.base && a - w->region.base < w->region.size;
+}
+
+static inline void window_to_alloc_info(const heap_block_info *b, clsvm_alloc_info *info)
+{
+    info->base = (void *)b->addr;
+    info->size = b->size;
+    info->flags = b->flags;
+    info->tag = b->tag;
+}
 
 /*
  * window_small*.c: allocations of up to 1 KiB from per-thread slabs, without the window lock in

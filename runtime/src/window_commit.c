@@ -7,8 +7,8 @@
  *
  * This table keeps no cache of empty committed chunks: the decommit is what makes a freed
  * gigabyte show up as free memory again and a fresh multi-chunk allocation read as zero. The
- * one bounded exception is policy, not mechanism: window.c holds an extra count on at most one
- * chunk (its "pin", see window.c) so alloc/free loops inside one chunk cost no syscalls.
+ * one bounded exception is policy, not mechanism: the window holds an extra count on a few
+ * chunks frees emptied (window_retain.c) so alloc/free loops cost no syscalls.
  * Cost: acquire/release O(chunks spanned); the table walk is two array lookups per chunk.
  */
 #include "window.h"
