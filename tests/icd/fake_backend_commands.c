@@ -41,44 +41,44 @@ static int wait_list_ok(cl_uint n, const cl_event *list)
     return 1;
 }
 
-cl_int CL_API_CALL f_EnqueueReadBuffer(cl_command_queue q, cl_mem m, cl_bool blocking, size_t off,
-                                       size_t n, void *ptr, cl_uint nw, const cl_event *wl,
-                                       cl_event *ev)
+/* clEnqueueRead/WriteBuffer: the same checks, a copy in one direction or the other. */
+static cl_int rw_buffer(const char *call, cl_command_type type, cl_command_queue q, cl_mem m,
+                        cl_bool blocking, size_t off, size_t n, void *host, int write, cl_uint nw,
+                        const cl_event *wl, cl_event *ev)
 {
     struct fake *fq = own(q, K_QUEUE), *fm = own(m, K_MEM);
-    logf_("clEnqueueReadBuffer %s %s blocking=%u off=%zu size=%zu waits=%u%s\n", nm(q, K_QUEUE),
-          nm(m, K_MEM), blocking, off, n, nw, wait_list_ok(nw, wl) ? "" : " BAD-WAIT-LIST");
+    logf_("%s %s %s blocking=%u off=%zu size=%zu waits=%u%s\n", call, nm(q, K_QUEUE), nm(m, K_MEM),
+          blocking, off, n, nw, wait_list_ok(nw, wl) ? "" : " BAD-WAIT-LIST");
     if (!fq)
         return CL_INVALID_COMMAND_QUEUE;
     if (!fm)
         return CL_INVALID_MEM_OBJECT;
     if (!wait_list_ok(nw, wl))
         return CL_INVALID_EVENT_WAIT_LIST;
-    if (!ptr || off + n > fm->size || n == 0)
+    if (!host || off + n > fm->size || n == 0)
         return CL_INVALID_VALUE;
-    memcpy(ptr, fm->data + off, n);
-    complete_event(fq, CL_COMMAND_READ_BUFFER, ev);
+    if (write)
+        memcpy(fm->data + off, host, n);
+    else
+        memcpy(host, fm->data + off, n);
+    complete_event(fq, type, ev);
     return CL_SUCCESS;
+}
+
+cl_int CL_API_CALL f_EnqueueReadBuffer(cl_command_queue q, cl_mem m, cl_bool blocking, size_t off,
+                                       size_t n, void *ptr, cl_uint nw, const cl_event *wl,
+                                       cl_event *ev)
+{
+    return rw_buffer("clEnqueueReadBuffer", CL_COMMAND_READ_BUFFER, q, m, blocking, off, n, ptr, 0,
+                     nw, wl, ev);
 }
 
 cl_int CL_API_CALL f_EnqueueWriteBuffer(cl_command_queue q, cl_mem m, cl_bool blocking, size_t off,
                                         size_t n, const void *ptr, cl_uint nw, const cl_event *wl,
                                         cl_event *ev)
 {
-    struct fake *fq = own(q, K_QUEUE), *fm = own(m, K_MEM);
-    logf_("clEnqueueWriteBuffer %s %s blocking=%u off=%zu size=%zu waits=%u%s\n", nm(q, K_QUEUE),
-          nm(m, K_MEM), blocking, off, n, nw, wait_list_ok(nw, wl) ? "" : " BAD-WAIT-LIST");
-    if (!fq)
-        return CL_INVALID_COMMAND_QUEUE;
-    if (!fm)
-        return CL_INVALID_MEM_OBJECT;
-    if (!wait_list_ok(nw, wl))
-        return CL_INVALID_EVENT_WAIT_LIST;
-    if (!ptr || off + n > fm->size || n == 0)
-        return CL_INVALID_VALUE;
-    memcpy(fm->data + off, ptr, n);
-    complete_event(fq, CL_COMMAND_WRITE_BUFFER, ev);
-    return CL_SUCCESS;
+    return rw_buffer("clEnqueueWriteBuffer", CL_COMMAND_WRITE_BUFFER, q, m, blocking, off, n,
+                     (void *)ptr, 1, nw, wl, ev);
 }
 
 /* Runs the function at once on a copy of args, as the spec requires the copy. */
