@@ -134,6 +134,16 @@ static inline void svm_test_runs(svm_env *e, const char *why)
     }
 }
 
+/* A whole test that needs these SVM capabilities: release the context and exit 77 without them. */
+static inline void svm_test_needs(svm_env *e, cl_device_svm_capabilities caps, const char *what)
+{
+    if ((e->caps & caps) != caps) {
+        printf("skipped: no %s\n", what);
+        svm_env_close(e);
+        exit(SVM_TEST_SKIP);
+    }
+}
+
 #define SVM_WHY_CONCURRENT "it needs a kernel running while the host works"
 #define SVM_WHY_USER_EVENT                                                                         \
     "it completes a user event that a command waits on, which deadlocks pocl 3.1 there (pocl "     \

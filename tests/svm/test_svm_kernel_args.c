@@ -57,11 +57,7 @@ static void set_v(cl_kernel k, cl_uint i, int v)
 int main(void)
 {
     svm_env_open(&e);
-    if (!(e.caps & CL_DEVICE_SVM_FINE_GRAIN_BUFFER)) {
-        printf("skipped: no fine-grain buffer SVM\n");
-        svm_env_close(&e);
-        return SVM_TEST_SKIP;
-    }
+    svm_test_needs(&e, CL_DEVICE_SVM_FINE_GRAIN_BUFFER, "fine-grain buffer SVM");
     cl_program prog = icd_test_program(e.context, e.device, src, "-cl-std=CL2.0");
     cl_kernel k = icd_test_kernel(prog, "mark");
 

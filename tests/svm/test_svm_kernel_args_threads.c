@@ -34,11 +34,7 @@ static void *worker(void *arg)
 int main(void)
 {
     svm_env_open(&e);
-    if (!(e.caps & CL_DEVICE_SVM_FINE_GRAIN_BUFFER)) {
-        printf("skipped: no fine-grain buffer SVM\n");
-        svm_env_close(&e);
-        return SVM_TEST_SKIP;
-    }
+    svm_test_needs(&e, CL_DEVICE_SVM_FINE_GRAIN_BUFFER, "fine-grain buffer SVM");
     cl_program prog = icd_test_program(e.context, e.device, src, NULL);
     k = icd_test_kernel(prog, "inc");
     int *buf[2];
